@@ -1,0 +1,44 @@
+# hostnotify — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint messages serve clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## demo: install, migrate, load the Christmas 2005 incident, run the pipeline, serve on PORT
+demo: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite (REQUIRE_SERVICES=1 makes PostgreSQL/Redis/Chromium tests fail instead of skip)
+test: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: the benchmark table (PostgreSQL when DATABASE_URL is set)
+bench: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l de -l fr -l it -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/

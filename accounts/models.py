@@ -1,0 +1,189 @@
+"""Who: customers, their contacts, hosting accounts, servers, volumes, placements and the ledger."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    DE = "de", _("German")
+    FR = "fr", _("French")
+    IT = "it", _("Italian")
+    EN = "en", _("English")
+
+
+class StorageVolume(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    datacenter = models.CharField(_("data centre"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("storage volume")
+        verbose_name_plural = _("storage volumes")
+
+    def __str__(self):
+        return self.name
+
+
+class Server(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    hostname = models.CharField(_("host name"), max_length=255, blank=True)
+    storage_volume = models.ForeignKey(
+        StorageVolume,
+        verbose_name=_("storage volume"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="servers",
+    )
+    datacenter = models.CharField(_("data centre"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("server")
+        verbose_name_plural = _("servers")
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    number = models.CharField(_("customer number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DE)
+    currency = models.CharField(_("currency"), max_length=3, default="CHF")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.DEFAULT_CUSTOMER_TIME_ZONE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.CheckConstraint(condition=Q(language__in=["de", "fr", "it", "en"]), name="customer_language_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+
+class Contact(models.Model):
+    class Role(models.TextChoices):
+        PRIMARY = "primary", _("primary")
+        TECHNICAL = "technical", _("technical")
+        BILLING = "billing", _("billing")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PRIMARY)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, blank=True, help_text=_("Empty: the customer's.")
+    )
+
+    class Meta:
+        ordering = ["customer_id", "role", "email"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "email"], name="contact_unique_per_customer"),
+        ]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def effective_language(self) -> str:
+        return self.language or self.customer.language
+
+
+class HostingAccount(models.Model):
+    name = models.CharField(_("account"), max_length=100, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="hosting_accounts")
+    product = models.CharField(_("product"), max_length=100)
+    monthly_fee = models.DecimalField(_("monthly fee"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("hosting account")
+        verbose_name_plural = _("hosting accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_fee__gte=Decimal("0")), name="account_fee_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Placement(models.Model):
+    """A hosting account on a server during the half-open interval ``[active_from, active_until)``."""
+
+    account = models.ForeignKey(HostingAccount, on_delete=models.CASCADE, related_name="placements")
+    server = models.ForeignKey(Server, on_delete=models.PROTECT, related_name="placements")
+    active_from = models.DateTimeField(_("active from"))
+    active_until = models.DateTimeField(_("active until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["account_id", "active_from"]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "active_from"], name="placement_unique_start"),
+            models.CheckConstraint(
+                condition=Q(active_until__isnull=True) | Q(active_until__gt=F("active_from")),
+                name="placement_until_after_from",
+            ),
+        ]
+        indexes = [models.Index(fields=["server", "active_from"])]
+
+    def __str__(self):
+        return f"{self.account} on {self.server} from {self.active_from:%Y-%m-%d %H:%M}"
+
+
+class LedgerEntry(models.Model):
+    """One append-only booking on a customer's credit ledger.
+
+    Books: ``voucher`` holds credit promised by an issued voucher (liability); redeeming moves it
+    to ``balance`` (or another redemption form's book), expiry or voiding releases it. A book's
+    sum is its balance. ``reference`` is an idempotency key: the same business event cannot be
+    booked twice, whatever races. On PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    class Book(models.TextChoices):
+        VOUCHER = "voucher", _("voucher credit")
+        BALANCE = "balance", _("account balance")
+        EXTENSION = "extension", _("service extension")
+        PARTNER = "partner", _("partner voucher")
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", _("issued")
+        TOPUP = "topup", _("top-up")
+        REDEEM = "redeem", _("redeemed")
+        EXPIRE = "expire", _("expired")
+        VOID = "void", _("voided")
+        ADJUST = "adjust", _("adjustment")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ledger_entries")
+    book = models.CharField(_("book"), max_length=16, choices=Book.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="ledger_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["customer", "book"])]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.book} {self.kind} {self.amount} {self.currency}"

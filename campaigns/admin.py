@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, OutageWindow, Voucher
+
+
+class OutageWindowInline(admin.TabularInline):
+    model = OutageWindow
+    extra = 0
+    autocomplete_fields = ["server", "volume"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "status", "public", "created_at"]
+    search_fields = ["slug", "title"]
+    list_filter = ["status", "public"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [OutageWindowInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from campaigns.services.exposure import ExposureFrozen, exposure_recompute
+
+        try:
+            exposure_recompute(incident=form.instance)
+        except ExposureFrozen as exc:
+            self.message_user(request, str(exc), level="warning")
+
+
+@admin.register(Exposure)
+class ExposureAdmin(admin.ModelAdmin):
+    list_display = ["incident", "account", "customer", "servers", "affected_seconds"]
+    search_fields = ["account__name", "customer__number", "servers"]
+    list_filter = ["incident"]
+    list_select_related = ["incident", "account", "customer"]
+    raw_id_fields = ["account", "customer"]
+    show_full_result_count = False
+
+
+@admin.register(CompensationPolicy)
+class CompensationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "kind", "is_current", "created_by", "created_at"]
+    list_filter = ["kind", "is_current"]
+
+
+@admin.register(Compensation)
+class CompensationAdmin(admin.ModelAdmin):
+    list_display = ["incident", "customer", "amount", "currency", "tier", "status"]
+    search_fields = ["customer__number", "customer__name"]
+    list_filter = ["incident", "status", "currency", "tier"]
+    list_select_related = ["incident", "customer"]
+    raw_id_fields = ["customer"]
+    show_full_result_count = False
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    list_display = ["masked_code", "customer", "amount", "currency", "status", "expires_on"]
+    search_fields = ["customer__number"]
+    list_filter = ["status", "currency"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer", "compensation"]
+    exclude = ["code"]
+    show_full_result_count = False
+
+    @admin.display(description="code")
+    def masked_code(self, obj):
+        return f"{obj.code[:4]}-••••-••••-{obj.code[-4:]}"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "incident", "object_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "object_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

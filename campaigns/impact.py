@@ -1,0 +1,83 @@
+"""Pure interval arithmetic for exposure: half-open ``[start, end)`` intervals of aware datetimes.
+
+No ORM and no clock here; the service feeds plain tuples in and stores what comes out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+Interval = tuple[dt.datetime, dt.datetime]
+Piece = tuple[dt.datetime, dt.datetime, str]  # an interval attributed to a server name
+
+FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """The union of the intervals as sorted, disjoint, non-touching intervals; empty ones dropped."""
+    ordered = sorted((s, e) for s, e in intervals if e > s)
+    merged: list[Interval] = []
+    for start, end in ordered:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def clip(intervals: Sequence[Interval], start: dt.datetime, end: dt.datetime | None) -> list[Interval]:
+    """The parts of sorted, disjoint ``intervals`` that lie inside ``[start, end)`` (``None`` = open)."""
+    stop = end or FOREVER
+    out = []
+    for s, e in intervals:
+        if e <= start:
+            continue
+        if s >= stop:
+            break
+        out.append((max(s, start), min(e, stop)))
+    return out
+
+
+def seconds(intervals: Iterable[Interval]) -> int:
+    """Total whole seconds of disjoint intervals (real elapsed time, so DST changes count right)."""
+    return int(sum(((e - s) for s, e in intervals), dt.timedelta()).total_seconds())
+
+
+def account_pieces(
+    placements: Iterable[tuple[str, dt.datetime, dt.datetime | None]],
+    windows_by_server: Mapping[str, Sequence[Interval]],
+) -> list[Piece]:
+    """Where and when one account was down.
+
+    ``placements`` are ``(server, active_from, active_until)``; ``windows_by_server`` maps a server
+    to the merged windows that hit it (its own and its volume's). Pieces on the same server that
+    touch or overlap are joined; the result is sorted by start.
+    """
+    by_server: dict[str, list[Interval]] = {}
+    for server, active_from, active_until in placements:
+        windows = windows_by_server.get(server)
+        if windows:
+            by_server.setdefault(server, []).extend(clip(windows, active_from, active_until))
+    pieces = [(s, e, server) for server, spans in by_server.items() for s, e in merge(spans)]
+    pieces.sort(key=lambda p: (p[0], p[1], p[2]))
+    return pieces
+
+
+def affected_seconds(pieces: Iterable[Piece]) -> int:
+    """Downtime of an account: overlapping pieces (bad data, two placements at once) count once."""
+    return seconds(merge((s, e) for s, e, _ in pieces))
+
+
+def windows_per_server(
+    windows: Iterable[tuple[str | None, str | None, dt.datetime, dt.datetime]],
+    servers_of_volume: Mapping[str, Iterable[str]],
+) -> dict[str, list[Interval]]:
+    """Merged windows per server, from windows given as ``(server, volume, start, end)``."""
+    spans: dict[str, list[Interval]] = {}
+    for server, volume, start, end in windows:
+        targets = [server] if server is not None else list(servers_of_volume.get(volume, ()))
+        for target in targets:
+            spans.setdefault(target, []).append((start, end))
+    return {server: merge(items) for server, items in spans.items()}

@@ -1,0 +1,34 @@
+"""The Celery app: JSON only, explicit time limits, separate queues for sending and PDFs."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostnotify.settings")
+
+app = Celery("hostnotify")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_time_limit=300,
+    task_soft_time_limit=240,
+    task_default_queue="default",
+    task_queues=(Queue("default"), Queue("send"), Queue("pdf")),
+    task_routes={
+        "campaigns.tasks.sending.*": {"queue": "send"},
+        "campaigns.tasks.pdf.*": {"queue": "pdf"},
+    },
+    beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+)
+app.conf.broker_transport_options = {
+    "visibility_timeout": app.conf.get("broker_visibility_timeout") or 3600,
+}
+app.autodiscover_tasks()

@@ -1,0 +1,81 @@
+"""Shared fixtures. Services (PostgreSQL, Redis, Chromium) are used where the behaviour depends
+on them; without them those tests skip, unless REQUIRE_SERVICES=1, where they fail."""
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if request.node.get_closest_marker("redis") and not _redis_url():
+        _missing("this test needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0")
+    if request.node.get_closest_marker("browser") and not shutil.which("chromium"):
+        _missing("this test needs Chromium (Debian package chromium)")
+
+
+def _redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        return url
+    return ""
+
+
+@pytest.fixture
+def redis_url():
+    url = _redis_url()
+    if not url:
+        _missing("this test needs Redis: set REDIS_URL")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings, tmp_path):
+    """Media and .eml mail go to a per-test directory; Celery runs eagerly unless a test opts out."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from hostnotify.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture
+def support_user(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("supporter", "support@example.ch", "pw-support-1", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="support")[0])
+    return user
+
+
+@pytest.fixture
+def finance_user(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("financier", "finance@example.ch", "pw-finance-1", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="finance")[0])
+    return user
