@@ -83,6 +83,9 @@ class Contact(models.Model):
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, blank=True, help_text=_("Empty: the customer's.")
     )
+    # Portal sign-in: a password only for contacts who set one; last_login makes magic links single-use.
+    password = models.CharField(_("password"), max_length=128, blank=True)
+    last_login = models.DateTimeField(_("last sign-in"), null=True, blank=True)
 
     class Meta:
         ordering = ["customer_id", "role", "email"]

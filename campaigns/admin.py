@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from campaigns.codes import mask_code
 from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, OutageWindow, Voucher
 
 
@@ -65,7 +66,7 @@ class VoucherAdmin(admin.ModelAdmin):
 
     @admin.display(description="code")
     def masked_code(self, obj):
-        return f"{obj.code[:4]}-••••-••••-{obj.code[-4:]}"
+        return mask_code(obj.code)
 
 
 @admin.register(AuditEntry)

@@ -191,3 +191,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Portal magic links: valid this many seconds, and only until the contact next signs in.
+MAGIC_LINK_MAX_AGE = env.int("MAGIC_LINK_MAX_AGE", default=30 * 24 * 3600)

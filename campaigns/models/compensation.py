@@ -114,4 +114,4 @@ class Voucher(models.Model):
         indexes = [models.Index(fields=["status", "expires_on"]), models.Index(fields=["customer", "status"])]
 
     def __str__(self):
-        return f"{self.code[:4]}… {self.amount} {self.currency} ({self.status})"
+        return f"{self.code[:4]}… {self.amount} {self.currency} ({self.status})"  # never the whole code
