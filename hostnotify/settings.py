@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HOSTNOTIFY_VAR_DIR", default=str(BASE_DIR / "var")))
 
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 

@@ -5,8 +5,9 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION accounts_ledger_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'accounts_ledgerentry is append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'accounts_ledgerentry is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER accounts_ledger_append_only
