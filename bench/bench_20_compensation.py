@@ -129,7 +129,7 @@ def _pdfs(ctx: Context, incident: Incident) -> None:
     ctx.record("#3", f"voucher PDFs, 2 processes ({len(double):,})", f"{rate_two:.1f} /s", "≥ 45 /s", rate_two >= 45)
     ctx.record(
         "#3",
-        "  same, per CPU-second of the slower process × 2",
+        "  same, if each process had a core of its own",
         f"{len(double) / max(cpu_seconds):.1f} /s (load {os.getloadavg()[0]:.1f})",
     )
 
