@@ -183,6 +183,9 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=
 HOSTNOTIFY = {
     "BRAND_NAME": env.str("BRAND_NAME", default="Hostnotify Hosting AG"),
     "VOUCHER_VALID_DAYS": env.int("VOUCHER_VALID_DAYS", default=365),
+    # Render voucher PDFs in the background right after approval (issue 3). Without a worker
+    # (embedded mode) they are rendered on first use instead of blocking the approval.
+    "VOUCHER_PDF_PRERENDER": env.bool("VOUCHER_PDF_PRERENDER", default=bool(REDIS_URL)),
     "MAIL_BATCH_SIZE": env.int("MAIL_BATCH_SIZE", default=200),
     "MAIL_RATE_PER_SECOND": env.float("MAIL_RATE_PER_SECOND", default=0),
     "MAIL_AUTO_PAUSE_ERROR_RATE": env.float("MAIL_AUTO_PAUSE_ERROR_RATE", default=0.2),

@@ -98,6 +98,8 @@ def vouchers_issue(
 
 
 def _queue_pdfs(ids: list[int]) -> None:
+    if not settings.HOSTNOTIFY.get("VOUCHER_PDF_PRERENDER", True):
+        return  # rendered on first use (campaigns.pdf.voucher_pdf_bytes)
     from campaigns.tasks.pdf import render_voucher_pdfs
 
     for start in range(0, len(ids), PDF_BATCH):
