@@ -195,3 +195,7 @@ LOGGING = {
 
 # Portal magic links: valid this many seconds, and only until the contact next signs in.
 MAGIC_LINK_MAX_AGE = env.int("MAGIC_LINK_MAX_AGE", default=30 * 24 * 3600)
+
+# --- Public status page (issue 7) ------------------------------------------------------------
+# Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
+HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)
