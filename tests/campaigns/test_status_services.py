@@ -1,0 +1,203 @@
+"""Status services: posting and editing updates, incident status, window end/ongoing and exposure."""
+
+import pytest
+
+from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, IncidentUpdate, Mailing
+from campaigns.models.status import localized_text
+from campaigns.services.status import (
+    UpdatePhaseInvalid,
+    UpdateTextMissing,
+    WindowEndInvalid,
+    incident_status_after,
+    update_edit,
+    update_post,
+    window_mark_ended,
+    window_mark_ongoing,
+)
+from tests.factories import (
+    CustomerFactory,
+    IncidentFactory,
+    IncidentUpdateFactory,
+    OutageWindowFactory,
+    PlacementFactory,
+    utc,
+)
+
+
+@pytest.mark.parametrize(
+    ("texts", "language", "default", "expected"),
+    [
+        ({"de": "Hallo", "fr": "Salut"}, "fr", "de", ("Salut", "fr")),
+        ({"de": "Hallo", "fr": "Salut"}, "it", "de", ("Hallo", "de")),
+        ({"de": "Hallo", "fr": "Salut"}, "en", "fr", ("Salut", "fr")),
+        ({"it": "Ciao"}, "en", "de", ("Ciao", "it")),  # default language missing too: any text
+        ({"de": "  ", "en": "Hi"}, "de", "de", ("Hi", "en")),  # blank counts as missing
+        ({}, "de", "de", ("", "")),
+    ],
+)
+def test_localized_text_falls_back_to_default_then_any(texts, language, default, expected):
+    assert localized_text(texts, language, default) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "phase", "expected"),
+    [
+        ("open", "resolved", "resolved"),
+        ("open", "monitoring", "open"),
+        ("resolved", "identified", "open"),
+        ("closed", "investigating", "closed"),
+        ("open", None, "open"),
+    ],
+)
+def test_incident_status_follows_latest_phase(current, phase, expected):
+    assert incident_status_after(current=current, latest_phase=phase) == expected
+
+
+def test_update_post_stores_clean_texts_and_audits(db, support_user):
+    incident = IncidentFactory()
+
+    update = update_post(
+        incident=incident,
+        phase="identified",
+        texts={"de": "  Ursache gefunden. ", "fr": "", "xx": "ignored", "en": "Cause found."},
+        by=support_user,
+    )
+
+    update.refresh_from_db()
+    assert update.texts == {"de": "Ursache gefunden.", "en": "Cause found."}
+    assert update.author == support_user
+    assert update.mailing is None
+    assert AuditEntry.objects.get(action="status.update_post").object_id == str(update.pk)
+
+
+def test_update_post_resolved_resolves_the_incident(db, support_user):
+    incident = IncidentFactory(status="open")
+
+    update_post(incident=incident, phase="resolved", texts={"en": "Fixed."}, by=support_user)
+
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.RESOLVED
+
+
+def test_update_post_without_text_changes_nothing(db, support_user):
+    incident = IncidentFactory()
+
+    with pytest.raises(UpdateTextMissing):
+        update_post(incident=incident, phase="identified", texts={"de": " ", "fr": ""}, by=support_user)
+    with pytest.raises(UpdatePhaseInvalid):
+        update_post(incident=incident, phase="panicking", texts={"de": "x"}, by=support_user)
+
+    assert IncidentUpdate.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_update_post_with_notify_creates_a_draft_update_mailing(db, support_user):
+    incident = IncidentFactory(slug="storage-2005", title="Storage failure", default_language="de")
+
+    update = update_post(
+        incident=incident,
+        phase="monitoring",
+        texts={"de": "Alles läuft wieder.", "fr": "Tout fonctionne."},
+        by=support_user,
+        notify=True,
+    )
+
+    mailing = Mailing.objects.get()
+    assert update.mailing == mailing
+    assert (mailing.kind, mailing.status, mailing.incident, mailing.attach_voucher) == (
+        "update",
+        "draft",
+        incident,
+        False,
+    )
+    assert sorted(mailing.content) == ["de", "en", "fr", "it"]
+    assert mailing.content["fr"]["text"].startswith("Tout fonctionne.\n\n")
+    assert mailing.content["it"]["text"].startswith("Alles läuft wieder.\n\n")  # fallback to German
+    assert "http://127.0.0.1:8000/status/storage-2005/" in mailing.content["en"]["text"]
+    assert mailing.content["en"]["subject"] == "Storage failure: monitoring"
+
+
+def test_update_edit_changes_texts_and_reopens_when_no_longer_resolved(db, support_user):
+    incident = IncidentFactory(status="open")
+    update = update_post(incident=incident, phase="resolved", texts={"de": "Behoben."}, by=support_user)
+
+    update_edit(
+        update=update, phase="monitoring", texts={"de": "Wir beobachten.", "it": "Osserviamo."}, by=support_user
+    )
+
+    update.refresh_from_db()
+    incident.refresh_from_db()
+    assert (update.phase, update.texts) == ("monitoring", {"de": "Wir beobachten.", "it": "Osserviamo."})
+    assert update.edited_at is not None
+    assert incident.status == Incident.Status.OPEN
+
+
+def test_update_edit_rejects_empty_texts_and_keeps_the_old_ones(db, support_user):
+    update = IncidentUpdateFactory(texts={"de": "Alt."})
+
+    with pytest.raises(UpdateTextMissing):
+        update_edit(update=update, phase="identified", texts={}, by=support_user)
+
+    update.refresh_from_db()
+    assert (update.phase, update.texts, update.edited_at) == ("investigating", {"de": "Alt."}, None)
+
+
+@pytest.fixture
+def exposed(db):
+    placement = PlacementFactory(account__customer=CustomerFactory())
+    window = OutageWindowFactory(server=placement.server, start=utc(2006, 1, 1, 10), end=None)
+    return window
+
+
+def test_window_mark_ended_recomputes_exposure(exposed, support_user):
+    change = window_mark_ended(window=exposed, end=utc(2006, 1, 1, 13), by=support_user)
+
+    exposed.refresh_from_db()
+    assert exposed.end == utc(2006, 1, 1, 13)
+    assert (change.exposure.accounts, change.exposure.customers, change.exposure.affected_seconds) == (1, 1, 3 * 3600)
+    assert Exposure.objects.get().affected_seconds == 3 * 3600
+    assert AuditEntry.objects.filter(action="status.window_ended").count() == 1
+
+
+def test_window_mark_ongoing_recomputes_up_to_now(exposed, support_user):
+    window_mark_ended(window=exposed, end=utc(2006, 1, 1, 11), by=support_user)
+
+    change = window_mark_ongoing(window=exposed, by=support_user)
+
+    exposed.refresh_from_db()
+    assert exposed.end is None
+    assert change.exposure.affected_seconds > 3600  # counted up to now, years later
+    assert Exposure.objects.get().affected_seconds == change.exposure.affected_seconds
+
+
+def test_window_end_before_start_is_refused(exposed, support_user):
+    with pytest.raises(WindowEndInvalid):
+        window_mark_ended(window=exposed, end=utc(2006, 1, 1, 9), by=support_user)
+
+    exposed.refresh_from_db()
+    assert exposed.end is None
+    assert Exposure.objects.count() == 0
+
+
+def test_window_change_on_frozen_exposure_is_kept_and_reported(exposed, support_user):
+    window_mark_ended(window=exposed, end=utc(2006, 1, 1, 12), by=support_user)
+    customer = Exposure.objects.get().customer
+    policy = CompensationPolicy.objects.create(name="default", version=1, kind="tiers")
+    Compensation.objects.create(
+        incident=exposed.incident,
+        customer=customer,
+        policy=policy,
+        amount="5.00",
+        currency="CHF",
+        affected_seconds=7200,
+        status="approved",
+        computed_at=utc(2006, 1, 2),
+    )
+
+    change = window_mark_ended(window=exposed, end=utc(2006, 1, 1, 14), by=support_user)
+
+    exposed.refresh_from_db()
+    assert exposed.end == utc(2006, 1, 1, 14)
+    assert change.exposure is None
+    assert "frozen" in change.frozen_reason
+    assert Exposure.objects.get().affected_seconds == 2 * 3600  # unchanged
