@@ -201,3 +201,17 @@ def test_window_change_on_frozen_exposure_is_kept_and_reported(exposed, support_
     assert change.exposure is None
     assert "frozen" in change.frozen_reason
     assert Exposure.objects.get().affected_seconds == 2 * 3600  # unchanged
+
+
+def test_status_demo_updates_posts_the_timeline_once(db):
+    from campaigns.status_demo import TIMELINE, status_demo_updates
+
+    incident = IncidentFactory(status="open")
+
+    assert status_demo_updates(incident=incident) == len(TIMELINE)
+    assert status_demo_updates(incident=incident) == 0
+
+    incident.refresh_from_db()
+    assert IncidentUpdate.objects.filter(incident=incident).count() == 5
+    assert incident.status == Incident.Status.RESOLVED
+    assert IncidentUpdate.objects.order_by("published_at").first().published_at == utc(2005, 12, 26, 7, 40)
