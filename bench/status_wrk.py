@@ -46,13 +46,24 @@ def prepare(customers: int) -> None:
     ongoing = IncidentFactory(slug="mail-2006", title="Mail delays", status="open")
     if not ongoing.windows.exists():
         OutageWindowFactory(incident=ongoing, server=ServerFactory(name="server07"), start=utc(2006, 1, 5, 9), end=None)
-        IncidentUpdateFactory(incident=ongoing, phase="identified", texts={"de": "Warteschlange voll.", "en": "Queue full."})
+        IncidentUpdateFactory(
+            incident=ongoing, phase="identified", texts={"de": "Warteschlange voll.", "en": "Queue full."}
+        )
 
 
 def measure(label: str, env_extra: dict, port: int, path: str, duration: str) -> float:
     env = {**os.environ, **env_extra}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "hostnotify.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "hostnotify.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -91,7 +102,13 @@ def main():
     measure("no cache (STATUS_CACHE_SECONDS=0)", {"STATUS_CACHE_SECONDS": "0"}, args.port, args.path, args.duration)
     measure("cache 30 s, local memory per worker", {"STATUS_CACHE_SECONDS": "30"}, args.port, args.path, args.duration)
     if redis_url:
-        measure("cache 30 s, Redis", {"STATUS_CACHE_SECONDS": "30", "REDIS_URL": redis_url}, args.port, args.path, args.duration)
+        measure(
+            "cache 30 s, Redis",
+            {"STATUS_CACHE_SECONDS": "30", "REDIS_URL": redis_url},
+            args.port,
+            args.path,
+            args.duration,
+        )
 
 
 if __name__ == "__main__":
