@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from accounts.models import Contact
 from campaigns.models import Incident, IncidentUpdate, Mailing, OutageWindow
 from campaigns.models.status import STATUS_LANGUAGES, localized_text
 from campaigns.services.audit import audit_record
 from campaigns.services.exposure import ExposureFrozen, ExposureResult, exposure_recompute
+from campaigns.services.sending import product_setting
 from campaigns.status_cache import status_cache_bump
 
 
@@ -146,32 +151,114 @@ def _follow_latest_phase(incident: Incident) -> None:
         Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
 
 
+# The update notice's fixed words per language: letter content, not UI strings.
+UPDATE_LETTER = {
+    "de": {
+        "greeting": "Guten Tag",
+        "intro": "Neuigkeiten zur Störung «{title}» – {phase}:",
+        "more": "Den aktuellen Stand finden Sie jederzeit unter {link}",
+        "closing": "Freundliche Grüsse",
+        "phases": {
+            "investigating": "wird untersucht",
+            "identified": "Ursache erkannt",
+            "monitoring": "unter Beobachtung",
+            "resolved": "behoben",
+        },
+    },
+    "fr": {
+        "greeting": "Bonjour",
+        "intro": "Du nouveau sur la panne « {title} » – {phase} :",
+        "more": "L’état actuel est toujours disponible sur {link}",
+        "closing": "Meilleures salutations",
+        "phases": {
+            "investigating": "en cours d’analyse",
+            "identified": "cause identifiée",
+            "monitoring": "sous surveillance",
+            "resolved": "résolue",
+        },
+    },
+    "it": {
+        "greeting": "Buongiorno",
+        "intro": "Novità sul guasto «{title}» – {phase}:",
+        "more": "Lo stato attuale è sempre disponibile su {link}",
+        "closing": "Cordiali saluti",
+        "phases": {
+            "investigating": "in analisi",
+            "identified": "causa individuata",
+            "monitoring": "sotto osservazione",
+            "resolved": "risolto",
+        },
+    },
+    "en": {
+        "greeting": "Hello",
+        "intro": "News about the incident “{title}” – {phase}:",
+        "more": "The current status is always available at {link}",
+        "closing": "Kind regards",
+        "phases": {
+            "investigating": "investigating",
+            "identified": "cause identified",
+            "monitoring": "monitoring",
+            "resolved": "resolved",
+        },
+    },
+}
+_TEMPLATE_OPENERS = re.compile(r"\{(?=[{%#])")
+
+
+def _literal(text: str) -> str:
+    """Letter content is template source (campaigns.placeholders): keep support's text literal."""
+    return _TEMPLATE_OPENERS.sub("{\u200b", text)
+
+
 def update_mail_content(update: IncidentUpdate) -> dict[str, dict[str, str]]:
-    """The notice's subject and text per language, from the update (falling back like the page does)."""
+    """The notice per language, ``{"de": {"subject", "text", "html"}, …}``, from the update's text in
+    that language (falling back like the page does). No placeholders: the same letter for everyone."""
     incident = update.incident
     link = settings.SITE_URL + reverse("status:incident", args=[incident.slug])
+    brand = settings.HOSTNOTIFY["BRAND_NAME"]
     content = {}
-    for code in STATUS_LANGUAGES:
-        text, _ = localized_text(update.texts, code, incident.default_language)
-        with translation.override(code):
-            subject = gettext("%(title)s: %(phase)s") % {"title": incident.title, "phase": update.get_phase_display()}
-            more = gettext("Current status of this incident: %(link)s") % {"link": link}
-        content[code] = {"subject": subject, "text": f"{text}\n\n{more}\n"}
+    for code, words in UPDATE_LETTER.items():
+        text = localized_text(update.texts, code, incident.default_language)[0]
+        phase = words["phases"][update.phase]
+        intro = words["intro"].format(title=incident.title, phase=phase)
+        more = words["more"].format(link=link)
+        plain = f"{words['greeting']}\n\n{intro}\n\n{text}\n\n{more}\n\n{words['closing']}\n{brand}\n"
+        html = format_html(
+            "<p>{}</p><p>{}</p>{}<p>{}</p><p>{}<br>{}</p>",
+            words["greeting"],
+            intro,
+            mark_safe(linebreaks(text, autoescape=True)),  # escaped by linebreaks itself
+            format_html(words["more"], link=format_html('<a href="{}">{}</a>', link, link)),
+            words["closing"],
+            brand,
+        )
+        content[code] = {
+            "subject": _literal(f"{incident.title}: {phase}"),
+            "text": _literal(plain),
+            "html": _literal(str(html)),
+        }
     return content
 
 
 def _notify_mailing(*, update: IncidentUpdate, by) -> Mailing:
-    # A draft: support reviews and launches it from the mailing console like every other mailing.
-    return Mailing.objects.create(
+    """A draft of kind "update" to the affected customers' primary and technical contacts.
+
+    The mailing pipeline's four-eyes rule applies: another staff user approves and launches it
+    from the mailing console (``mailing_approve``, ``mailing_launch``)."""
+    when = timezone.localtime(update.published_at).strftime("%d.%m.%Y %H:%M")
+    mailing = Mailing.objects.create(
         incident=update.incident,
-        name=gettext("Update %(when)s: %(phase)s")
-        % {
-            "when": timezone.localtime(update.published_at).strftime("%Y-%m-%d %H:%M"),
-            "phase": update.get_phase_display(),
-        },
+        name=f"Update {when}: {update.incident.title}"[:200],
         kind=Mailing.Kind.UPDATE,
         status=Mailing.Status.DRAFT,
+        contact_roles=[Contact.Role.PRIMARY, Contact.Role.TECHNICAL],
         content=update_mail_content(update),
         attach_voucher=False,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        batch_size=product_setting("MAIL_BATCH_SIZE", 200),
+        rate_per_second=product_setting("MAIL_RATE_PER_SECOND", 0),
+        auto_pause_error_rate=product_setting("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
         created_by=by if getattr(by, "pk", None) else None,
     )
+    audit_record(actor=by, action="mailing.create", incident=update.incident, obj=mailing, update=update.pk)
+    return mailing

@@ -99,7 +99,10 @@ def status_updates(request, slug):
             if update.mailing_id:
                 messages.info(
                     request,
-                    gettext('Mailing "%(name)s" to the affected customers was created as a draft: approve and send it.')
+                    gettext(
+                        'Mailing "%(name)s" to the affected customers is ready as a draft: '
+                        "another staff member approves and sends it from the mailings console."
+                    )
                     % {"name": update.mailing.name},
                 )
             return redirect("console:status", slug=incident.slug)

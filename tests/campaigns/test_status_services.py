@@ -97,7 +97,7 @@ def test_update_post_with_notify_creates_a_draft_update_mailing(db, support_user
     update = update_post(
         incident=incident,
         phase="monitoring",
-        texts={"de": "Alles läuft wieder.", "fr": "Tout fonctionne."},
+        texts={"de": "Alles läuft wieder.", "fr": "Tout fonctionne <enfin>."},
         by=support_user,
         notify=True,
     )
@@ -110,11 +110,54 @@ def test_update_post_with_notify_creates_a_draft_update_mailing(db, support_user
         incident,
         False,
     )
+    assert (mailing.created_by, mailing.contact_roles) == (support_user, ["primary", "technical"])
     assert sorted(mailing.content) == ["de", "en", "fr", "it"]
-    assert mailing.content["fr"]["text"].startswith("Tout fonctionne.\n\n")
-    assert mailing.content["it"]["text"].startswith("Alles läuft wieder.\n\n")  # fallback to German
-    assert "http://127.0.0.1:8000/status/storage-2005/" in mailing.content["en"]["text"]
-    assert mailing.content["en"]["subject"] == "Storage failure: monitoring"
+    assert mailing.content["fr"]["subject"] == "Storage failure: sous surveillance"
+    assert mailing.content["fr"]["text"] == (
+        "Bonjour\n\nDu nouveau sur la panne « Storage failure » – sous surveillance :\n\n"
+        "Tout fonctionne <enfin>.\n\n"
+        "L’état actuel est toujours disponible sur http://127.0.0.1:8000/status/storage-2005/\n\n"
+        "Meilleures salutations\nHostnotify Hosting AG\n"
+    )
+    assert "<p>Tout fonctionne &lt;enfin&gt;.</p>" in mailing.content["fr"]["html"]
+    assert "Alles läuft wieder." in mailing.content["it"]["text"]  # no Italian text: the German one
+    assert AuditEntry.objects.filter(action="mailing.create", object_id=str(mailing.pk)).count() == 1
+
+
+def test_update_mail_content_keeps_template_syntax_literal(db, support_user):
+    from campaigns.services.status import update_mail_content
+
+    update = IncidentUpdateFactory(texts={"en": "Use {{ this }} and {% that %} {# x #} {single}"})
+
+    text = update_mail_content(update)["en"]["text"]
+
+    assert "{{" not in text and "{%" not in text and "{#" not in text
+    assert "{\u200b{ this }} and {\u200b% that %} {\u200b# x #} {single}" in text
+
+
+def test_update_notice_goes_through_the_mailing_pipeline(
+    db, support_user, django_user_model, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from campaigns.services.mailing import mailing_approve, mailing_launch
+    from tests.factories import ExposureFactory
+
+    exposure = ExposureFactory(account__customer__language="fr")
+    reviewer = django_user_model.objects.create_user("reviewer", "r@example.ch", "pw-review-1", is_staff=True)
+    update = update_post(
+        incident=exposure.incident, phase="resolved", texts={"fr": "C’est réparé."}, by=support_user, notify=True
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mailing_approve(mailing=update.mailing, by=reviewer)
+        mailing_launch(mailing=update.mailing, by=reviewer)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [exposure.customer.contacts.get().email]
+    assert message.subject == "Storage outage: résolue"
+    assert "C’est réparé." in message.body
 
 
 def test_update_edit_changes_texts_and_reopens_when_no_longer_resolved(db, support_user):
