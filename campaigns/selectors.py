@@ -67,6 +67,8 @@ def mailing_progress(mailing: Mailing) -> MailingProgress:
 
 # --- Public status page and incident timeline (issue 7) -----------------------------------------
 
+STATUS_HISTORY_LENGTH = 100  # past incidents listed on /status/ (each keeps its own page and feed)
+
 
 def _localize_updates(updates, language: str, default_language: str) -> list:
     from campaigns.models.status import localized_text
@@ -114,7 +116,9 @@ def status_overview(language: str) -> dict:
         updates = _localize_updates(list(incident.updates.all()), language, incident.default_language)
         incident.latest_updates = updates[:1]
         incident.affected_targets = sorted({window.target.name for window in incident.windows.all()})
-    history = list(public.exclude(status=Incident.Status.OPEN).order_by("-first_start", "-created_at"))
+    history = list(
+        public.exclude(status=Incident.Status.OPEN).order_by("-first_start", "-created_at")[:STATUS_HISTORY_LENGTH]
+    )
     return {"current": current, "history": history}
 
 

@@ -90,6 +90,17 @@ def test_index_makes_a_fixed_number_of_queries(client, outage, settings):
     assert len(queries) == 4
 
 
+def test_incident_page_makes_a_fixed_number_of_queries(client, outage, settings):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "STATUS_CACHE_SECONDS": 0}
+    IncidentUpdateFactory.create_batch(5, incident=outage)
+    OutageWindowFactory.create_batch(5, incident=outage, server=ServerFactory(name="server40"))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/status/storage-2005/").status_code == 200
+
+    assert len(queries) == 4  # incident, windows with targets, servers on the volumes, updates
+
+
 def test_incident_page_in_french_shows_windows_servers_and_timeline_with_fallback(client, outage):
     response = client.get("/status/storage-2005/", HTTP_ACCEPT_LANGUAGE="fr")
 
