@@ -136,8 +136,10 @@ def test_update_mail_content_keeps_template_syntax_literal(db, support_user):
 
 
 def test_update_notice_goes_through_the_mailing_pipeline(
-    db, support_user, django_user_model, django_capture_on_commit_callbacks
+    db, support_user, django_user_model, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # The sending engine caches mailings per process by id; SQLite reuses ids across tests.
+    monkeypatch.setattr("campaigns.services.sending._MAILING_CACHE", {})
     from django.core import mail
 
     from campaigns.services.mailing import mailing_approve, mailing_launch
