@@ -11,3 +11,23 @@ urlpatterns = [
     path("", console.home, name="home"),
     path("incidents/<slug:slug>/", console.incident_detail, name="incident"),
 ]
+
+# --- Status updates and windows (issue 7) -----------------------------------------------------
+from campaigns.views import console_status  # noqa: E402
+
+urlpatterns += [
+    path("incidents/<slug:slug>/status/", console_status.status_updates, name="status"),
+    path(
+        "incidents/<slug:slug>/status/updates/<int:pk>/", console_status.status_update_edit, name="status_update_edit"
+    ),
+    path(
+        "incidents/<slug:slug>/status/windows/<int:pk>/ended/",
+        console_status.status_window_ended,
+        name="status_window_ended",
+    ),
+    path(
+        "incidents/<slug:slug>/status/windows/<int:pk>/ongoing/",
+        console_status.status_window_ongoing,
+        name="status_window_ongoing",
+    ),
+]
