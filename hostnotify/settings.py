@@ -211,3 +211,6 @@ PORTAL_PASSWORD_RESET_MAX_AGE = env.int("PORTAL_PASSWORD_RESET_MAX_AGE", default
 LANGUAGE_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# --- Public status page (issue 7) ------------------------------------------------------------
+# Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
+HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)

@@ -118,3 +118,16 @@ class ExposureFactory(factory.django.DjangoModelFactory):
     )
     servers = "server19"
     computed_at = factory.LazyFunction(timezone.now)
+
+
+# --- Status page (issue 7) --------------------------------------------------------------------
+
+
+class IncidentUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.IncidentUpdate"
+
+    incident = factory.SubFactory(IncidentFactory)
+    phase = "investigating"
+    texts = factory.LazyFunction(lambda: {"de": "Wir untersuchen die Störung.", "en": "We are investigating."})
+    published_at = utc(2005, 12, 31, 23, 0)
