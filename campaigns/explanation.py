@@ -1,8 +1,14 @@
 """Reading a stored compensation explanation for the portal: pure, no ORM.
 
-``Compensation.explanation`` is written by the policy (``campaigns.policy``); this turns it into
-plain values the portal template puts into sentences. Unknown keys are ignored, so an older
-policy version's explanation still reads.
+``Compensation.explanation`` is written by ``campaigns.policy.customer_amount``::
+
+    {"kind": "tiers"|"prorata", "currency": "CHF",
+     "accounts": [{"account", "servers", "seconds", "fee", "tier", "share",
+                   tiers: "percent"; prorata: "hours", "month_hours", "factor", "capped"}],
+     "subtotal", "minimum", "minimum_applied", "rounding": {"step", "mode", "before"}, "amount"}
+
+Amounts are strings there; here they become ``Decimal`` for the template, which puts them into
+translated sentences. Missing keys read as None, so older explanations still render.
 """
 
 from __future__ import annotations
@@ -16,21 +22,27 @@ class AccountShare:
     account: str
     servers: str
     seconds: int
-    tier: str
-    percent: Decimal | None
     fee: Decimal | None
     share: Decimal | None
+    tier_reached: bool
+    percent: Decimal | None = None
+    hours: Decimal | None = None
+    month_hours: int | None = None
+    factor: Decimal | None = None
+    capped: bool = False
 
 
 @dataclass(frozen=True)
 class ExplanationView:
+    kind: str = ""
     accounts: list[AccountShare] = field(default_factory=list)
     subtotal: Decimal | None = None
     minimum: Decimal | None = None
     minimum_applied: bool = False
     step: Decimal | None = None
+    rounded_up: bool = False
+    before_rounding: Decimal | None = None
     amount: Decimal | None = None
-    policy: str = ""
 
 
 def _decimal(value) -> Decimal | None:
@@ -42,38 +54,37 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-def _first(data: dict, *keys, default=None):
-    for key in keys:
-        if key in data and data[key] not in (None, ""):
-            return data[key]
-    return default
-
-
 def explanation_view(explanation: dict | None) -> ExplanationView:
     data = explanation or {}
+    kind = data.get("kind", "")
     accounts = []
-    for row in _first(data, "accounts", "lines", default=[]) or []:
-        servers = _first(row, "servers", "server", default="")
+    for row in data.get("accounts") or []:
+        servers = row.get("servers", "")
         accounts.append(
             AccountShare(
-                account=str(_first(row, "account", "account_name", default="")),
+                account=str(row.get("account", "")),
                 servers=", ".join(servers) if isinstance(servers, list | tuple) else str(servers),
-                seconds=int(_first(row, "affected_seconds", "seconds", default=0) or 0),
-                tier=str(_first(row, "tier", "tier_label", default="")),
-                percent=_decimal(_first(row, "percent", "share_percent", "rate")),
-                fee=_decimal(_first(row, "monthly_fee", "fee")),
-                share=_decimal(_first(row, "share", "amount", "subtotal")),
+                seconds=int(row.get("seconds") or 0),
+                fee=_decimal(row.get("fee")),
+                share=_decimal(row.get("share")),
+                tier_reached=kind == "prorata" or row.get("tier") not in (None, "", "none"),
+                percent=_decimal(row.get("percent")),
+                hours=_decimal(row.get("hours")),
+                month_hours=row.get("month_hours"),
+                factor=_decimal(row.get("factor")),
+                capped=bool(row.get("capped")),
             )
         )
-    subtotal = _decimal(_first(data, "subtotal", "sum", "raw_total"))
-    minimum = _decimal(_first(data, "minimum", "minimum_amount"))
-    minimum_applied = bool(_first(data, "minimum_applied", default=False))
+    rounding = data.get("rounding") or {}
+    before, amount = _decimal(rounding.get("before")), _decimal(data.get("amount"))
     return ExplanationView(
+        kind=kind,
         accounts=accounts,
-        subtotal=subtotal,
-        minimum=minimum,
-        minimum_applied=minimum_applied,
-        step=_decimal(_first(data, "step", "rounding_step")),
-        amount=_decimal(_first(data, "amount", "total")),
-        policy=str(_first(data, "policy", default="")),
+        subtotal=_decimal(data.get("subtotal")),
+        minimum=_decimal(data.get("minimum")),
+        minimum_applied=bool(data.get("minimum_applied")),
+        step=_decimal(rounding.get("step")),
+        rounded_up=before is not None and amount is not None and amount != before,
+        before_rounding=before,
+        amount=amount,
     )

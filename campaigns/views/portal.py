@@ -5,9 +5,11 @@ Every view reads through ``campaigns.selectors_portal``, scoped to the signed-in
 """
 
 from django.shortcuts import render
+from django.utils.translation import get_language
 
 from accounts.portal_session import customer_time_zone, portal_login_required
 from campaigns.explanation import explanation_view
+from campaigns.selectors import incident_updates
 from campaigns.selectors_portal import (
     portal_balances,
     portal_compensation,
@@ -49,5 +51,6 @@ def incident_detail(request, slug):
         "explanation": explanation_view(compensation.explanation) if compensation else None,
         "vouchers": portal_vouchers(customer=customer, incident=incident),
         "time_zone": customer.time_zone,
+        "updates": incident_updates(incident, get_language()),
     }
     return render(request, "portal/incident.html", context)
