@@ -186,3 +186,12 @@ def test_home_lists_incident_compensation_and_vouchers():
     assert "1 day 19 hours" in page
     assert format_code(world.voucher.code) in page
     assert "CHF 1.50" in page
+
+
+def test_language_switch_keeps_the_portal_session():
+    world = portal_world()
+    client = signed_in(world.contact, "de")
+    assert "Ihr Guthaben" in text(client.get(reverse("portal:credit")))
+    client.post("/i18n/setlang/", {"language": "it", "next": reverse("portal:credit")})
+    page = text(client.get(reverse("portal:credit")))
+    assert "Il suo credito" in page and "CHF 0.00" in page
