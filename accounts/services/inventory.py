@@ -18,7 +18,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.bulk import insert_rows
+from accounts.bulk import insert_rows, lookup_ids
 from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume
 from accounts.parsing import parse_currency, parse_fee, parse_language, parse_local_datetime
 
@@ -311,18 +311,14 @@ def _write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tic
     tick(len(customers_in) // 2)
 
     # The e-mail of customers.csv is the primary contact; other roles are managed in the admin.
-    primary = dict(
-        Contact.objects.filter(role=Contact.Role.PRIMARY, customer_id__in=[ids[n] for n in customers_in])
-        .values_list("customer_id", "email")
-        .iterator(chunk_size=20_000)
-        if existing
-        else []
-    )
-    all_emails = (
-        set(Contact.objects.filter(customer_id__in=[ids[n] for n in customers_in]).values_list("customer_id", "email"))
-        if existing
-        else set()
-    )
+    primary: dict[int, str] = {}
+    all_emails: set[tuple[int, str]] = set()
+    if existing:
+        wanted = {ids[n] for n in customers_in}
+        for customer_id, email, role in _rows_of(Contact, "customer_id", wanted, ("customer_id", "email", "role")):
+            all_emails.add((customer_id, email))
+            if role == Contact.Role.PRIMARY:
+                primary[customer_id] = email
     contacts_new, contacts_moved = [], []
     for number, (_, email, _, _) in customers_in.items():
         customer_id = ids[number]
@@ -351,9 +347,7 @@ def _write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tic
 def _write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: Progress) -> None:
     if not accounts_in:
         return
-    customer_ids = dict(
-        Customer.objects.filter(number__in={a["customer"] for a in accounts_in.values()}).values_list("number", "id")
-    )
+    customer_ids = lookup_ids(Customer, "number", {a["customer"] for a in accounts_in.values()})
     server_ids = dict(Server.objects.values_list("name", "id"))
     existing = {
         name: (pk, customer_id, product, fee)
@@ -385,11 +379,9 @@ def _write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: 
     # Placements: the file is the whole history of each account it names.
     current: dict[int, list[tuple]] = {}
     if existing:
-        for account_id, server_id, start, until in (
-            Placement.objects.filter(account_id__in=[account_ids[n] for n in accounts_in if n in existing])
-            .order_by("account_id", "active_from")
-            .values_list("account_id", "server_id", "active_from", "active_until")
-            .iterator(chunk_size=20_000)
+        wanted = {account_ids[n] for n in accounts_in if n in existing}
+        for account_id, server_id, start, until in _rows_of(
+            Placement, "account_id", wanted, ("account_id", "server_id", "active_from", "active_until"), "active_from"
         ):
             current.setdefault(account_id, []).append((server_id, start, until))
     replace, new_placements = [], []
@@ -408,3 +400,17 @@ def _write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: 
     _count(summary, "placements", created=len(new_placements))
     _count(summary, "placement histories", fresh, len(replace), len(accounts_in) - fresh - len(replace))
     tick(len(accounts_in) - len(accounts_in) // 2)
+
+
+def _rows_of(model, key: str, wanted: set, fields: tuple[str, ...], order: str | None = None):
+    """Rows of ``model`` whose ``key`` is in ``wanted``: filtered in SQL for a few keys, in Python
+    for many (a 100,000-element IN list costs more than reading the whole table once)."""
+    queryset = model.objects.all()
+    if len(wanted) <= 5_000:
+        queryset = queryset.filter(**{f"{key}__in": wanted})
+    if order:
+        queryset = queryset.order_by(key, order)
+    position = fields.index(key)
+    for row in queryset.values_list(*fields).iterator(chunk_size=20_000):
+        if row[position] in wanted:
+            yield row
