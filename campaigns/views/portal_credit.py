@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts import ratelimit
 from accounts.portal_session import portal_login_required
 from campaigns.codes import format_code, normalize_code
+from campaigns.pdf import voucher_pdf_bytes
 from campaigns.selectors_portal import portal_balances, portal_ledger, portal_voucher, portal_vouchers
 from campaigns.services.redemption import (
     FORM_LABELS,
@@ -38,19 +39,10 @@ def credit(request):
     return render(request, "portal/credit.html", context)
 
 
-def _voucher_pdf(voucher) -> bytes:
-    if voucher.pdf:
-        with voucher.pdf.open("rb") as stored:
-            return stored.read()
-    from campaigns.pdf import voucher_pdf_bytes  # issue 3: renders once, stores, returns the bytes
-
-    return voucher_pdf_bytes(voucher)
-
-
 @portal_login_required
 def voucher_pdf(request, pk):
     voucher = portal_voucher(customer=request.portal_customer, pk=pk)
-    response = HttpResponse(_voucher_pdf(voucher), content_type="application/pdf")
+    response = HttpResponse(voucher_pdf_bytes(voucher), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="voucher-{format_code(voucher.code)}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

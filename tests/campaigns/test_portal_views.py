@@ -82,6 +82,15 @@ def test_pdf_download_serves_the_stored_pdf():
     assert b"".join(response) == PDF_BYTES
 
 
+def test_pdf_is_rendered_and_stored_on_first_download():
+    world = portal_world(pdf=False)
+    response = signed_in(world.contact).get(reverse("portal:voucher_pdf", args=[world.voucher.pk]))
+    body = b"".join(response)
+    assert response.status_code == 200 and body.startswith(b"%PDF")
+    world.voucher.refresh_from_db()
+    assert world.voucher.pdf.name != "" and world.voucher.pdf.read() == body
+
+
 def test_redeem_through_the_pages_then_see_the_balance():
     world = portal_world()
     client = signed_in(world.contact, "en")
