@@ -14,8 +14,8 @@ from accounts import ratelimit
 from accounts.forms import EmailForm, NewPasswordForm, PasswordSignInForm
 from accounts.portal_session import portal_login_required, portal_sign_in, portal_sign_out
 from accounts.services.portal_auth import magic_link_contact
-from accounts.services.portal_mail import magic_link_send, password_reset_send
 from accounts.services.portal_password import contact_authenticate, contact_set_password, password_reset_contact
+from accounts.tasks import portal_link_mail, portal_password_reset_mail
 
 
 def _too_many() -> str:
@@ -67,7 +67,7 @@ def login(request):
                 error, status = _too_many(), 429
             else:
                 _signin_count(request, "link", email)
-                magic_link_send(email=email)
+                portal_link_mail.delay(email)  # nothing written first: no need to wait for a commit
                 return render(request, "portal/link_sent.html", {"email": email})
     elif request.method == "POST" and request.POST.get("action") == "password":
         password_form = PasswordSignInForm(request.POST, prefix="pw")
@@ -109,7 +109,7 @@ def password_reset_request(request):
             error = _too_many()
         else:
             _signin_count(request, "reset", email)
-            password_reset_send(email=email)
+            portal_password_reset_mail.delay(email)
             return render(request, "portal/password_reset_sent.html", {"email": email})
     return render(request, "portal/password_reset_request.html", {"form": form, "error": error})
 
