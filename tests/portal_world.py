@@ -1,6 +1,7 @@
 """A customer hit by an outage, as the portal sees it: shared by the portal tests."""
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -53,3 +54,11 @@ def portal_world(*, number="C000042", email="anna@kunde.example.ch", language="d
 def link_from(message) -> str:
     """The sign-in link in a sent mail."""
     return LINK.search(message.body).group(0)
+
+
+def private_cache(settings) -> None:
+    """A cache of the test's own: rate-limit counters of parallel test workers (which share the
+    client address 127.0.0.1 and, with REDIS_URL, one Redis database) must not add up."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }

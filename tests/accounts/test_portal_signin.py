@@ -5,22 +5,19 @@ import re
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from accounts.portal_session import SESSION_CONTACT
 from tests.factories import ContactFactory, CustomerFactory
-from tests.portal_world import link_from, portal_world
+from tests.portal_world import link_from, portal_world, private_cache
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def _private_cache(settings):
+    private_cache(settings)
 
 
 def _path(url: str) -> str:

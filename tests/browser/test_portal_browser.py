@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from pypdf import PdfReader
 
 from campaigns.codes import format_code
-from tests.portal_world import link_from, portal_world
+from tests.portal_world import link_from, portal_world, private_cache
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,7 +38,7 @@ def browser(monkeypatch):
 @pytest.fixture
 def portal_site(live_server, settings):
     settings.SITE_URL = live_server.url
-    cache.clear()
+    private_cache(settings)
     return live_server.url
 
 

@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -14,16 +13,14 @@ from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_dig
 from campaigns.codes import format_code
 from campaigns.models import Voucher
 from tests.factories import ExposureFactory, IncidentFactory, IncidentUpdateFactory
-from tests.portal_world import PDF_BYTES, portal_world
+from tests.portal_world import PDF_BYTES, portal_world, private_cache
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def _private_cache(settings):
+    private_cache(settings)
 
 
 def signed_in(contact, language=None) -> Client:
