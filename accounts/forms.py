@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,3 +27,21 @@ class NewPasswordForm(forms.Form):
         if first:
             password_validation.validate_password(first)
         return cleaned
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """For a signed-in contact: the current password too, when there is one."""
+
+    current_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput, required=False
+    )
+
+    def __init__(self, *args, contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contact = contact
+
+    def clean_current_password(self):
+        current = self.cleaned_data.get("current_password", "")
+        if self.contact.password and not check_password(current, self.contact.password):
+            raise forms.ValidationError(_("The current password is wrong."))
+        return current

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
-from accounts.forms import EmailForm, NewPasswordForm, PasswordSignInForm
+from accounts.forms import ChangePasswordForm, EmailForm, NewPasswordForm, PasswordSignInForm
 from accounts.portal_session import portal_login_required, portal_sign_in, portal_sign_out
 from accounts.services.portal_auth import magic_link_contact
 from accounts.services.portal_password import contact_authenticate, contact_set_password, password_reset_contact
@@ -128,7 +128,7 @@ def password_reset_confirm(request, token):
 @portal_login_required
 def password_change(request):
     """Set or change the portal password of the signed-in contact; the session carries on."""
-    form = NewPasswordForm(request.POST or None)
+    form = ChangePasswordForm(request.POST or None, contact=request.portal_contact)
     if request.method == "POST" and form.is_valid():
         contact_set_password(contact=request.portal_contact, raw_password=form.cleaned_data["new_password1"])
         portal_sign_in(request, request.portal_contact)

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -191,3 +191,19 @@ def test_portal_pages_need_a_portal_session_not_staff_auth(client, support_user)
 
 def test_sign_out_needs_post(client):
     assert client.get(reverse("portal:logout")).status_code == 405
+
+
+def test_changing_an_existing_password_needs_the_current_one(client):
+    world = portal_world()
+    world.contact.password = make_password("Alt-Passwort-2005")
+    world.contact.save()
+    request_link(client, world.contact.email)
+    client.post(_path(link_from(mail.outbox[0])))
+    new = {"new_password1": "Neu-Passwort-2006", "new_password2": "Neu-Passwort-2006"}
+    refused = client.post(reverse("portal:password_change"), {**new, "current_password": "falsch"})
+    assert b"error" in refused.content
+    world.contact.refresh_from_db()
+    assert check_password("Alt-Passwort-2005", world.contact.password)
+    client.post(reverse("portal:password_change"), {**new, "current_password": "Alt-Passwort-2005"})
+    world.contact.refresh_from_db()
+    assert check_password("Neu-Passwort-2006", world.contact.password)
