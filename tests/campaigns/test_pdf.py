@@ -16,7 +16,8 @@ from tests.factories import OutageWindowFactory, PlacementFactory, utc
 
 
 def text_of(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    """The PDF's text with runs of white space as one space (layout spacing is not content)."""
+    return " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages).split())
 
 
 @pytest.fixture
