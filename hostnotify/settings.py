@@ -217,6 +217,22 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 
+# --- Customer portal (issue 5) ---------------------------------------------------------------
+# Rate limits: wrong voucher codes per customer and per client address; sign-in mails and
+# password attempts per e-mail address and per client address. One generic error when hit.
+HOSTNOTIFY.update(
+    {
+        "PORTAL_CODE_ATTEMPTS": env.int("PORTAL_CODE_ATTEMPTS", default=5),
+        "PORTAL_CODE_WINDOW": env.int("PORTAL_CODE_WINDOW", default=15 * 60),
+        "PORTAL_SIGNIN_ATTEMPTS": env.int("PORTAL_SIGNIN_ATTEMPTS", default=5),
+        "PORTAL_SIGNIN_WINDOW": env.int("PORTAL_SIGNIN_WINDOW", default=60 * 60),
+    }
+)
+PORTAL_PASSWORD_RESET_MAX_AGE = env.int("PORTAL_PASSWORD_RESET_MAX_AGE", default=3600)
+LANGUAGE_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
 # --- Public status page (issue 7) ------------------------------------------------------------
 # Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
 HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)
