@@ -1,0 +1,446 @@
+"""Letters: the placeholder language of mailings, its validation and set-based rendering.
+
+Content is Django template syntax restricted to a fixed set of placeholders (``PLACEHOLDERS``)
+and the tags ``if``/``for``/``comment``; filters are allowed. Subjects and text bodies render
+without HTML escaping, HTML bodies with it. ``render_messages`` renders a whole batch from two
+queries (exposures; compensations with their vouchers) and compiles each language's templates
+once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from email.utils import parseaddr
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import FilterExpression, TextNode, VariableNode
+from django.template.defaulttags import CommentNode, ForNode, IfNode
+from django.utils.html import format_html, format_html_join
+
+from accounts.models import Contact, Customer
+from accounts.services.portal_auth import magic_link_url
+from campaigns import codes
+from campaigns import letter_phrases as phrases
+from campaigns.models import Compensation, Delivery, Exposure, Incident, Mailing, Voucher
+
+LANGUAGES = phrases.LANGUAGES
+PARTS = ("subject", "text", "html")
+REQUIRED_PARTS = ("subject", "text")
+
+# The documented placeholders: name → what it holds (shown to support staff in the console).
+PLACEHOLDERS: dict[str, str] = {
+    "customer_name": "the customer's name",
+    "customer_number": "the customer number",
+    "contact_name": "the recipient's name (the customer's name when the contact has none)",
+    "contact_email": "the recipient's address",
+    "incident_title": "the incident's title",
+    "accounts_block": "one sentence per affected account: its servers and windows in local time",
+    "accounts": "the affected accounts, for {% for account in accounts %}: account.name, .product, "
+    ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)",
+    "total_duration": "the affected time over all accounts, e.g. 43 h 30 min",
+    "has_credit": "true when the customer gets a credit (amount above zero)",
+    "amount": "the credit with its currency in Swiss format, e.g. CHF 12.50",
+    "currency": "the credit's currency, e.g. CHF",
+    "credit_explanation": "one line: how the credit was computed, or that no credit applies",
+    "has_voucher": "true when a voucher code exists",
+    "voucher_code": "the voucher code, grouped XXXX-XXXX-XXXX-XXXX",
+    "voucher_expiry": "the voucher's expiry date, dd.mm.yyyy",
+    "login_url": "the personal sign-in link to the portal",
+    "portal_url": "the portal's address",
+    "support_email": "the support address",
+    "brand_name": "the provider's name",
+}
+# Attributes of the loop items: what ``{% for account in accounts %}`` and ``account.windows`` yield.
+_FIELDS = {
+    "account": {"name", "product", "servers", "duration", "sentence", "windows"},
+    "window": {"server", "start", "end", "text"},
+}
+_SEQUENCES = {"accounts": "account", "account.windows": "window"}
+_ALLOWED_NODES = (TextNode, VariableNode, IfNode, ForNode, CommentNode)
+
+NARROW_NBSP, APOSTROPHE = "\u202f", "\u2019"
+_TEXT_ENGINE = Engine(autoescape=False)
+_HTML_ENGINE = Engine(autoescape=True)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "emails"
+
+
+class LetterError(Exception):
+    """Content that cannot be rendered; ``errors`` lists every reason."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class CustomerNotAffected(Exception):
+    """The customer has no exposure in the incident: there is nothing to write to them about."""
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    delivery_id: int | None
+    contact_id: int
+    customer_id: int
+    to: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    voucher_id: int | None  # the voucher PDF to attach (None: nothing to attach)
+    voucher_pdf: str  # its stored file name ("" while not rendered yet)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def valid_placeholders_text() -> str:
+    return ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
+
+
+def validate_content(content: dict) -> list[str]:
+    """Every problem of a mailing's ``content``; an empty list means it renders for everyone."""
+    if not isinstance(content, dict) or not content:
+        return ["the letter has no language: add at least one of de, fr, it, en"]
+    errors = []
+    for language, parts in content.items():
+        if language not in LANGUAGES:
+            errors.append(f"{language}: unknown language (valid: {', '.join(LANGUAGES)})")
+            continue
+        if not isinstance(parts, dict):
+            errors.append(f"{language}: expected subject, text and html")
+            continue
+        for part in REQUIRED_PARTS:
+            if not (parts.get(part) or "").strip():
+                errors.append(f"{language} {part}: must not be empty")
+        for part in PARTS:
+            source = parts.get(part) or ""
+            errors.extend(f"{language} {part}: {problem}" for problem in template_problems(source))
+    return errors
+
+
+def template_problems(source: str) -> list[str]:
+    """Syntax errors, forbidden tags and unknown placeholders in one template source."""
+    try:
+        template = _TEXT_ENGINE.from_string(source)
+    except TemplateSyntaxError as exc:
+        return [f"syntax error: {exc}"]
+    problems: list[str] = []
+    _check_nodes(template.nodelist, {}, problems)
+    unknown = list(dict.fromkeys(p for p in problems if p.startswith("{{")))
+    others = list(dict.fromkeys(p for p in problems if not p.startswith("{{")))
+    if unknown:
+        others.append(f"unknown placeholder {', '.join(unknown)}; valid placeholders: {valid_placeholders_text()}")
+    return others
+
+
+def _check_nodes(nodelist, scope: dict[str, str], problems: list[str]) -> None:
+    for node in nodelist:
+        if not isinstance(node, _ALLOWED_NODES):
+            tag = getattr(node, "token", None)
+            problems.append(f"tag not allowed: {{% {tag.contents if tag else type(node).__name__} %}}")
+        elif isinstance(node, VariableNode):
+            _check_expression(node.filter_expression, scope, problems)
+        elif isinstance(node, IfNode):
+            for condition, branch in node.conditions_nodelists:
+                _check_condition(condition, scope, problems)
+                _check_nodes(branch, scope, problems)
+        elif isinstance(node, ForNode):
+            _check_expression(node.sequence, scope, problems)
+            item_kind = _SEQUENCES.get(_kind_path(node.sequence, scope))
+            inner = dict(scope, forloop="forloop")
+            for name in node.loopvars:
+                inner[name] = item_kind or "value"
+            _check_nodes(node.nodelist_loop, inner, problems)
+            _check_nodes(node.nodelist_empty, scope, problems)
+
+
+def _kind_path(expression: FilterExpression, scope: dict[str, str]) -> str:
+    lookups = getattr(expression.var, "lookups", None) or ()
+    if not lookups:
+        return ""
+    head = scope.get(lookups[0], lookups[0])
+    return ".".join((head, *lookups[1:]))
+
+
+def _check_condition(condition, scope, problems) -> None:
+    if condition is None:  # {% else %}
+        return
+    if isinstance(getattr(condition, "value", None), FilterExpression):
+        _check_expression(condition.value, scope, problems)
+    for side in ("first", "second"):
+        if getattr(condition, side, None) is not None:
+            _check_condition(getattr(condition, side), scope, problems)
+
+
+def _check_expression(expression: FilterExpression, scope: dict[str, str], problems: list[str]) -> None:
+    variables = [expression.var] + [arg for _, args in expression.filters for _, arg in args]
+    for variable in variables:
+        lookups = getattr(variable, "lookups", None)
+        if not lookups:  # a literal
+            continue
+        name = ".".join(lookups)
+        kind = scope.get(lookups[0])
+        if kind is None and lookups[0] not in PLACEHOLDERS:
+            problems.append(f"{{{{ {name} }}}}")
+        elif kind in _FIELDS and len(lookups) > 1 and lookups[1] not in _FIELDS[kind]:
+            fields = ", ".join(sorted(_FIELDS[kind]))
+            problems.append(f"{{{{ {name} }}}} ({lookups[0]} has: {fields})")
+
+
+# --- default letters ----------------------------------------------------------------------------
+
+
+def default_content() -> dict:
+    """The default apology in de, fr, it and en, read from ``templates/emails/<language>/``."""
+    content = {}
+    for language in LANGUAGES:
+        folder = _DEFAULTS_DIR / language
+        content[language] = {
+            "subject": (folder / "apology_subject.txt").read_text(encoding="utf-8").strip(),
+            "text": (folder / "apology.txt").read_text(encoding="utf-8"),
+            "html": (folder / "apology.html").read_text(encoding="utf-8"),
+        }
+    return content
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str, html: bool) -> Template:
+    return (_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source)
+
+
+def _compiled(content: dict, language: str) -> tuple[Template, Template, Template | None]:
+    parts = content[language]
+    try:
+        subject = _compile(parts.get("subject") or "", False)
+        text = _compile(parts.get("text") or "", False)
+        html = _compile(parts["html"], True) if (parts.get("html") or "").strip() else None
+    except TemplateSyntaxError as exc:
+        raise LetterError([f"{language}: syntax error: {exc}"]) from exc
+    return subject, text, html
+
+
+def _pick_language(content: dict, wanted: str, fallback: str) -> str:
+    for language in (wanted, fallback, *LANGUAGES):
+        if language in content:
+            return language
+    raise LetterError(["the letter has no language"])
+
+
+def _load_batch(incident_id: int, customer_ids) -> tuple[dict, dict]:
+    """Exposures and compensations (with their vouchers) for the customers: two queries."""
+    exposures: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        Exposure.objects.filter(incident_id=incident_id, customer_id__in=customer_ids)
+        .order_by("customer_id", "account__name")
+        .values_list("customer_id", "account__name", "account__product", "affected_seconds", "intervals")
+    ):
+        exposures[row[0]].append(row[1:])
+    compensations: dict[int, dict] = {}
+    rows = Compensation.objects.filter(incident_id=incident_id, customer_id__in=customer_ids).values_list(
+        "customer_id", "amount", "currency", "explanation", "vouchers__id", "vouchers__code",
+        "vouchers__expires_on", "vouchers__status", "vouchers__is_topup", "vouchers__pdf",
+    )  # fmt: skip
+    for customer_id, amount, currency, explanation, v_id, code, expires, status, topup, pdf in rows:
+        entry = compensations.setdefault(
+            customer_id, {"amount": amount, "currency": currency, "explanation": explanation, "voucher": None}
+        )
+        usable = v_id is not None and not topup and status != Voucher.Status.VOID
+        if usable and (entry["voucher"] is None or status == Voucher.Status.ISSUED):
+            entry["voucher"] = {"id": v_id, "code": code, "expires_on": expires, "pdf": pdf or ""}
+    return exposures, compensations
+
+
+def _shares(explanation) -> list[tuple[str, str]]:
+    """``(account, percent)`` pairs from a compensation's stored explanation, where it has them."""
+    items = explanation.get("accounts", []) if isinstance(explanation, dict) else []
+    shares = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        percent = item.get("percent", item.get("share"))
+        if item.get("account") and percent not in (None, "", 0, "0"):
+            shares.append((str(item["account"]), str(percent).rstrip("%").strip()))
+    return shares
+
+
+def format_amount(amount: Decimal, currency: str, language: str) -> str:
+    # Until the compensation branch's accounts.formatting.format_money lands: Swiss formats.
+    try:
+        from accounts.formatting import format_money
+    except ImportError:
+        grouped = f"{Decimal(amount).quantize(Decimal('0.01')):,.2f}"
+        if language == "fr":
+            return grouped.replace(",", NARROW_NBSP).replace(".", ",") + f" {currency}"
+        return f"{currency} " + grouped.replace(",", APOSTROPHE)
+    return format_money(amount, currency, language)
+
+
+def _context(*, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation):
+    tz = customer.time_zone or settings.DEFAULT_CUSTOMER_TIME_ZONE
+    accounts = []
+    for name, product, seconds, intervals in exposures:
+        windows = [
+            {
+                "server": server,
+                "start": phrases.local_datetime(dt.datetime.fromisoformat(start), tz),
+                "end": phrases.local_datetime(dt.datetime.fromisoformat(end), tz),
+            }
+            for start, end, server in intervals
+        ]
+        for window in windows:
+            window["text"] = phrases.window_text(language, window["start"], window["end"])
+        accounts.append(
+            {
+                "name": name,
+                "product": product,
+                "servers": ", ".join(dict.fromkeys(w["server"] for w in windows)),
+                "duration": phrases.duration(seconds),
+                "sentence": phrases.account_sentence(
+                    language, name, [(w["server"], w["start"], w["end"]) for w in windows]
+                ),
+                "windows": windows,
+            }
+        )
+    total = sum(seconds for _, _, seconds, _ in exposures)
+    compensation = compensation or {}
+    amount = compensation.get("amount") or Decimal("0")
+    currency = compensation.get("currency") or customer.currency
+    amount_text = format_amount(amount, currency, language) if amount > 0 else ""
+    voucher = compensation.get("voucher") if amount > 0 else None
+    hostnotify = getattr(settings, "HOSTNOTIFY", {})
+    return {
+        "customer_name": customer.name,
+        "customer_number": customer.number,
+        "contact_name": contact.name or customer.name,
+        "contact_email": contact.email,
+        "incident_title": incident.title,
+        "accounts": accounts,
+        "accounts_block": "\n".join(a["sentence"] for a in accounts),
+        "total_duration": phrases.duration(total),
+        "has_credit": amount > 0,
+        "amount": amount_text or format_amount(Decimal("0"), currency, language),
+        "currency": currency,
+        "credit_explanation": phrases.credit_line(
+            language, amount_text=amount_text, seconds=total, shares=_shares(compensation.get("explanation"))
+        ),
+        "has_voucher": voucher is not None,
+        "voucher_code": codes.format_code(voucher["code"]) if voucher else "",
+        "voucher_expiry": phrases.local_date(voucher["expires_on"]) if voucher else "",
+        "login_url": magic_link_url(contact=contact),
+        "portal_url": f"{settings.SITE_URL}/portal/",
+        "support_email": hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+        "brand_name": hostnotify.get("BRAND_NAME", ""),
+    }, voucher
+
+
+def _render(templates, values: dict) -> tuple[str, str, str]:
+    subject_t, text_t, html_t = templates
+    subject = " ".join(subject_t.render(Context(values, autoescape=False)).split())
+    text = _BLANK_LINES.sub("\n\n", text_t.render(Context(values, autoescape=False))).strip() + "\n"
+    html = ""
+    if html_t is not None:
+        accounts_html = format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((a["sentence"],) for a in values["accounts"]))
+        )
+        html = html_t.render(Context(dict(values, accounts_block=accounts_html), autoescape=True))
+    return subject, text, html
+
+
+def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
+    """Render one batch: two queries whatever its size (one more if contacts are not loaded).
+
+    ``deliveries`` are Delivery rows, ideally with ``select_related("contact__customer")``.
+    """
+    deliveries = list(deliveries)
+    if not deliveries:
+        return []
+    if not all(Delivery.contact.is_cached(d) and Contact.customer.is_cached(d.contact) for d in deliveries):
+        contacts = Contact.objects.select_related("customer").in_bulk([d.contact_id for d in deliveries])
+        for delivery in deliveries:
+            delivery.contact = contacts[delivery.contact_id]
+    incident = mailing.incident
+    content = mailing.content or default_content()
+    exposures, compensations = _load_batch(incident.pk, {d.contact.customer_id for d in deliveries})
+    compiled = {}
+    messages = []
+    for delivery in deliveries:
+        contact = delivery.contact
+        customer = contact.customer
+        language = _pick_language(content, delivery.language, incident.default_language)
+        if language not in compiled:
+            compiled[language] = _compiled(content, language)
+        values, voucher = _context(
+            incident=incident, customer=customer, contact=contact, language=language,
+            exposures=exposures.get(customer.pk, []), compensation=compensations.get(customer.pk),
+        )  # fmt: skip
+        subject, text, html = _render(compiled[language], values)
+        attach = voucher if mailing.attach_voucher and voucher else None
+        messages.append(
+            RenderedMessage(
+                delivery_id=delivery.pk,
+                contact_id=contact.pk,
+                customer_id=customer.pk,
+                to=delivery.email or contact.email,
+                language=language,
+                subject=subject,
+                text=text,
+                html=html,
+                voucher_id=attach["id"] if attach else None,
+                voucher_pdf=attach["pdf"] if attach else "",
+            )  # fmt: skip
+        )
+    return messages
+
+
+def render_preview(
+    mailing_or_content: Mailing | dict | None,
+    customer: Customer,
+    contact: Contact | None = None,
+    language: str | None = None,
+    *,
+    incident: Incident | None = None,
+) -> RenderedMessage:
+    """What ``customer`` (or one of its contacts) would get, in ``language`` or theirs.
+
+    ``mailing_or_content``: a Mailing, or a content dict (then ``incident`` is required), or None
+    for the default apology. Raises ``CustomerNotAffected`` and ``LetterError``.
+    """
+    if isinstance(mailing_or_content, Mailing):
+        incident = mailing_or_content.incident
+        content = mailing_or_content.content or default_content()
+        attach_voucher = mailing_or_content.attach_voucher
+    else:
+        content = mailing_or_content or default_content()
+        attach_voucher = True
+    if incident is None:
+        raise ValueError("render_preview needs the incident when given content instead of a mailing")
+    errors = validate_content(content)
+    if errors:
+        raise LetterError(errors)
+    contact = contact or customer.contacts.order_by("role", "pk").first() or Contact(customer=customer, email="")
+    exposures, compensations = _load_batch(incident.pk, [customer.pk])
+    if not exposures.get(customer.pk):
+        raise CustomerNotAffected(f"customer {customer.number} is not affected by {incident.slug}")
+    chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
+    values, voucher = _context(
+        incident=incident, customer=customer, contact=contact, language=chosen,
+        exposures=exposures[customer.pk], compensation=compensations.get(customer.pk),
+    )  # fmt: skip
+    subject, text, html = _render(_compiled(content, chosen), values)
+    attach = voucher if attach_voucher and voucher else None
+    return RenderedMessage(
+        delivery_id=None, contact_id=contact.pk, customer_id=customer.pk, to=contact.email, language=chosen,
+        subject=subject, text=text, html=html,
+        voucher_id=attach["id"] if attach else None, voucher_pdf=attach["pdf"] if attach else "",
+    )  # fmt: skip
