@@ -26,19 +26,20 @@ def affected_customer(
     number=None,
     language="de",
     time_zone="Europe/Zurich",
-    accounts=(("web000019", [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]),),
+    accounts=((None, [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]),),
     amount=Decimal("10.00"),
     code="ABCD2345EFGH6789",
     currency="CHF",
     name="Muster AG",
 ):
-    """A customer with one exposure per ``accounts`` entry, a compensation of ``amount`` and, above
+    """A customer with one exposure per ``accounts`` entry (name None: a generated one), a compensation of ``amount`` and, above
     zero, an issued voucher with ``code``."""
     incident = incident or IncidentFactory(title="Speicherausfall Weihnachten 2005")
     extra = {"number": number} if number else {}
     customer = CustomerFactory(language=language, time_zone=time_zone, currency=currency, name=name, **extra)
     for account_name, intervals in accounts:
-        account = HostingAccountFactory(name=account_name, customer=customer)
+        named = {"name": account_name} if account_name else {}
+        account = HostingAccountFactory(customer=customer, **named)
         seconds = sum(
             int((dt.datetime.fromisoformat(e) - dt.datetime.fromisoformat(s)).total_seconds()) for s, e, _ in intervals
         )
@@ -59,7 +60,7 @@ def affected_customer(
             amount=amount,
             currency=currency,
             affected_seconds=0,
-            explanation={"accounts": [{"account": a, "percent": "50"} for a, _ in accounts]},
+            explanation={"accounts": [{"account": a, "percent": "50"} for a, _ in accounts if a]},
             computed_at=timezone.now(),
         )
         if amount > 0 and code:
