@@ -1,7 +1,7 @@
-"""Letters: the placeholder language of mailings, its validation and set-based rendering.
+"""Letters: rendering mailings, set-based, and previews; the default apology.
 
-Content is Django template syntax restricted to a fixed set of placeholders (``PLACEHOLDERS``)
-and the tags ``if``/``for``/``comment``; filters are allowed. Subjects and text bodies render
+The placeholder language and ``validate_content`` live in ``campaigns.placeholders`` (re-exported
+here). Subjects and text bodies render
 without HTML escaping, HTML bodies with it. ``render_messages`` renders a whole batch from two
 queries (exposures; compensations with their vouchers) and compiles each language's templates
 once.
@@ -20,8 +20,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.template.base import FilterExpression, TextNode, VariableNode
-from django.template.defaulttags import CommentNode, ForNode, IfNode
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Contact, Customer
@@ -29,41 +27,20 @@ from accounts.services.portal_auth import magic_link_url
 from campaigns import codes
 from campaigns import letter_phrases as phrases
 from campaigns.models import Compensation, Delivery, Exposure, Incident, Mailing, Voucher
+from campaigns.placeholders import LANGUAGES, PLACEHOLDERS, template_problems, validate_content
 
-LANGUAGES = phrases.LANGUAGES
-PARTS = ("subject", "text", "html")
-REQUIRED_PARTS = ("subject", "text")
-
-# The documented placeholders: name → what it holds (shown to support staff in the console).
-PLACEHOLDERS: dict[str, str] = {
-    "customer_name": "the customer's name",
-    "customer_number": "the customer number",
-    "contact_name": "the recipient's name (the customer's name when the contact has none)",
-    "contact_email": "the recipient's address",
-    "incident_title": "the incident's title",
-    "accounts_block": "one sentence per affected account: its servers and windows in local time",
-    "accounts": "the affected accounts, for {% for account in accounts %}: account.name, .product, "
-    ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)",
-    "total_duration": "the affected time over all accounts, e.g. 43 h 30 min",
-    "has_credit": "true when the customer gets a credit (amount above zero)",
-    "amount": "the credit with its currency in Swiss format, e.g. CHF 12.50",
-    "currency": "the credit's currency, e.g. CHF",
-    "credit_explanation": "one line: how the credit was computed, or that no credit applies",
-    "has_voucher": "true when a voucher code exists",
-    "voucher_code": "the voucher code, grouped XXXX-XXXX-XXXX-XXXX",
-    "voucher_expiry": "the voucher's expiry date, dd.mm.yyyy",
-    "login_url": "the personal sign-in link to the portal",
-    "portal_url": "the portal's address",
-    "support_email": "the support address",
-    "brand_name": "the provider's name",
-}
-# Attributes of the loop items: what ``{% for account in accounts %}`` and ``account.windows`` yield.
-_FIELDS = {
-    "account": {"name", "product", "servers", "duration", "sentence", "windows"},
-    "window": {"server", "start", "end", "text"},
-}
-_SEQUENCES = {"accounts": "account", "account.windows": "window"}
-_ALLOWED_NODES = (TextNode, VariableNode, IfNode, ForNode, CommentNode)
+__all__ = [
+    "LANGUAGES",
+    "PLACEHOLDERS",
+    "CustomerNotAffected",
+    "LetterError",
+    "RenderedMessage",
+    "default_content",
+    "render_messages",
+    "render_preview",
+    "template_problems",
+    "validate_content",
+]
 
 NARROW_NBSP, APOSTROPHE = "\u202f", "\u2019"
 _TEXT_ENGINE = Engine(autoescape=False)
@@ -94,105 +71,11 @@ class RenderedMessage:
     subject: str
     text: str
     html: str
-    voucher_id: int | None  # the voucher PDF to attach (None: nothing to attach)
-    voucher_pdf: str  # its stored file name ("" while not rendered yet)
+    voucher: Voucher | None  # the voucher whose PDF to attach (None: nothing to attach), loaded with the batch
 
-
-# --- validation ---------------------------------------------------------------------------------
-
-
-def valid_placeholders_text() -> str:
-    return ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
-
-
-def validate_content(content: dict) -> list[str]:
-    """Every problem of a mailing's ``content``; an empty list means it renders for everyone."""
-    if not isinstance(content, dict) or not content:
-        return ["the letter has no language: add at least one of de, fr, it, en"]
-    errors = []
-    for language, parts in content.items():
-        if language not in LANGUAGES:
-            errors.append(f"{language}: unknown language (valid: {', '.join(LANGUAGES)})")
-            continue
-        if not isinstance(parts, dict):
-            errors.append(f"{language}: expected subject, text and html")
-            continue
-        for part in REQUIRED_PARTS:
-            if not (parts.get(part) or "").strip():
-                errors.append(f"{language} {part}: must not be empty")
-        for part in PARTS:
-            source = parts.get(part) or ""
-            errors.extend(f"{language} {part}: {problem}" for problem in template_problems(source))
-    return errors
-
-
-def template_problems(source: str) -> list[str]:
-    """Syntax errors, forbidden tags and unknown placeholders in one template source."""
-    try:
-        template = _TEXT_ENGINE.from_string(source)
-    except TemplateSyntaxError as exc:
-        return [f"syntax error: {exc}"]
-    problems: list[str] = []
-    _check_nodes(template.nodelist, {}, problems)
-    unknown = list(dict.fromkeys(p for p in problems if p.startswith("{{")))
-    others = list(dict.fromkeys(p for p in problems if not p.startswith("{{")))
-    if unknown:
-        others.append(f"unknown placeholder {', '.join(unknown)}; valid placeholders: {valid_placeholders_text()}")
-    return others
-
-
-def _check_nodes(nodelist, scope: dict[str, str], problems: list[str]) -> None:
-    for node in nodelist:
-        if not isinstance(node, _ALLOWED_NODES):
-            tag = getattr(node, "token", None)
-            problems.append(f"tag not allowed: {{% {tag.contents if tag else type(node).__name__} %}}")
-        elif isinstance(node, VariableNode):
-            _check_expression(node.filter_expression, scope, problems)
-        elif isinstance(node, IfNode):
-            for condition, branch in node.conditions_nodelists:
-                _check_condition(condition, scope, problems)
-                _check_nodes(branch, scope, problems)
-        elif isinstance(node, ForNode):
-            _check_expression(node.sequence, scope, problems)
-            item_kind = _SEQUENCES.get(_kind_path(node.sequence, scope))
-            inner = dict(scope, forloop="forloop")
-            for name in node.loopvars:
-                inner[name] = item_kind or "value"
-            _check_nodes(node.nodelist_loop, inner, problems)
-            _check_nodes(node.nodelist_empty, scope, problems)
-
-
-def _kind_path(expression: FilterExpression, scope: dict[str, str]) -> str:
-    lookups = getattr(expression.var, "lookups", None) or ()
-    if not lookups:
-        return ""
-    head = scope.get(lookups[0], lookups[0])
-    return ".".join((head, *lookups[1:]))
-
-
-def _check_condition(condition, scope, problems) -> None:
-    if condition is None:  # {% else %}
-        return
-    if isinstance(getattr(condition, "value", None), FilterExpression):
-        _check_expression(condition.value, scope, problems)
-    for side in ("first", "second"):
-        if getattr(condition, side, None) is not None:
-            _check_condition(getattr(condition, side), scope, problems)
-
-
-def _check_expression(expression: FilterExpression, scope: dict[str, str], problems: list[str]) -> None:
-    variables = [expression.var] + [arg for _, args in expression.filters for _, arg in args]
-    for variable in variables:
-        lookups = getattr(variable, "lookups", None)
-        if not lookups:  # a literal
-            continue
-        name = ".".join(lookups)
-        kind = scope.get(lookups[0])
-        if kind is None and lookups[0] not in PLACEHOLDERS:
-            problems.append(f"{{{{ {name} }}}}")
-        elif kind in _FIELDS and len(lookups) > 1 and lookups[1] not in _FIELDS[kind]:
-            fields = ", ".join(sorted(_FIELDS[kind]))
-            problems.append(f"{{{{ {name} }}}} ({lookups[0]} has: {fields})")
+    @property
+    def voucher_id(self) -> int | None:
+        return self.voucher.pk if self.voucher else None
 
 
 # --- default letters ----------------------------------------------------------------------------
@@ -248,16 +131,52 @@ def _load_batch(incident_id: int, customer_ids) -> tuple[dict, dict]:
         exposures[row[0]].append(row[1:])
     compensations: dict[int, dict] = {}
     rows = Compensation.objects.filter(incident_id=incident_id, customer_id__in=customer_ids).values_list(
-        "customer_id", "amount", "currency", "explanation", "vouchers__id", "vouchers__code",
-        "vouchers__expires_on", "vouchers__status", "vouchers__is_topup", "vouchers__pdf",
-    )  # fmt: skip
-    for customer_id, amount, currency, explanation, v_id, code, expires, status, topup, pdf in rows:
+        "id",
+        "customer_id",
+        "amount",
+        "currency",
+        "explanation",
+        "vouchers__id",
+        "vouchers__code",
+        "vouchers__amount",
+        "vouchers__currency",
+        "vouchers__expires_on",
+        "vouchers__status",
+        "vouchers__is_topup",
+        "vouchers__pdf",
+    )
+    for (
+        comp_id,
+        customer_id,
+        amount,
+        currency,
+        explanation,
+        v_id,
+        code,
+        v_amount,
+        v_currency,
+        expires,
+        status,
+        topup,
+        pdf,
+    ) in rows:
         entry = compensations.setdefault(
             customer_id, {"amount": amount, "currency": currency, "explanation": explanation, "voucher": None}
         )
         usable = v_id is not None and not topup and status != Voucher.Status.VOID
         if usable and (entry["voucher"] is None or status == Voucher.Status.ISSUED):
-            entry["voucher"] = {"id": v_id, "code": code, "expires_on": expires, "pdf": pdf or ""}
+            # A model instance built from the joined row: the sender attaches its PDF without a query.
+            entry["voucher"] = Voucher(
+                pk=v_id,
+                compensation_id=comp_id,
+                customer_id=customer_id,
+                code=code,
+                amount=v_amount,
+                currency=v_currency,
+                expires_on=expires,
+                status=status,
+                pdf=pdf or "",
+            )
     return exposures, compensations
 
 
@@ -335,8 +254,8 @@ def _context(*, incident: Incident, customer: Customer, contact: Contact, langua
             language, amount_text=amount_text, seconds=total, shares=_shares(compensation.get("explanation"))
         ),
         "has_voucher": voucher is not None,
-        "voucher_code": codes.format_code(voucher["code"]) if voucher else "",
-        "voucher_expiry": phrases.local_date(voucher["expires_on"]) if voucher else "",
+        "voucher_code": codes.format_code(voucher.code) if voucher else "",
+        "voucher_expiry": phrases.local_date(voucher.expires_on) if voucher else "",
         "login_url": magic_link_url(contact=contact),
         "portal_url": f"{settings.SITE_URL}/portal/",
         "support_email": hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
@@ -381,11 +300,14 @@ def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
         if language not in compiled:
             compiled[language] = _compiled(content, language)
         values, voucher = _context(
-            incident=incident, customer=customer, contact=contact, language=language,
-            exposures=exposures.get(customer.pk, []), compensation=compensations.get(customer.pk),
-        )  # fmt: skip
+            incident=incident,
+            customer=customer,
+            contact=contact,
+            language=language,
+            exposures=exposures.get(customer.pk, []),
+            compensation=compensations.get(customer.pk),
+        )
         subject, text, html = _render(compiled[language], values)
-        attach = voucher if mailing.attach_voucher and voucher else None
         messages.append(
             RenderedMessage(
                 delivery_id=delivery.pk,
@@ -396,9 +318,8 @@ def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
                 subject=subject,
                 text=text,
                 html=html,
-                voucher_id=attach["id"] if attach else None,
-                voucher_pdf=attach["pdf"] if attach else "",
-            )  # fmt: skip
+                voucher=voucher if mailing.attach_voucher else None,
+            )
         )
     return messages
 
@@ -434,13 +355,22 @@ def render_preview(
         raise CustomerNotAffected(f"customer {customer.number} is not affected by {incident.slug}")
     chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
     values, voucher = _context(
-        incident=incident, customer=customer, contact=contact, language=chosen,
-        exposures=exposures[customer.pk], compensation=compensations.get(customer.pk),
-    )  # fmt: skip
+        incident=incident,
+        customer=customer,
+        contact=contact,
+        language=chosen,
+        exposures=exposures[customer.pk],
+        compensation=compensations.get(customer.pk),
+    )
     subject, text, html = _render(_compiled(content, chosen), values)
-    attach = voucher if attach_voucher and voucher else None
     return RenderedMessage(
-        delivery_id=None, contact_id=contact.pk, customer_id=customer.pk, to=contact.email, language=chosen,
-        subject=subject, text=text, html=html,
-        voucher_id=attach["id"] if attach else None, voucher_pdf=attach["pdf"] if attach else "",
-    )  # fmt: skip
+        delivery_id=None,
+        contact_id=contact.pk,
+        customer_id=customer.pk,
+        to=contact.email,
+        language=chosen,
+        subject=subject,
+        text=text,
+        html=html,
+        voucher=voucher if attach_voucher else None,
+    )
