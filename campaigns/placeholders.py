@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.template import Engine, TemplateSyntaxError
 from django.template.base import FilterExpression, TextNode, VariableNode
 from django.template.defaulttags import CommentNode, ForNode, IfNode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.letter_phrases import LANGUAGES
 
@@ -16,27 +18,29 @@ PARTS = ("subject", "text", "html")
 REQUIRED_PARTS = ("subject", "text")
 
 # The documented placeholders: name → what it holds (shown to support staff in the console).
-PLACEHOLDERS: dict[str, str] = {
-    "customer_name": "the customer's name",
-    "customer_number": "the customer number",
-    "contact_name": "the recipient's name (the customer's name when the contact has none)",
-    "contact_email": "the recipient's address",
-    "incident_title": "the incident's title",
-    "accounts_block": "one sentence per affected account: its servers and windows in local time",
-    "accounts": "the affected accounts, for {% for account in accounts %}: account.name, .product, "
-    ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)",
-    "total_duration": "the affected time over all accounts, e.g. 43 h 30 min",
-    "has_credit": "true when the customer gets a credit (amount above zero)",
-    "amount": "the credit with its currency in Swiss format, e.g. CHF 12.50",
-    "currency": "the credit's currency, e.g. CHF",
-    "credit_explanation": "one line: how the credit was computed, or that no credit applies",
-    "has_voucher": "true when a voucher code exists",
-    "voucher_code": "the voucher code, grouped XXXX-XXXX-XXXX-XXXX",
-    "voucher_expiry": "the voucher's expiry date, dd.mm.yyyy",
-    "login_url": "the personal sign-in link to the portal",
-    "portal_url": "the portal's address",
-    "support_email": "the support address",
-    "brand_name": "the provider's name",
+PLACEHOLDERS: dict = {
+    "customer_name": gettext_lazy("the customer's name"),
+    "customer_number": gettext_lazy("the customer number"),
+    "contact_name": gettext_lazy("the recipient's name (the customer's name when the contact has none)"),
+    "contact_email": gettext_lazy("the recipient's address"),
+    "incident_title": gettext_lazy("the incident's title"),
+    "accounts_block": gettext_lazy("one sentence per affected account: its servers and windows in local time"),
+    "accounts": gettext_lazy(
+        "the affected accounts, to loop over (for account in accounts): account.name, .product, "
+        ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)"
+    ),
+    "total_duration": gettext_lazy("the affected time over all accounts, e.g. 43 h 30 min"),
+    "has_credit": gettext_lazy("true when the customer gets a credit (amount above zero)"),
+    "amount": gettext_lazy("the credit with its currency in Swiss format, e.g. CHF 12.50"),
+    "currency": gettext_lazy("the credit's currency, e.g. CHF"),
+    "credit_explanation": gettext_lazy("one line: how the credit was computed, or that no credit applies"),
+    "has_voucher": gettext_lazy("true when a voucher code exists"),
+    "voucher_code": gettext_lazy("the voucher code, grouped XXXX-XXXX-XXXX-XXXX"),
+    "voucher_expiry": gettext_lazy("the voucher's expiry date, dd.mm.yyyy"),
+    "login_url": gettext_lazy("the personal sign-in link to the portal"),
+    "portal_url": gettext_lazy("the portal's address"),
+    "support_email": gettext_lazy("the support address"),
+    "brand_name": gettext_lazy("the provider's name"),
 }
 # Attributes of the loop items: what ``{% for account in accounts %}`` and ``account.windows`` yield.
 _FIELDS = {
@@ -54,22 +58,28 @@ def valid_placeholders_text() -> str:
 
 def validate_content(content: dict) -> list[str]:
     """Every problem of a mailing's ``content``; an empty list means it renders for everyone."""
+    return [
+        " ".join(filter(None, (language, part))) + f": {message}" for language, part, message in content_errors(content)
+    ]
+
+
+def content_errors(content: dict) -> list[tuple[str, str, str]]:
+    """The problems as ``(language, part, message)``; language and part are "" where none applies."""
     if not isinstance(content, dict) or not content:
-        return ["the letter has no language: add at least one of de, fr, it, en"]
+        return [("", "", _("the letter has no language: add at least one of de, fr, it, en"))]
     errors = []
     for language, parts in content.items():
         if language not in LANGUAGES:
-            errors.append(f"{language}: unknown language (valid: {', '.join(LANGUAGES)})")
+            errors.append((language, "", _("unknown language (valid: %(valid)s)") % {"valid": ", ".join(LANGUAGES)}))
             continue
         if not isinstance(parts, dict):
-            errors.append(f"{language}: expected subject, text and html")
+            errors.append((language, "", _("expected subject, text and html")))
             continue
         for part in REQUIRED_PARTS:
             if not (parts.get(part) or "").strip():
-                errors.append(f"{language} {part}: must not be empty")
+                errors.append((language, part, _("must not be empty")))
         for part in PARTS:
-            source = parts.get(part) or ""
-            errors.extend(f"{language} {part}: {problem}" for problem in template_problems(source))
+            errors.extend((language, part, problem) for problem in template_problems(parts.get(part) or ""))
     return errors
 
 
@@ -78,13 +88,16 @@ def template_problems(source: str) -> list[str]:
     try:
         template = _ENGINE.from_string(source)
     except TemplateSyntaxError as exc:
-        return [f"syntax error: {exc}"]
+        return [_("syntax error: %(error)s") % {"error": exc}]
     problems: list[str] = []
     _check_nodes(template.nodelist, {}, problems)
     unknown = list(dict.fromkeys(p for p in problems if p.startswith("{{")))
     others = list(dict.fromkeys(p for p in problems if not p.startswith("{{")))
     if unknown:
-        others.append(f"unknown placeholder {', '.join(unknown)}; valid placeholders: {valid_placeholders_text()}")
+        others.append(
+            _("unknown placeholder %(names)s; valid placeholders: %(valid)s")
+            % {"names": ", ".join(unknown), "valid": valid_placeholders_text()}
+        )
     return others
 
 
@@ -92,7 +105,8 @@ def _check_nodes(nodelist, scope: dict[str, str], problems: list[str]) -> None:
     for node in nodelist:
         if not isinstance(node, _ALLOWED_NODES):
             tag = getattr(node, "token", None)
-            problems.append(f"tag not allowed: {{% {tag.contents if tag else type(node).__name__} %}}")
+            label = tag.contents if tag else type(node).__name__
+            problems.append(_("tag not allowed: %(tag)s") % {"tag": f"{{% {label} %}}"})
         elif isinstance(node, VariableNode):
             _check_expression(node.filter_expression, scope, problems)
         elif isinstance(node, IfNode):
@@ -139,4 +153,6 @@ def _check_expression(expression: FilterExpression, scope: dict[str, str], probl
             problems.append(f"{{{{ {name} }}}}")
         elif kind in _FIELDS and len(lookups) > 1 and lookups[1] not in _FIELDS[kind]:
             fields = ", ".join(sorted(_FIELDS[kind]))
-            problems.append(f"{{{{ {name} }}}} ({lookups[0]} has: {fields})")
+            problems.append(
+                f"{{{{ {name} }}}} " + _("(%(item)s has: %(fields)s)") % {"item": lookups[0], "fields": fields}
+            )
