@@ -58,9 +58,12 @@ def valid_placeholders_text() -> str:
 
 def validate_content(content: dict) -> list[str]:
     """Every problem of a mailing's ``content``; an empty list means it renders for everyone."""
-    return [
-        " ".join(filter(None, (language, part))) + f": {message}" for language, part, message in content_errors(content)
-    ]
+    return [_prefixed(language, part, message) for language, part, message in content_errors(content)]
+
+
+def _prefixed(language: str, part: str, message: str) -> str:
+    where = " ".join(filter(None, (language, part)))
+    return f"{where}: {message}" if where else str(message)
 
 
 def content_errors(content: dict) -> list[tuple[str, str, str]]:
