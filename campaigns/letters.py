@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import FilteredRelation, Q
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils.html import format_html, format_html_join
 
@@ -26,7 +26,7 @@ from accounts.models import Contact, Customer
 from accounts.services.portal_auth import magic_link_url
 from campaigns import codes
 from campaigns import letter_phrases as phrases
-from campaigns.models import Compensation, Delivery, Exposure, Incident, Mailing, Voucher
+from campaigns.models import Incident, Mailing, Voucher
 from campaigns.placeholders import LANGUAGES, PLACEHOLDERS, template_problems, validate_content
 
 __all__ = [
@@ -120,64 +120,80 @@ def _pick_language(content: dict, wanted: str, fallback: str) -> str:
     raise LetterError(["the letter has no language"])
 
 
-def _load_batch(incident_id: int, customer_ids) -> tuple[dict, dict]:
-    """Exposures and compensations (with their vouchers) for the customers: two queries."""
-    exposures: dict[int, list[tuple]] = defaultdict(list)
-    for row in (
-        Exposure.objects.filter(incident_id=incident_id, customer_id__in=customer_ids)
-        .order_by("customer_id", "account__name")
-        .values_list("customer_id", "account__name", "account__product", "affected_seconds", "intervals")
-    ):
-        exposures[row[0]].append(row[1:])
-    compensations: dict[int, dict] = {}
-    rows = Compensation.objects.filter(incident_id=incident_id, customer_id__in=customer_ids).values_list(
-        "id",
-        "customer_id",
-        "amount",
-        "currency",
-        "explanation",
-        "vouchers__id",
-        "vouchers__code",
-        "vouchers__amount",
-        "vouchers__currency",
-        "vouchers__expires_on",
-        "vouchers__status",
-        "vouchers__is_topup",
-        "vouchers__pdf",
-    )
-    for (
-        comp_id,
-        customer_id,
-        amount,
-        currency,
-        explanation,
-        v_id,
-        code,
-        v_amount,
-        v_currency,
-        expires,
-        status,
-        topup,
-        pdf,
-    ) in rows:
-        entry = compensations.setdefault(
-            customer_id, {"amount": amount, "currency": currency, "explanation": explanation, "voucher": None}
+@dataclass
+class _Recipient:
+    contact: Contact  # with its customer attached
+    exposures: list[tuple] = field(default_factory=list)  # (account, product, seconds, intervals)
+    compensation: dict | None = None  # amount, currency, explanation, voucher (a Voucher or None)
+
+
+_BATCH_COLUMNS = (
+    "id", "email", "name", "language", "password", "last_login", "customer_id", "customer__number",
+    "customer__name", "customer__language", "customer__currency", "customer__time_zone",
+    "exp__id", "exp__account__name", "exp__account__product", "exp__affected_seconds", "exp__intervals",
+    "comp__id", "comp__amount", "comp__currency", "comp__explanation", "comp__vouchers__id",
+    "comp__vouchers__code", "comp__vouchers__amount", "comp__vouchers__currency", "comp__vouchers__expires_on",
+    "comp__vouchers__status", "comp__vouchers__is_topup", "comp__vouchers__pdf",
+)  # fmt: skip
+
+
+def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
+    """Everything the letters of these contacts need, in ONE query: each contact with its customer,
+    the customer's exposures in the incident (LEFT JOIN) and its compensation with vouchers."""
+    rows = (
+        Contact.objects.filter(pk__in=contact_ids)
+        .annotate(
+            exp=FilteredRelation("customer__exposures", condition=Q(customer__exposures__incident_id=incident_id)),
+            comp=FilteredRelation(
+                "customer__compensations", condition=Q(customer__compensations__incident_id=incident_id)
+            ),
         )
-        usable = v_id is not None and not topup and status != Voucher.Status.VOID
-        if usable and (entry["voucher"] is None or status == Voucher.Status.ISSUED):
-            # A model instance built from the joined row: the sender attaches its PDF without a query.
-            entry["voucher"] = Voucher(
-                pk=v_id,
-                compensation_id=comp_id,
-                customer_id=customer_id,
-                code=code,
-                amount=v_amount,
-                currency=v_currency,
-                expires_on=expires,
-                status=status,
-                pdf=pdf or "",
+        .order_by("pk", "exp__account__name", "exp__id")
+        .values_list(*_BATCH_COLUMNS)
+    )
+    recipients: dict[int, _Recipient] = {}
+    seen_exposures: set[tuple[int, int]] = set()
+    for row in rows:
+        r = dict(zip(_BATCH_COLUMNS, row, strict=True))
+        recipient = recipients.get(r["id"])
+        if recipient is None:
+            customer = Customer(
+                pk=r["customer_id"], number=r["customer__number"], name=r["customer__name"],
+                language=r["customer__language"], currency=r["customer__currency"], time_zone=r["customer__time_zone"],
+            )  # fmt: skip
+            contact = Contact(
+                pk=r["id"], customer=customer, email=r["email"], name=r["name"], language=r["language"],
+                password=r["password"], last_login=r["last_login"],
+            )  # fmt: skip
+            recipient = recipients[r["id"]] = _Recipient(contact=contact)
+        if r["exp__id"] is not None and (r["id"], r["exp__id"]) not in seen_exposures:
+            seen_exposures.add((r["id"], r["exp__id"]))
+            recipient.exposures.append(
+                (r["exp__account__name"], r["exp__account__product"], r["exp__affected_seconds"], r["exp__intervals"])
             )
-    return exposures, compensations
+        if r["comp__id"] is not None:
+            _add_compensation(recipient, r)
+    return recipients
+
+
+def _add_compensation(recipient: _Recipient, r: dict) -> None:
+    if recipient.compensation is None:
+        recipient.compensation = {
+            "amount": r["comp__amount"], "currency": r["comp__currency"],
+            "explanation": r["comp__explanation"], "voucher": None,
+        }  # fmt: skip
+    status = r["comp__vouchers__status"]
+    if r["comp__vouchers__id"] is None or r["comp__vouchers__is_topup"] or status == Voucher.Status.VOID:
+        return
+    current = recipient.compensation["voucher"]
+    if current is None or (status == Voucher.Status.ISSUED and current.status != Voucher.Status.ISSUED):
+        # A model instance built from the joined row: the sender attaches its PDF without a query.
+        recipient.compensation["voucher"] = Voucher(
+            pk=r["comp__vouchers__id"], compensation_id=r["comp__id"], customer_id=r["customer_id"],
+            code=r["comp__vouchers__code"], amount=r["comp__vouchers__amount"],
+            currency=r["comp__vouchers__currency"], expires_on=r["comp__vouchers__expires_on"], status=status,
+            pdf=r["comp__vouchers__pdf"] or "",
+        )  # fmt: skip
 
 
 def _shares(explanation) -> list[tuple[str, str]]:
@@ -277,51 +293,49 @@ def _render(templates, values: dict) -> tuple[str, str, str]:
 
 
 def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
-    """Render one batch: two queries whatever its size (one more if contacts are not loaded).
+    """Render one batch, in the order of ``deliveries``, from ONE query whatever its size.
 
-    ``deliveries`` are Delivery rows, ideally with ``select_related("contact__customer")``.
+    ``deliveries``: Delivery rows (only ``pk``, ``contact_id``, ``email`` and ``language`` are read).
+    ``mailing.incident`` should be loaded (select_related) or it costs a query.
     """
     deliveries = list(deliveries)
     if not deliveries:
         return []
-    if not all(Delivery.contact.is_cached(d) and Contact.customer.is_cached(d.contact) for d in deliveries):
-        contacts = Contact.objects.select_related("customer").in_bulk([d.contact_id for d in deliveries])
-        for delivery in deliveries:
-            delivery.contact = contacts[delivery.contact_id]
     incident = mailing.incident
     content = mailing.content or default_content()
-    exposures, compensations = _load_batch(incident.pk, {d.contact.customer_id for d in deliveries})
+    recipients = _load_batch(incident.pk, {d.contact_id for d in deliveries})
     compiled = {}
     messages = []
     for delivery in deliveries:
-        contact = delivery.contact
-        customer = contact.customer
+        recipient = recipients[delivery.contact_id]
         language = _pick_language(content, delivery.language, incident.default_language)
         if language not in compiled:
             compiled[language] = _compiled(content, language)
-        values, voucher = _context(
-            incident=incident,
-            customer=customer,
-            contact=contact,
-            language=language,
-            exposures=exposures.get(customer.pk, []),
-            compensation=compensations.get(customer.pk),
-        )
-        subject, text, html = _render(compiled[language], values)
         messages.append(
-            RenderedMessage(
-                delivery_id=delivery.pk,
-                contact_id=contact.pk,
-                customer_id=customer.pk,
-                to=delivery.email or contact.email,
+            _message(
+                recipient,
+                incident=incident,
                 language=language,
-                subject=subject,
-                text=text,
-                html=html,
-                voucher=voucher if mailing.attach_voucher else None,
-            )
+                templates=compiled[language],
+                attach_voucher=mailing.attach_voucher,
+                delivery_id=delivery.pk,
+                to=delivery.email,
+            )  # fmt: skip
         )
     return messages
+
+
+def _message(recipient: _Recipient, *, incident, language, templates, attach_voucher, delivery_id, to):
+    contact = recipient.contact
+    values, voucher = _context(
+        incident=incident, customer=contact.customer, contact=contact, language=language,
+        exposures=recipient.exposures, compensation=recipient.compensation,
+    )  # fmt: skip
+    subject, text, html = _render(templates, values)
+    return RenderedMessage(
+        delivery_id=delivery_id, contact_id=contact.pk, customer_id=contact.customer_id, to=to or contact.email,
+        language=language, subject=subject, text=text, html=html, voucher=voucher if attach_voucher else None,
+    )  # fmt: skip
 
 
 def render_preview(
@@ -349,28 +363,14 @@ def render_preview(
     errors = validate_content(content)
     if errors:
         raise LetterError(errors)
-    contact = contact or customer.contacts.order_by("role", "pk").first() or Contact(customer=customer, email="")
-    exposures, compensations = _load_batch(incident.pk, [customer.pk])
-    if not exposures.get(customer.pk):
+    contact = contact or customer.contacts.order_by("role", "pk").first()
+    if contact is None:
+        raise CustomerNotAffected(f"customer {customer.number} has no contact to write to")
+    recipient = _load_batch(incident.pk, [contact.pk])[contact.pk]
+    if not recipient.exposures:
         raise CustomerNotAffected(f"customer {customer.number} is not affected by {incident.slug}")
     chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
-    values, voucher = _context(
-        incident=incident,
-        customer=customer,
-        contact=contact,
-        language=chosen,
-        exposures=exposures[customer.pk],
-        compensation=compensations.get(customer.pk),
-    )
-    subject, text, html = _render(_compiled(content, chosen), values)
-    return RenderedMessage(
-        delivery_id=None,
-        contact_id=contact.pk,
-        customer_id=customer.pk,
-        to=contact.email,
-        language=chosen,
-        subject=subject,
-        text=text,
-        html=html,
-        voucher=voucher if attach_voucher else None,
-    )
+    return _message(
+        recipient, incident=incident, language=chosen, templates=_compiled(content, chosen),
+        attach_voucher=attach_voucher, delivery_id=None, to=contact.email,
+    )  # fmt: skip
