@@ -58,6 +58,18 @@ _SHARE = {
     "it": "{percent} % del canone mensile di {account}",
     "en": "{percent} % of the monthly fee of {account}",
 }
+_PRORATA = {
+    "de": "anteilig {hours} h von {account}",
+    "fr": "au prorata {hours} h de {account}",
+    "it": "pro rata {hours} h di {account}",
+    "en": "pro rata {hours} h of {account}",
+}
+_MINIMUM = {
+    "de": "mindestens {minimum}",
+    "fr": "au minimum {minimum}",
+    "it": "almeno {minimum}",
+    "en": "at least {minimum}",
+}
 _NO_CREDIT = {
     "de": "Die Unterbrechung war kürzer als eine Stunde; dafür ist keine Gutschrift vorgesehen.",
     "fr": "L’interruption a duré moins d’une heure ; aucun avoir n’est prévu dans ce cas.",
@@ -106,12 +118,23 @@ def total_line(language: str, seconds: int) -> str:
     return _TOTAL[language].format(duration=duration(seconds))
 
 
-def credit_line(language: str, *, amount_text: str, seconds: int, shares: Sequence[tuple[str, str]]) -> str:
-    """The one-line explanation of a credit; ``shares`` are ``(account, percent)`` from the policy.
+def share_text(language: str, *, account: str, percent: str = "", hours: str = "") -> str:
+    """One account's part of the credit: ``25 % der Monatsgebühr von web1`` or pro rata hours."""
+    if percent:
+        return _SHARE[language].format(percent=percent, account=account)
+    return _PRORATA[language].format(hours=hours, account=account)
+
+
+def minimum_text(language: str, minimum: str) -> str:
+    return _MINIMUM[language].format(minimum=minimum)
+
+
+def credit_line(language: str, *, amount_text: str, seconds: int, details: Sequence[str]) -> str:
+    """The one-line explanation of a credit from the policy's per-account ``details``.
 
     Without a credit it is the sentence that the outage was too short for one.
     """
     if not amount_text:
         return _NO_CREDIT[language]
-    detail = "; ".join(_SHARE[language].format(percent=p, account=a) for a, p in shares) or "–"
+    detail = "; ".join(details) or "–"
     return _CREDIT[language].format(amount=amount_text, duration=duration(seconds), detail=detail)

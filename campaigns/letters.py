@@ -22,6 +22,7 @@ from django.db.models import FilteredRelation, Q
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils.html import format_html, format_html_join
 
+from accounts.formatting import format_money
 from accounts.models import Contact, Customer
 from accounts.services.portal_auth import magic_link_url
 from campaigns import codes
@@ -42,7 +43,6 @@ __all__ = [
     "validate_content",
 ]
 
-NARROW_NBSP, APOSTROPHE = "\u202f", "\u2019"
 _TEXT_ENGINE = Engine(autoescape=False)
 _HTML_ENGINE = Engine(autoescape=True)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -196,29 +196,24 @@ def _add_compensation(recipient: _Recipient, r: dict) -> None:
         )  # fmt: skip
 
 
-def _shares(explanation) -> list[tuple[str, str]]:
-    """``(account, percent)`` pairs from a compensation's stored explanation, where it has them."""
-    items = explanation.get("accounts", []) if isinstance(explanation, dict) else []
-    shares = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
+def _credit_details(explanation, language: str) -> list[str]:
+    """Per account its share, and the minimum where it applied, from the policy's explanation
+    (``campaigns.policy.customer_amount``); anything it lacks is left out."""
+    if not isinstance(explanation, dict):
+        return []
+    details = []
+    for item in explanation.get("accounts") or []:
+        if not isinstance(item, dict) or not item.get("account"):
             continue
-        percent = item.get("percent", item.get("share"))
-        if item.get("account") and percent not in (None, "", 0, "0"):
-            shares.append((str(item["account"]), str(percent).rstrip("%").strip()))
-    return shares
-
-
-def format_amount(amount: Decimal, currency: str, language: str) -> str:
-    # Until the compensation branch's accounts.formatting.format_money lands: Swiss formats.
-    try:
-        from accounts.formatting import format_money
-    except ImportError:
-        grouped = f"{Decimal(amount).quantize(Decimal('0.01')):,.2f}"
-        if language == "fr":
-            return grouped.replace(",", NARROW_NBSP).replace(".", ",") + f" {currency}"
-        return f"{currency} " + grouped.replace(",", APOSTROPHE)
-    return format_money(amount, currency, language)
+        percent, hours = str(item.get("percent") or ""), str(item.get("hours") or "")
+        if percent not in ("", "0") or hours:
+            details.append(phrases.share_text(language, account=item["account"], percent=percent, hours=hours))
+    if explanation.get("minimum_applied") and explanation.get("minimum"):
+        currency = explanation.get("currency") or "CHF"
+        details.append(
+            phrases.minimum_text(language, format_money(Decimal(explanation["minimum"]), currency, language))
+        )
+    return details
 
 
 def _context(*, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation):
@@ -251,7 +246,7 @@ def _context(*, incident: Incident, customer: Customer, contact: Contact, langua
     compensation = compensation or {}
     amount = compensation.get("amount") or Decimal("0")
     currency = compensation.get("currency") or customer.currency
-    amount_text = format_amount(amount, currency, language) if amount > 0 else ""
+    amount_text = format_money(amount, currency, language) if amount > 0 else ""
     voucher = compensation.get("voucher") if amount > 0 else None
     hostnotify = getattr(settings, "HOSTNOTIFY", {})
     return {
@@ -264,10 +259,13 @@ def _context(*, incident: Incident, customer: Customer, contact: Contact, langua
         "accounts_block": "\n".join(a["sentence"] for a in accounts),
         "total_duration": phrases.duration(total),
         "has_credit": amount > 0,
-        "amount": amount_text or format_amount(Decimal("0"), currency, language),
+        "amount": amount_text or format_money(Decimal("0"), currency, language),
         "currency": currency,
         "credit_explanation": phrases.credit_line(
-            language, amount_text=amount_text, seconds=total, shares=_shares(compensation.get("explanation"))
+            language,
+            amount_text=amount_text,
+            seconds=total,
+            details=_credit_details(compensation.get("explanation"), language),
         ),
         "has_voucher": voucher is not None,
         "voucher_code": codes.format_code(voucher.code) if voucher else "",
