@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Contact, HostingAccount, Language, Server, StorageVolume
+from accounts.models import Contact, HostingAccount, Language, StorageVolume
 from campaigns.models import Exposure, Incident, Mailing
 from campaigns.placeholders import LANGUAGES, PARTS, content_errors
 
@@ -43,8 +43,9 @@ class MailingForm(forms.Form):
     def __init__(self, *args, incident: Incident, **kwargs):
         super().__init__(*args, **kwargs)
         self.incident = incident
-        hit = Q(windows__incident=incident) | Q(storage_volume__windows__incident=incident)
-        servers = Server.objects.filter(hit).values_list("name", flat=True).distinct().order_by("name")
+        # The servers that actually hit someone: from the exposure rows (few distinct combinations).
+        combos = Exposure.objects.filter(incident=incident).values_list("servers", flat=True).distinct()
+        servers = sorted({name for combo in combos for name in combo.split(", ") if name})
         self.fields["servers"].choices = [(name, name) for name in servers]
         volumes = StorageVolume.objects.filter(
             Q(windows__incident=incident) | Q(servers__windows__incident=incident)
@@ -62,11 +63,13 @@ class MailingForm(forms.Form):
             self.fields[f"text_{language}"] = forms.CharField(
                 label=_("Text (%(language)s)") % {"language": name},
                 required=False,
+                strip=False,
                 widget=forms.Textarea(attrs={"rows": 18}),
             )
             self.fields[f"html_{language}"] = forms.CharField(
                 label=_("HTML (%(language)s)") % {"language": name},
                 required=False,
+                strip=False,
                 widget=forms.Textarea(attrs={"rows": 10}),
             )
 
@@ -89,15 +92,19 @@ class MailingForm(forms.Form):
                 initial[f"{part}_{language}"] = parts.get(part, "")
         return initial
 
+    def audience_fields(self):
+        return [self[name] for name in (*AUDIENCE_LISTS, "contact_roles")]
+
     def language_fields(self):
         """``[(language, subject, text, html), …]`` bound fields, for the template's tabs."""
         return [(lang, self[f"subject_{lang}"], self[f"text_{lang}"], self[f"html_{lang}"]) for lang in LANGUAGES]
 
-    def content(self) -> dict:
-        data = self.cleaned_data
+    def content(self, *, raw: bool = False) -> dict:
+        """The letter per language; ``raw``: as typed, even when it did not validate (for previews)."""
+        data = self.data if raw else self.cleaned_data
         content = {}
         for language in LANGUAGES:
-            parts = {part: data.get(f"{part}_{language}") or "" for part in PARTS}
+            parts = {part: (data.get(f"{part}_{language}") or "").replace("\r\n", "\n") for part in PARTS}
             if any(value.strip() for value in parts.values()):
                 content[language] = parts
         return content

@@ -13,6 +13,7 @@ from accounts.models import Contact, Customer
 from campaigns.letters import LetterError, render_preview, validate_content
 from campaigns.models import Incident, Mailing
 from campaigns.services.audit import audit_record
+from campaigns.services.sending import product_setting
 
 EDITABLE_FIELDS = (
     "name",
@@ -50,7 +51,15 @@ def mailing_draft_create(*, incident: Incident, by, **fields) -> Mailing:
     """A new draft mailing for ``incident``; ``fields`` among ``EDITABLE_FIELDS``."""
     _check(fields)
     with transaction.atomic():
-        mailing = Mailing.objects.create(incident=incident, created_by=by, status=Mailing.Status.DRAFT, **fields)
+        mailing = Mailing.objects.create(
+            incident=incident,
+            created_by=by,
+            status=Mailing.Status.DRAFT,
+            batch_size=product_setting("MAIL_BATCH_SIZE", 200),
+            rate_per_second=product_setting("MAIL_RATE_PER_SECOND", 0),
+            auto_pause_error_rate=product_setting("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
+            **fields,
+        )
         audit_record(actor=by, action="mailing.create", incident=incident, obj=mailing, name=mailing.name)
     return mailing
 
