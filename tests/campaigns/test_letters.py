@@ -130,10 +130,23 @@ def test_default_letter_shows_the_credit_its_explanation_code_and_sign_in_link(d
     expected_line = "CHF 1’234.50 für 43 h 30 min Ausfall (50 % der Monatsgebühr von web000019), gemäss unserer Entschädigungsregel.\n"
     assert expected_line in message.text
     assert "Ihr Gutscheincode: ABCD-2345-EFGH-6789 (gültig bis 31.12.2006)\n" in message.text
+    assert "melden Sie sich ohne Passwort an:\nhttp://127.0.0.1:8000/portal/login/preview/\n" in message.text
+    assert magic_link_contact("preview") is None  # a preview must not hand staff a customer's key
+    assert message.to == contact.email
+
+
+def test_sent_letters_carry_a_working_sign_in_link_for_their_contact(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident)
+    contact = customer.contacts.get()
+    mailing = mailing_for(incident, content=default_content())
+    deliveries_for(mailing, [customer])
+
+    (message,) = render_messages(mailing, Delivery.objects.filter(mailing=mailing))
+
     link = next(line for line in message.text.splitlines() if "/portal/login/" in line)
     assert magic_link_contact(link.rstrip("/").rsplit("/", 1)[1]) == contact
     assert f'href="{link}"' in message.html
-    assert message.to == contact.email
 
 
 def test_windows_across_the_dst_change_and_other_time_zones_are_local(db):
