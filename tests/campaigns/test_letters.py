@@ -1,8 +1,10 @@
 """Letters: placeholder validation, the default apology in four languages, set-based rendering."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Contact
 from accounts.services.portal_auth import magic_link_contact
@@ -15,7 +17,7 @@ from campaigns.letters import (
     render_preview,
     validate_content,
 )
-from campaigns.models import Delivery
+from campaigns.models import Compensation, Delivery, Voucher
 from tests.campaigns.mailing_data import affected_customer, deliveries_for, mailing_for
 from tests.factories import ContactFactory, CustomerFactory, IncidentFactory
 
@@ -308,3 +310,42 @@ def test_render_messages_needs_one_query_whatever_the_batch_size(db, django_asse
     assert [m.delivery_id for m in messages] == [d.pk for d in batch]
     assert all(m.text.count("server19") == 1 and m.text.count("server7") == 1 for m in messages)
     assert all("ABCD-2345-EFGH-" in m.text and m.voucher is not None for m in messages)
+
+
+def test_credit_line_names_the_minimum_and_pro_rata_shares(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident, language="en", accounts=(("web000050", CHRISTMAS),), amount=Decimal("5.00"))
+    Compensation.objects.filter(customer=customer).update(
+        explanation={
+            "kind": "prorata",
+            "currency": "CHF",
+            "accounts": [{"account": "web000050", "hours": "43.50", "share": "1.17"}],
+            "minimum": "5.00",
+            "minimum_applied": True,
+        }
+    )
+
+    text = render_preview(None, customer, incident=incident).text
+
+    assert (
+        "CHF 5.00 for 43 h 30 min of downtime (pro rata 43.50 h of web000050; at least CHF 5.00), "
+        "according to our compensation rule.\n"
+    ) in text
+
+
+def test_void_and_top_up_vouchers_are_never_the_letters_code(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident, code="VVVV2345EFGH6789")
+    compensation = Compensation.objects.get(customer=customer)
+    Voucher.objects.filter(customer=customer).update(status=Voucher.Status.VOID)
+    for code, topup in (("TTTT2345EFGH6789", True), ("GGGG2345EFGH6789", False)):
+        Voucher.objects.create(
+            compensation=compensation, customer=customer, code=code, amount=Decimal("10.00"), currency="CHF",
+            is_topup=topup, expires_on=dt.date(2006, 12, 31), issued_at=timezone.now(),
+        )  # fmt: skip
+
+    message = render_preview(None, customer, incident=incident)
+
+    assert "GGGG-2345-EFGH-6789" in message.text
+    assert "VVVV" not in message.text and "TTTT" not in message.text
+    assert message.voucher.code == "GGGG2345EFGH6789"
