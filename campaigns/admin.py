@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from accounts.roles import is_finance
-from campaigns.codes import mask_code
+from campaigns.codes import format_code, mask_code
 from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, OutageWindow, Voucher
 from campaigns.policy import PolicyInvalid, parse_policy
 from campaigns.services.policies import policy_update
@@ -115,6 +115,16 @@ class VoucherAdmin(admin.ModelAdmin):
     @admin.display(description="code")
     def masked_code(self, obj):
         return mask_code(obj.code)
+
+    @admin.display(description="code")
+    def full_code(self, obj):
+        return format_code(obj.code)
+
+    def get_list_display(self, request):
+        # Staff lists show codes masked; finance reconciles vouchers and sees them whole.
+        if is_finance(request.user):
+            return ["full_code", *self.list_display[1:]]
+        return self.list_display
 
 
 @admin.register(AuditEntry)

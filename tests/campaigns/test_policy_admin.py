@@ -1,11 +1,15 @@
 """Finance edits policies in the admin; saving stores a new version."""
 
 import json
+from decimal import Decimal
 
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from campaigns.models import CompensationPolicy
+from campaigns.models import CompensationPolicy, Voucher
+from campaigns.services.compensation import compensation_approve, compensation_prepare
 from campaigns.services.policies import policy_default
+from tests.factories import ExposureFactory, HostingAccountFactory
 
 
 def change(client, policy, params, kind="tiers"):
@@ -49,3 +53,21 @@ def test_support_staff_cannot_see_policies(client, support_user):
     response = client.get(reverse("admin:campaigns_compensationpolicy_changelist"))
 
     assert response.status_code == 403
+
+
+def test_voucher_codes_are_masked_except_for_finance(client, finance_user, support_user):
+    exposure = ExposureFactory(account=HostingAccountFactory(monthly_fee=Decimal("100.00")), affected_seconds=36000)
+    compensation_prepare(incident=exposure.incident)
+    compensation_approve(incident=exposure.incident, by=finance_user)
+    code = Voucher.objects.get().code
+    grouped = f"{code[:4]}-{code[4:8]}-{code[8:12]}-{code[12:]}"
+    support_user.user_permissions.add(Permission.objects.get(codename="view_voucher"))
+    finance_user.user_permissions.add(Permission.objects.get(codename="view_voucher"))
+    changelist = reverse("admin:campaigns_voucher_changelist")
+
+    client.force_login(support_user)
+    page = client.get(changelist).content.decode()
+    assert f"{code[:4]}-••••-••••-{code[-4:]}" in page
+    assert grouped not in page
+    client.force_login(finance_user)
+    assert grouped in client.get(changelist).content.decode()
