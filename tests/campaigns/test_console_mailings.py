@@ -17,15 +17,6 @@ CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server1
 DST = [["2006-03-25T23:30:00+00:00", "2006-03-26T07:00:00+00:00", "server7"]]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_mailing_cache():
-    """The sender caches mailings per process by id; ids repeat across tests."""
-    from campaigns.services import sending
-
-    yield
-    sending._MAILING_CACHE.clear()
-
-
 @pytest.fixture
 def incident(db):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
