@@ -244,7 +244,8 @@ def _context(
                 "windows": windows,
             }
         )
-    total = sum(seconds for _, _, seconds, _ in exposures)
+    # The customer's downtime is their longest-hit account's, not a sum of account-hours.
+    longest = max((seconds for _, _, seconds, _ in exposures), default=0)
     compensation = compensation or {}
     amount = compensation.get("amount") or Decimal("0")
     currency = compensation.get("currency") or customer.currency
@@ -259,14 +260,14 @@ def _context(
         "incident_title": incident.title,
         "accounts": accounts,
         "accounts_block": "\n".join(a["sentence"] for a in accounts),
-        "total_duration": phrases.duration(total),
+        "longest_duration": phrases.duration(longest),
         "has_credit": amount > 0,
         "amount": amount_text or format_money(Decimal("0"), currency, language),
         "currency": currency,
         "credit_explanation": phrases.credit_line(
             language,
             amount_text=amount_text,
-            seconds=total,
+            seconds=longest,
             details=_credit_details(compensation.get("explanation"), language),
         ),
         "has_voucher": voucher is not None,

@@ -349,3 +349,17 @@ def test_void_and_top_up_vouchers_are_never_the_letters_code(db):
     assert "GGGG-2345-EFGH-6789" in message.text
     assert "VVVV" not in message.text and "TTTT" not in message.text
     assert message.voucher.code == "GGGG2345EFGH6789"
+
+
+def test_several_accounts_each_get_a_sentence_and_the_duration_is_the_longest_not_a_sum(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident, accounts=(("web000061", CHRISTMAS), ("web000062", DST)))
+    content = {"de": {"subject": "{{ longest_duration }}", "text": "{{ accounts_block }}"}}
+
+    message = render_preview(content, customer, incident=incident)
+
+    assert message.subject == "43 h 30 min"
+    assert message.text == (
+        "Ihr Account web000061 auf server19 war vom 31.12.2005 23:30 bis 02.01.2006 19:00 betroffen.\n"
+        "Ihr Account web000062 auf server7 war vom 26.03.2006 00:30 bis 26.03.2006 09:00 betroffen.\n"
+    )
