@@ -9,6 +9,7 @@ import json
 import logging
 
 from anymail.signals import AnymailTrackingEvent, tracking
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -21,7 +22,11 @@ log = logging.getLogger(__name__)
 
 @receiver(tracking, dispatch_uid="hostnotify-delivery-tracking")
 def on_tracking_event(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
-    delivery_track(event=event, esp=esp_name.lower())
+    esp = esp_name.lower()
+    if esp != settings.ANYMAIL_ESP.lower():
+        log.warning("tracking event from %s ignored: the configured ESP is %s", esp, settings.ANYMAIL_ESP)
+        return
+    delivery_track(event=event, esp=esp)
 
 
 def delivery_track(*, event: AnymailTrackingEvent, esp: str) -> DeliveryEvent | None:

@@ -18,9 +18,9 @@ from campaigns.models import Compensation, Delivery, Exposure, Incident, Mailing
 from campaigns.services.audit import audit_record
 from campaigns.services.sending import product_setting
 from campaigns.services.sending_recovery import (
-    batches_left_set,
     deliveries_reconcile,
     mailing_finish_if_complete,
+    open_deliveries_set,
     queue_batches,
     queue_pending_batches,
 )
@@ -106,7 +106,7 @@ def mailing_launch(*, mailing: Mailing, by, now: dt.datetime | None = None) -> M
         mailing.finished_at = None if recipients else now
         mailing.save(update_fields=["status", "launched_at", "finished_at"])
         audit_record(actor=by, action="mailing.launch", incident=mailing.incident, obj=mailing, recipients=recipients)
-        batches_left_set(mailing.pk, batches)
+        open_deliveries_set(mailing.pk, recipients)
         queue_batches(mailing.pk, range(batches))
     return mailing
 
@@ -258,6 +258,7 @@ def mailing_retry_failed(*, mailing: Mailing, by) -> int:
         batches = sorted(set(retry.values_list("batch", flat=True)))
         count = retry.update(status=Delivery.Status.PENDING, next_attempt_at=None, updated_at=timezone.now())
         _reopen(mailing)
+        open_deliveries_set(mailing.pk)
         audit_record(actor=by, action="mailing.retry_failed", incident=mailing.incident, obj=mailing, count=count)
         if mailing.status == Mailing.Status.SENDING:
             queue_batches(mailing.pk, batches)
@@ -276,6 +277,7 @@ def mailing_resend(*, delivery: Delivery, by) -> Delivery:
         delivery.next_attempt_at = None
         delivery.save(update_fields=["status", "next_attempt_at", "updated_at"])
         _reopen(mailing)
+        open_deliveries_set(mailing.pk)
         audit_record(actor=by, action="mailing.resend", incident=mailing.incident, obj=delivery, email=delivery.email)
         if mailing.status == Mailing.Status.SENDING:
             queue_batches(mailing.pk, [delivery.batch])

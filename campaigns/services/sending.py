@@ -183,14 +183,9 @@ def _part(item, name: str) -> str:
 
 def _vouchers(mailing: Mailing, deliveries: list[Delivery], rendered) -> dict[int, Voucher]:
     """Vouchers to attach by customer: taken from the render data when it carries them, else one query."""
-    items = rendered.values() if isinstance(rendered, dict) else rendered
-    from_render = {}
-    for delivery, item in zip(deliveries, items, strict=False):
-        voucher = item.get("voucher") if isinstance(item, dict) else getattr(item, "voucher", None)
-        if voucher is not None:
-            from_render[delivery.customer_id] = voucher
-    if from_render:
-        return from_render
+    items = list(rendered.values() if isinstance(rendered, dict) else rendered)
+    if items and all(hasattr(item, "voucher") for item in items):  # the letters loaded them with the batch
+        return {d.customer_id: item.voucher for d, item in zip(deliveries, items, strict=True) if item.voucher}
     vouchers = Voucher.objects.filter(
         compensation__incident_id=mailing.incident_id,
         customer_id__in={d.customer_id for d in deliveries},

@@ -19,20 +19,27 @@ from campaigns.services.sending import OWN_ESP, delivery_message_id, product_set
 log = logging.getLogger(__name__)
 
 
-def _batches_left_key(mailing_id: int) -> str:
-    return f"hostnotify:mailing:{mailing_id}:batches-left"
+def _open_key(mailing_id: int) -> str:
+    return f"hostnotify:mailing:{mailing_id}:open-deliveries"
 
 
-def batches_left_set(mailing_id: int, batches: int) -> None:
-    cache.set(_batches_left_key(mailing_id), batches, timeout=7 * 24 * 3600)
+def open_deliveries_set(mailing_id: int, count: int | None = None) -> None:
+    """Set the shared count of deliveries still to be decided (counted from the rows when not given)."""
+    if count is None:
+        count = Delivery.objects.filter(
+            mailing_id=mailing_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+        ).count()
+    cache.set(_open_key(mailing_id), count, timeout=7 * 24 * 3600)
 
 
-def batch_finished(mailing_id: int) -> None:
-    """Count a finished batch; the last one marks the mailing done. The counter only saves the
-    query per batch: the decision itself reads the deliveries, and the periodic sweep catches
-    anything the counter missed."""
+def deliveries_closed(mailing_id: int, count: int) -> None:
+    """Count deliveries that reached sent or failed; when none is left open, mark the mailing done.
+    The counter only saves a query per batch: the decision itself reads the deliveries, and the
+    periodic sweep catches anything the counter missed (e.g. an evicted cache key)."""
+    if count <= 0:
+        return
     try:
-        left = cache.decr(_batches_left_key(mailing_id))
+        left = cache.decr(_open_key(mailing_id), count)
     except ValueError:
         left = 0
     if left <= 0:
@@ -66,13 +73,8 @@ def queue_pending_batches(mailing_id: int, *, now: dt.datetime | None = None, on
         lease = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
         due = due.filter(Q(next_attempt_at__lte=now) | Q(updated_at__lte=now - lease))
     batches = sorted(set(due.values_list("batch", flat=True)))
-    if only_overdue:
-        try:
-            cache.incr(_batches_left_key(mailing_id), len(batches))
-        except ValueError:
-            batches_left_set(mailing_id, len(batches))
-    else:  # everything open is queued now: count from here
-        batches_left_set(mailing_id, len(batches))
+    if not only_overdue:
+        open_deliveries_set(mailing_id)
     queue_batches(mailing_id, batches)
     return batches
 
@@ -82,10 +84,6 @@ def requeue_retry(mailing_id: int, batch: int, delay: float) -> None:
     long; a longer delay stays a ``next_attempt_at`` row that the periodic sweep picks up."""
     limit = product_setting("MAIL_MAX_COUNTDOWN_SECONDS", _max_countdown())
     if delay <= limit:
-        try:
-            cache.incr(_batches_left_key(mailing_id))
-        except ValueError:
-            batches_left_set(mailing_id, 1)
         queue_batches(mailing_id, [batch], countdown=max(0.0, delay))
 
 

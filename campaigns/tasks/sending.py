@@ -4,7 +4,7 @@ from celery import shared_task
 
 from campaigns.services.sending import batch_send
 from campaigns.services.sending_recovery import (
-    batch_finished,
+    deliveries_closed,
     mailing_finish_if_complete,
     mailings_sweep,
     requeue_retry,
@@ -17,7 +17,7 @@ def send_batch(mailing_id: int, batch: int) -> dict:
     if result.retry_in is not None and not result.paused:
         requeue_retry(mailing_id, batch, result.retry_in)
     if result.claimed:
-        batch_finished(mailing_id)
+        deliveries_closed(mailing_id, result.sent + result.failed)
     else:  # a duplicate or late run: nothing left here, perhaps nothing left at all
         mailing_finish_if_complete(mailing_id=mailing_id)
     return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed, "deferred": result.deferred}
