@@ -141,3 +141,18 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Status page (issue 7) ----------------------------------------------------------------------
+from campaigns.models import IncidentUpdate  # noqa: E402
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(admin.ModelAdmin):
+    """Raw data; support posts and edits updates in the console (which also refreshes the page cache)."""
+
+    list_display = ["incident", "phase", "published_at", "edited_at", "author", "notify"]
+    list_filter = ["phase", "incident"]
+    list_select_related = ["incident", "author"]
+    raw_id_fields = ["mailing"]
+    readonly_fields = ["author", "mailing", "edited_at"]

@@ -200,3 +200,42 @@ LOGGING = {
 
 # Portal magic links: valid this many seconds, and only until the contact next signs in.
 MAGIC_LINK_MAX_AGE = env.int("MAGIC_LINK_MAX_AGE", default=30 * 24 * 3600)
+
+# --- Sending engine (issue 4) ----------------------------------------------------------------
+HOSTNOTIFY.update(
+    {
+        # Deliveries left "sending" longer than this had their worker die (task_time_limit is 300 s).
+        "MAIL_SENDING_LEASE_SECONDS": env.int("MAIL_SENDING_LEASE_SECONDS", default=600),
+        # Temporary failures (429, 5xx, network) before a delivery is given up as failed.
+        "MAIL_MAX_ATTEMPTS": env.int("MAIL_MAX_ATTEMPTS", default=8),
+        # Domain of the deterministic Message-ID set per delivery attempt.
+        "MAIL_MESSAGE_ID_DOMAIN": env.str("MAIL_MESSAGE_ID_DOMAIN", default="hostnotify.invalid"),
+        # Dotted path of a callable(message_ids) -> ids the receiving end holds; empty: none,
+        # deliveries a dead worker left behind stay "unknown" for staff to retry.
+        "MAIL_RECONCILER": env.str("MAIL_RECONCILER", default=""),
+    }
+)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-mailings": {"task": "campaigns.tasks.sending.sweep_mailings", "schedule": 30.0},
+}
+
+
+# --- Customer portal (issue 5) ---------------------------------------------------------------
+# Rate limits: wrong voucher codes per customer and per client address; sign-in mails and
+# password attempts per e-mail address and per client address. One generic error when hit.
+HOSTNOTIFY.update(
+    {
+        "PORTAL_CODE_ATTEMPTS": env.int("PORTAL_CODE_ATTEMPTS", default=5),
+        "PORTAL_CODE_WINDOW": env.int("PORTAL_CODE_WINDOW", default=15 * 60),
+        "PORTAL_SIGNIN_ATTEMPTS": env.int("PORTAL_SIGNIN_ATTEMPTS", default=5),
+        "PORTAL_SIGNIN_WINDOW": env.int("PORTAL_SIGNIN_WINDOW", default=60 * 60),
+    }
+)
+PORTAL_PASSWORD_RESET_MAX_AGE = env.int("PORTAL_PASSWORD_RESET_MAX_AGE", default=3600)
+LANGUAGE_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Public status page (issue 7) ------------------------------------------------------------
+# Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
+HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)

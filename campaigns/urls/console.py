@@ -16,3 +16,41 @@ urlpatterns = [
     path("incidents/<slug:slug>/compensation/approve/", compensation.approve, name="compensation_approve"),
     path("incidents/<slug:slug>/compensation/export.<str:fmt>", compensation.export, name="compensation_export"),
 ]
+
+# --- Status updates and windows (issue 7) -----------------------------------------------------
+from campaigns.views import console_status  # noqa: E402
+
+urlpatterns += [
+    path("incidents/<slug:slug>/status/", console_status.status_updates, name="status"),
+    path(
+        "incidents/<slug:slug>/status/updates/<int:pk>/", console_status.status_update_edit, name="status_update_edit"
+    ),
+    path(
+        "incidents/<slug:slug>/status/windows/<int:pk>/ended/",
+        console_status.status_window_ended,
+        name="status_window_ended",
+    ),
+    path(
+        "incidents/<slug:slug>/status/windows/<int:pk>/ongoing/",
+        console_status.status_window_ongoing,
+        name="status_window_ongoing",
+    ),
+]
+
+# --- Mailings (issue 4) ------------------------------------------------------------------------
+from campaigns.views import mailings  # noqa: E402
+
+urlpatterns += [
+    path("incidents/<slug:slug>/mailings/", mailings.mailing_list, name="mailings"),
+    path("incidents/<slug:slug>/mailings/new/", mailings.mailing_create, name="mailing_create"),
+    path("incidents/<slug:slug>/mailings/preview/", mailings.compose_preview, name="compose_preview"),
+    path("incidents/<slug:slug>/mailings/count/", mailings.compose_count, name="compose_count"),
+    path("mailings/<int:pk>/", mailings.mailing_detail, name="mailing"),
+    path("mailings/<int:pk>/edit/", mailings.mailing_edit, name="mailing_edit"),
+    path("mailings/<int:pk>/preview/", mailings.mailing_preview, name="mailing_preview"),
+    path("mailings/<int:pk>/progress/", mailings.mailing_progress_partial, name="mailing_progress"),
+    path("mailings/<int:pk>/test/", mailings.mailing_test, name="mailing_test"),
+    path("mailings/<int:pk>/log/", mailings.mailing_log, name="mailing_log"),
+    path("mailings/<int:pk>/log/<int:delivery_pk>/resend/", mailings.delivery_resend, name="delivery_resend"),
+    path("mailings/<int:pk>/<slug:action>/", mailings.mailing_action, name="mailing_action"),
+]
