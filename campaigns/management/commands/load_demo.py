@@ -8,7 +8,9 @@ from accounts.models import Contact
 from accounts.roles import FINANCE, SUPPORT
 from accounts.services.portal_auth import magic_link_url
 from campaigns import demo
-from campaigns.models import Exposure, Incident
+from campaigns.models import Exposure, Incident, Mailing, Voucher
+from campaigns.services.redemption import RedemptionError, voucher_redeem
+from campaigns.status_demo import status_demo_updates
 
 DEMO_USERS = [
     # user name, password, groups, superuser
@@ -59,7 +61,33 @@ class Command(BaseCommand):
         return users
 
     def _run_pipeline(self, users):
-        """What exists of the pipeline after the import: compensation, vouchers, mailing."""
+        """The rest of the pipeline, each step idempotent: status updates, compensation prepared by
+        the command line and approved by finance (vouchers and ledger), the apology mailing, and a
+        few redemptions so that the portal and the finance reports have something to show."""
+        incident = Incident.objects.get(slug=demo.INCIDENT)
+        if incident.redemption_options != ["balance", "extension"]:
+            Incident.objects.filter(pk=incident.pk).update(redemption_options=["balance", "extension"])
+        posted = status_demo_updates(incident=incident, by=users["support"])
+        self.stdout.write(f"status updates posted: {posted}")
+        call_command("compensate", demo.INCIDENT, approve_as="finance", stdout=self.stdout, stderr=self.stderr)
+        if not Mailing.objects.filter(incident=incident, kind=Mailing.Kind.APOLOGY).exists():
+            call_command("send_mailing", demo.INCIDENT, wait=True, stdout=self.stdout, stderr=self.stderr)
+        self._redeem_some(incident)
+
+    def _redeem_some(self, incident, share: int = 7):
+        """Every ``share``-th voucher redeemed (one in five of those as a service extension)."""
+        if Voucher.objects.filter(compensation__incident=incident).exclude(status=Voucher.Status.ISSUED).exists():
+            return
+        vouchers = Voucher.objects.filter(compensation__incident=incident).select_related("customer").order_by("id")
+        redeemed = 0
+        for index, voucher in enumerate(vouchers[::share]):
+            form = "extension" if index % 5 == 4 else "balance"
+            try:
+                voucher_redeem(customer=voucher.customer, code=voucher.code, form=form, actor_label="demo")
+                redeemed += 1
+            except RedemptionError as exc:
+                self.stderr.write(f"demo redemption of voucher {voucher.pk} refused: {exc}")
+        self.stdout.write(f"demo redemptions: {redeemed}")
 
     def _print_sign_in(self):
         incident = Incident.objects.get(slug=demo.INCIDENT)
