@@ -198,7 +198,7 @@ def _vouchers(mailing: Mailing, deliveries: list[Delivery], rendered) -> dict[in
 def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
     from campaigns import pdf  # branch issue3: rendered once, stored, reused
 
-    return f"voucher-{voucher.code[:4]}.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
+    return "voucher.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
 
 
 def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list[_Outcome]:
