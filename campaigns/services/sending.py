@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from anymail.backends.base import AnymailBaseBackend
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -202,6 +203,15 @@ def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
 
 
 def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list[_Outcome]:
+    merge_size = product_setting("MAIL_MERGE_BATCH_SIZE", 0)
+    if merge_size and not any(message.attachments for message in messages):
+        backend = get_connection()
+        if isinstance(backend, AnymailBaseBackend):
+            return _hand_over_merged(mailing, deliveries, messages, now, backend, merge_size)
+    return _hand_over_one_by_one(mailing, deliveries, messages, now)
+
+
+def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list[_Outcome]:
     """Hand the messages to the mail backend over one connection, one by one so each gets its own
     outcome. A temporary error (429, 5xx, network) stops the batch: the rest waits for the back-off."""
     outcomes: list[_Outcome] = []
@@ -237,6 +247,74 @@ def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list
     return outcomes
 
 
+def _hand_over_merged(mailing, deliveries, messages, now, backend, merge_size: int) -> list[_Outcome]:
+    """ESP batch sending: one API call per chunk of up to ``merge_size`` recipients (the ESP's
+    per-call cap), each recipient's rendered subject, text and HTML as merge data that the ESP
+    substitutes into the merge fields (``MAIL_MERGE_FIELD_FORMAT``, e.g. ``{{%s}}`` or
+    ``%%recipient.%s%%``). Only for messages without attachments."""
+    field = product_setting("MAIL_MERGE_FIELD_FORMAT", "{{%s}}")
+    throttle = Throttle(mailing.pk, mailing.rate_per_second)
+    outcomes: list[_Outcome] = []
+    pairs = list(zip(deliveries, messages, strict=True))
+    backend.open()
+    try:
+        for start, chunk in _merge_chunks(pairs, merge_size):
+            for _ in chunk:
+                throttle.wait()
+            batch = EmailMultiAlternatives(
+                subject=field % "subject",
+                body=field % "text",
+                from_email=chunk[0][1].from_email,
+                to=[delivery.email for delivery, _ in chunk],
+                reply_to=chunk[0][1].reply_to,
+                connection=backend,
+            )
+            if any(message.alternatives for _, message in chunk):
+                batch.attach_alternative(field % "html", "text/html")
+            batch.merge_data = {
+                d.email: {"subject": m.subject, "text": m.body, "html": m.alternatives[0][0] if m.alternatives else ""}
+                for d, m in chunk
+            }
+            batch.merge_metadata = {d.email: m.metadata for d, m in chunk}
+            batch.merge_headers = {d.email: {"Message-ID": m.extra_headers["Message-ID"]} for d, m in chunk}
+            batch.tags = chunk[0][1].tags
+            try:
+                backend.send_messages([batch])
+            except Exception as exc:
+                error = rules.classify_error(exc, now=now)
+                if error.kind == rules.PERMANENT:
+                    outcomes.extend(_Outcome(d, Delivery.Status.FAILED, error=error.reason) for d, _ in chunk)
+                    continue
+                outcomes.extend(_deferred(d, error, now) for d, _ in pairs[start:])
+                break
+            recipients = batch.anymail_status.recipients
+            for delivery, message in chunk:
+                status = recipients.get(delivery.email)
+                if status is not None and status.status in ("rejected", "invalid", "failed"):
+                    reason = f"refused by the provider: {status.status}"
+                    outcomes.append(_Outcome(delivery, Delivery.Status.FAILED, error=reason))
+                    continue
+                esp_id = getattr(status, "message_id", None)
+                message_id = str(esp_id) if esp_id not in (None, "") else message.extra_headers["Message-ID"]
+                outcomes.append(_Outcome(delivery, Delivery.Status.SENT, message_id=message_id))
+    finally:
+        backend.close()
+    return outcomes
+
+
+def _merge_chunks(pairs, size: int):
+    """Chunks of at most ``size`` with each address once (merge data is keyed by address)."""
+    start = 0
+    while start < len(pairs):
+        seen: set[str] = set()
+        end = start
+        while end < len(pairs) and end - start < size and pairs[end][0].email.lower() not in seen:
+            seen.add(pairs[end][0].email.lower())
+            end += 1
+        yield start, pairs[start:end]
+        start = end
+
+
 def _deferred(delivery: Delivery, error: rules.HandOverError, now: dt.datetime) -> _Outcome:
     max_attempts = product_setting("MAIL_MAX_ATTEMPTS", 8)
     if delivery.attempts >= max_attempts:
@@ -261,9 +339,12 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
         delivery.sent_at = now if outcome.status == Delivery.Status.SENT else None
         delivery.updated_at = now
         rows.append(delivery)
-    Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
-        rows, ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"], batch_size=len(rows)
-    )
+    if connection.vendor == "postgresql":
+        _record_postgresql(rows)
+    else:  # embedded SQLite: Django's CASE-based bulk update (batched by the parameter limit)
+        Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
+            rows, ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"]
+        )
     events = [
         DeliveryEvent(
             delivery_id=o.delivery.pk,
@@ -278,6 +359,29 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
     ]
     if events:
         DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)
+
+
+def _record_postgresql(rows: list[Delivery]) -> None:
+    """One UPDATE … FROM unnest(arrays): six parameters whatever the batch size."""
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET status = v.status, message_id = v.message_id, last_error = v.last_error, "
+            f"next_attempt_at = v.next_attempt_at, sent_at = v.sent_at, updated_at = v.updated_at "
+            f"FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamptz[], "
+            f"%s::timestamptz[], %s::timestamptz[]) AS v(id, status, message_id, last_error, next_attempt_at, "
+            f"sent_at, updated_at) WHERE d.id = v.id AND d.status = %s",
+            [
+                [d.pk for d in rows],
+                [d.status for d in rows],
+                [d.message_id for d in rows],
+                [d.last_error for d in rows],
+                [d.next_attempt_at for d in rows],
+                [d.sent_at for d in rows],
+                [d.updated_at for d in rows],
+                Delivery.Status.SENDING,
+            ],
+        )
 
 
 def mailing_auto_pause_if_needed(*, mailing_id: int) -> bool:
