@@ -210,6 +210,10 @@ HOSTNOTIFY.update(
         # Dotted path of a callable(message_ids) -> ids the receiving end holds; empty: none,
         # deliveries a dead worker left behind stay "unknown" for staff to retry.
         "MAIL_RECONCILER": env.str("MAIL_RECONCILER", default=""),
+        # ESP batch sending (anymail backends only): recipients per API call, 0 = one call per
+        # message; and the ESP's merge-field syntax the rendered subject/text/html are put into.
+        "MAIL_MERGE_BATCH_SIZE": env.int("MAIL_MERGE_BATCH_SIZE", default=0),
+        "MAIL_MERGE_FIELD_FORMAT": env.str("MAIL_MERGE_FIELD_FORMAT", default="{{%s}}"),
     }
 )
 CELERY_BEAT_SCHEDULE = {
