@@ -203,6 +203,9 @@ HOSTNOTIFY.update(
     {
         # Deliveries left "sending" longer than this had their worker die (task_time_limit is 300 s).
         "MAIL_SENDING_LEASE_SECONDS": env.int("MAIL_SENDING_LEASE_SECONDS", default=600),
+        # A batch stops handing over after this long and leaves the rest to a fresh task, so a
+        # throttled batch ends well within the Celery task time limit (300 s).
+        "MAIL_BATCH_TIME_BUDGET_SECONDS": env.int("MAIL_BATCH_TIME_BUDGET_SECONDS", default=120),
         # Temporary failures (429, 5xx, network) before a delivery is given up as failed.
         "MAIL_MAX_ATTEMPTS": env.int("MAIL_MAX_ATTEMPTS", default=8),
         # Domain of the deterministic Message-ID set per delivery attempt.

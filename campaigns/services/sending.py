@@ -222,8 +222,12 @@ def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.dateti
     except Exception as exc:
         error = rules.classify_error(exc, now=now)
         return [_deferred(d, error, now) for d in deliveries]
+    deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
     try:
         for index, (delivery, message) in enumerate(zip(deliveries, messages, strict=True)):
+            if index and time.monotonic() > deadline:  # a throttled batch must end well within the task time limit
+                outcomes.extend(_Outcome(d, Delivery.Status.PENDING, next_attempt_at=now) for d in deliveries[index:])
+                break
             throttle.wait()
             message.connection = backend
             try:
@@ -355,7 +359,7 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
             description=o.error,
         )
         for o in outcomes
-        if o.status != Delivery.Status.SENT
+        if o.status != Delivery.Status.SENT and o.error
     ]
     if events:
         DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)

@@ -186,3 +186,22 @@ def test_esp_batch_call_failing_temporarily_defers_the_rest(settings, launch, mo
     statuses = list(Delivery.objects.filter(mailing=mailing).order_by("pk").values_list("status", flat=True))
     assert statuses == ["sent", "sent", "pending", "pending", "pending"]
     assert len(calls) == 2  # the rest waits for the back-off
+
+
+def test_throttle_keeps_to_the_rate(scripted, launch):
+    import time
+
+    started = time.monotonic()
+    launch(count=25, rate_per_second=10)
+    elapsed = time.monotonic() - started
+    assert len(mail.outbox) == 25
+    assert 1.0 <= elapsed < 6  # 10 + 10 + 5 messages span at least one full one-second window
+
+
+def test_a_batch_over_its_time_budget_hands_the_rest_to_a_new_task(scripted, launch, settings):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_BATCH_TIME_BUDGET_SECONDS": 0}
+    mailing = launch(count=4)  # one message per task run, then a fresh task takes over
+    assert sorted(m.to[0] for m in mail.outbox) == [f"k{i:06d}@kunde.example.ch" for i in range(4)]
+    assert Delivery.objects.filter(mailing=mailing, status="sent").count() == 4
+    assert DeliveryEvent.objects.count() == 0  # running out of time is no failure
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE
