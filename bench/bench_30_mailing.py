@@ -101,6 +101,13 @@ def run(ctx: Context) -> None:
             "≤ 3",
             bool(steady) and max(steady) <= 3 and max(per_batch) <= 4,
         )
+    busy = [float(x) for x in broker.lrange("bench:batch-seconds", 0, -1)]
+    if busy:
+        ctx.record(
+            "#4",
+            "worker time per batch task",
+            f"mean {sum(busy) / len(busy):.2f} s, max {max(busy):.2f} s; busy {sum(busy) / WORKERS:.1f} s per worker",
+        )
     _query_count_by_batch_size(ctx, incident)
 
     fast_per_message = seconds / total

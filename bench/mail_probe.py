@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from celery.signals import task_postrun, task_prerun
@@ -12,7 +13,7 @@ from django.core import mail
 from django.db import connection
 
 _counter = itertools.count()
-_state = {"queries": 0, "wrapper": None}
+_state = {"queries": 0, "wrapper": None, "started": 0.0}
 
 
 class CountingTestBackend(AnymailTestBackend):
@@ -36,6 +37,7 @@ def _count(execute, sql, params, many, context):
 @task_prerun.connect
 def _start(sender=None, **kwargs):
     _state["queries"] = 0
+    _state["started"] = time.perf_counter()
     _state["wrapper"] = connection.execute_wrapper(_count)
     _state["wrapper"].__enter__()
 
@@ -49,4 +51,6 @@ def _stop(sender=None, args=None, **kwargs):
     if sender is not None and sender.name.endswith("send_batch"):
         import redis
 
-        redis.Redis.from_url(os.environ["REDIS_URL"]).rpush("bench:batch-queries", _state["queries"])
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        client.rpush("bench:batch-queries", _state["queries"])
+        client.rpush("bench:batch-seconds", time.perf_counter() - _state["started"])
