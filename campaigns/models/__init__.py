@@ -3,6 +3,7 @@ from .compensation import Compensation, CompensationPolicy, Voucher
 from .exposure import Exposure
 from .incidents import Incident, OutageWindow
 from .mailing import Delivery, DeliveryEvent, Mailing, SuppressedAddress
+from .status import IncidentUpdate
 
 __all__ = [
     "AuditEntry",
@@ -12,6 +13,7 @@ __all__ = [
     "DeliveryEvent",
     "Exposure",
     "Incident",
+    "IncidentUpdate",
     "Mailing",
     "OutageWindow",
     "SuppressedAddress",
