@@ -206,6 +206,9 @@ HOSTNOTIFY.update(
     {
         # Deliveries left "sending" longer than this had their worker die (task_time_limit is 300 s).
         "MAIL_SENDING_LEASE_SECONDS": env.int("MAIL_SENDING_LEASE_SECONDS", default=600),
+        # A batch stops handing over after this long and leaves the rest to a fresh task, so a
+        # throttled batch ends well within the Celery task time limit (300 s).
+        "MAIL_BATCH_TIME_BUDGET_SECONDS": env.int("MAIL_BATCH_TIME_BUDGET_SECONDS", default=120),
         # Temporary failures (429, 5xx, network) before a delivery is given up as failed.
         "MAIL_MAX_ATTEMPTS": env.int("MAIL_MAX_ATTEMPTS", default=8),
         # Domain of the deterministic Message-ID set per delivery attempt.
@@ -213,6 +216,10 @@ HOSTNOTIFY.update(
         # Dotted path of a callable(message_ids) -> ids the receiving end holds; empty: none,
         # deliveries a dead worker left behind stay "unknown" for staff to retry.
         "MAIL_RECONCILER": env.str("MAIL_RECONCILER", default=""),
+        # ESP batch sending (anymail backends only): recipients per API call, 0 = one call per
+        # message; and the ESP's merge-field syntax the rendered subject/text/html are put into.
+        "MAIL_MERGE_BATCH_SIZE": env.int("MAIL_MERGE_BATCH_SIZE", default=0),
+        "MAIL_MERGE_FIELD_FORMAT": env.str("MAIL_MERGE_FIELD_FORMAT", default="{{%s}}"),
     }
 )
 CELERY_BEAT_SCHEDULE = {

@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from anymail.backends.base import AnymailBaseBackend
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -198,10 +199,19 @@ def _vouchers(mailing: Mailing, deliveries: list[Delivery], rendered) -> dict[in
 def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
     from campaigns import pdf  # branch issue3: rendered once, stored, reused
 
-    return f"voucher-{voucher.code[:4]}.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
+    return "voucher.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
 
 
 def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list[_Outcome]:
+    merge_size = product_setting("MAIL_MERGE_BATCH_SIZE", 0)
+    if merge_size and not any(message.attachments for message in messages):
+        backend = get_connection()
+        if isinstance(backend, AnymailBaseBackend):
+            return _hand_over_merged(mailing, deliveries, messages, now, backend, merge_size)
+    return _hand_over_one_by_one(mailing, deliveries, messages, now)
+
+
+def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list[_Outcome]:
     """Hand the messages to the mail backend over one connection, one by one so each gets its own
     outcome. A temporary error (429, 5xx, network) stops the batch: the rest waits for the back-off."""
     outcomes: list[_Outcome] = []
@@ -212,8 +222,12 @@ def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list
     except Exception as exc:
         error = rules.classify_error(exc, now=now)
         return [_deferred(d, error, now) for d in deliveries]
+    deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
     try:
         for index, (delivery, message) in enumerate(zip(deliveries, messages, strict=True)):
+            if index and time.monotonic() > deadline:  # a throttled batch must end well within the task time limit
+                outcomes.extend(_Outcome(d, Delivery.Status.PENDING, next_attempt_at=now) for d in deliveries[index:])
+                break
             throttle.wait()
             message.connection = backend
             try:
@@ -235,6 +249,74 @@ def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list
         except Exception:  # closing a broken connection must not lose the outcomes
             log.warning("closing the mail connection failed", exc_info=True)
     return outcomes
+
+
+def _hand_over_merged(mailing, deliveries, messages, now, backend, merge_size: int) -> list[_Outcome]:
+    """ESP batch sending: one API call per chunk of up to ``merge_size`` recipients (the ESP's
+    per-call cap), each recipient's rendered subject, text and HTML as merge data that the ESP
+    substitutes into the merge fields (``MAIL_MERGE_FIELD_FORMAT``, e.g. ``{{%s}}`` or
+    ``%%recipient.%s%%``). Only for messages without attachments."""
+    field = product_setting("MAIL_MERGE_FIELD_FORMAT", "{{%s}}")
+    throttle = Throttle(mailing.pk, mailing.rate_per_second)
+    outcomes: list[_Outcome] = []
+    pairs = list(zip(deliveries, messages, strict=True))
+    backend.open()
+    try:
+        for start, chunk in _merge_chunks(pairs, merge_size):
+            for _ in chunk:
+                throttle.wait()
+            batch = EmailMultiAlternatives(
+                subject=field % "subject",
+                body=field % "text",
+                from_email=chunk[0][1].from_email,
+                to=[delivery.email for delivery, _ in chunk],
+                reply_to=chunk[0][1].reply_to,
+                connection=backend,
+            )
+            if any(message.alternatives for _, message in chunk):
+                batch.attach_alternative(field % "html", "text/html")
+            batch.merge_data = {
+                d.email: {"subject": m.subject, "text": m.body, "html": m.alternatives[0][0] if m.alternatives else ""}
+                for d, m in chunk
+            }
+            batch.merge_metadata = {d.email: m.metadata for d, m in chunk}
+            batch.merge_headers = {d.email: {"Message-ID": m.extra_headers["Message-ID"]} for d, m in chunk}
+            batch.tags = chunk[0][1].tags
+            try:
+                backend.send_messages([batch])
+            except Exception as exc:
+                error = rules.classify_error(exc, now=now)
+                if error.kind == rules.PERMANENT:
+                    outcomes.extend(_Outcome(d, Delivery.Status.FAILED, error=error.reason) for d, _ in chunk)
+                    continue
+                outcomes.extend(_deferred(d, error, now) for d, _ in pairs[start:])
+                break
+            recipients = batch.anymail_status.recipients
+            for delivery, message in chunk:
+                status = recipients.get(delivery.email)
+                if status is not None and status.status in ("rejected", "invalid", "failed"):
+                    reason = f"refused by the provider: {status.status}"
+                    outcomes.append(_Outcome(delivery, Delivery.Status.FAILED, error=reason))
+                    continue
+                esp_id = getattr(status, "message_id", None)
+                message_id = str(esp_id) if esp_id not in (None, "") else message.extra_headers["Message-ID"]
+                outcomes.append(_Outcome(delivery, Delivery.Status.SENT, message_id=message_id))
+    finally:
+        backend.close()
+    return outcomes
+
+
+def _merge_chunks(pairs, size: int):
+    """Chunks of at most ``size`` with each address once (merge data is keyed by address)."""
+    start = 0
+    while start < len(pairs):
+        seen: set[str] = set()
+        end = start
+        while end < len(pairs) and end - start < size and pairs[end][0].email.lower() not in seen:
+            seen.add(pairs[end][0].email.lower())
+            end += 1
+        yield start, pairs[start:end]
+        start = end
 
 
 def _deferred(delivery: Delivery, error: rules.HandOverError, now: dt.datetime) -> _Outcome:
@@ -261,9 +343,12 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
         delivery.sent_at = now if outcome.status == Delivery.Status.SENT else None
         delivery.updated_at = now
         rows.append(delivery)
-    Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
-        rows, ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"], batch_size=len(rows)
-    )
+    if connection.vendor == "postgresql":
+        _record_postgresql(rows)
+    else:  # embedded SQLite: Django's CASE-based bulk update (batched by the parameter limit)
+        Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
+            rows, ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"]
+        )
     events = [
         DeliveryEvent(
             delivery_id=o.delivery.pk,
@@ -274,10 +359,33 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
             description=o.error,
         )
         for o in outcomes
-        if o.status != Delivery.Status.SENT
+        if o.status != Delivery.Status.SENT and o.error
     ]
     if events:
         DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)
+
+
+def _record_postgresql(rows: list[Delivery]) -> None:
+    """One UPDATE … FROM unnest(arrays): six parameters whatever the batch size."""
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET status = v.status, message_id = v.message_id, last_error = v.last_error, "
+            f"next_attempt_at = v.next_attempt_at, sent_at = v.sent_at, updated_at = v.updated_at "
+            f"FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamptz[], "
+            f"%s::timestamptz[], %s::timestamptz[]) AS v(id, status, message_id, last_error, next_attempt_at, "
+            f"sent_at, updated_at) WHERE d.id = v.id AND d.status = %s",
+            [
+                [d.pk for d in rows],
+                [d.status for d in rows],
+                [d.message_id for d in rows],
+                [d.last_error for d in rows],
+                [d.next_attempt_at for d in rows],
+                [d.sent_at for d in rows],
+                [d.updated_at for d in rows],
+                Delivery.Status.SENDING,
+            ],
+        )
 
 
 def mailing_auto_pause_if_needed(*, mailing_id: int) -> bool:

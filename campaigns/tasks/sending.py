@@ -26,3 +26,8 @@ def send_batch(mailing_id: int, batch: int) -> dict:
 @shared_task(name="campaigns.tasks.sending.sweep_mailings", acks_late=True, ignore_result=True)
 def sweep_mailings() -> dict:
     return mailings_sweep()
+
+
+@shared_task(name="campaigns.tasks.sending.finish_mailing", acks_late=True, ignore_result=True)
+def finish_mailing(mailing_id: int) -> bool:
+    return mailing_finish_if_complete(mailing_id=mailing_id)

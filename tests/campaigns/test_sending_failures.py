@@ -141,3 +141,67 @@ def test_anymail_test_backend_records_esp_message_ids_and_metadata(settings, lau
         assert params["is_batch_send"] is False
         assert delivery.message_id == str(index)  # the ESP's id, which its webhooks carry
         assert delivery.status == "sent"
+
+
+def test_esp_batch_sending_puts_each_recipient_in_merge_data(settings, launch):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MERGE_BATCH_SIZE": 2}
+    mail.outbox = []
+    mailing = launch(count=5)
+
+    assert [len(m.to) for m in mail.outbox] == [2, 2, 1]  # within the per-call cap
+    deliveries = {d.email: d for d in Delivery.objects.filter(mailing=mailing)}
+    for call, message in enumerate(mail.outbox):
+        params = message.anymail_test_params
+        assert params["is_batch_send"] is True
+        assert (params["subject"], params["text_body"]) == ("{{subject}}", "{{text}}")
+        for address in message.to:
+            delivery = deliveries[address]
+            assert params["merge_data"][address]["subject"].startswith("[de]")
+            assert params["merge_metadata"][address]["delivery_id"] == str(delivery.pk)
+            assert (
+                params["merge_headers"][address]["Message-ID"]
+                == f"<hn.{mailing.pk}.{delivery.pk}.1@hostnotify.invalid>"
+            )
+            assert delivery.status == "sent"
+            assert delivery.message_id == str(call)  # the ESP's id of the call, per recipient
+
+
+def test_esp_batch_call_failing_temporarily_defers_the_rest(settings, launch, monkeypatch):
+    from anymail.backends.test import EmailBackend
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MERGE_BATCH_SIZE": 2}
+    calls = []
+    original = EmailBackend.post_to_esp
+
+    def flaky(self, payload, message):
+        calls.append(message.to)
+        if len(calls) == 2:
+            raise mailbackends.esp_error(503)
+        return original(self, payload, message)
+
+    monkeypatch.setattr(EmailBackend, "post_to_esp", flaky)
+    mailing = launch(count=5)
+    statuses = list(Delivery.objects.filter(mailing=mailing).order_by("pk").values_list("status", flat=True))
+    assert statuses == ["sent", "sent", "pending", "pending", "pending"]
+    assert len(calls) == 2  # the rest waits for the back-off
+
+
+def test_throttle_keeps_to_the_rate(scripted, launch):
+    import time
+
+    started = time.monotonic()
+    launch(count=25, rate_per_second=10)
+    elapsed = time.monotonic() - started
+    assert len(mail.outbox) == 25
+    assert 1.0 <= elapsed < 6  # 10 + 10 + 5 messages span at least one full one-second window
+
+
+def test_a_batch_over_its_time_budget_hands_the_rest_to_a_new_task(scripted, launch, settings):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_BATCH_TIME_BUDGET_SECONDS": 0}
+    mailing = launch(count=4)  # one message per task run, then a fresh task takes over
+    assert sorted(m.to[0] for m in mail.outbox) == [f"k{i:06d}@kunde.example.ch" for i in range(4)]
+    assert Delivery.objects.filter(mailing=mailing, status="sent").count() == 4
+    assert DeliveryEvent.objects.count() == 0  # running out of time is no failure
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE

@@ -1,0 +1,202 @@
+"""Issue 4: a ctx.customers-recipient mailing from launch until every delivery is handed to
+anymail's test backend by two real Celery worker processes on Redis; SQL statements per batch;
+a naive per-customer loop (render, send, save) on a sample and the ratio."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from bench.common import Context, ensure_exposed_incident
+from campaigns import letters
+from campaigns.models import Delivery, Mailing, Voucher
+from campaigns.services import mailing as services
+from campaigns.services.sending import batch_send, cached_mailing, delivery_message_id
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"
+BACKEND = "bench.mail_probe.CountingTestBackend"
+BATCH_SIZE = 500
+WORKERS = 2
+MERGE_BATCH_SIZE = int(os.environ.get("BENCH_MERGE_BATCH_SIZE", "500"))  # ESP batch calls (Postmark's cap)
+NAIVE_SAMPLE = 1_000
+TIMEOUT = 300
+
+
+def run(ctx: Context) -> None:
+    import redis
+
+    from hostnotify.celery import app
+
+    incident = ensure_exposed_incident(ctx)
+    settings.EMAIL_BACKEND = BACKEND
+    app.conf.broker_url = REDIS_URL
+    app.conf.task_always_eager = False
+    broker = redis.Redis.from_url(REDIS_URL)
+    broker.flushdb()
+    # Attach the vouchers only when their PDFs are rendered already (issue 3 renders them ahead).
+    unrendered = Voucher.objects.filter(compensation__incident=incident, pdf="").count()
+    attach = Voucher.objects.filter(compensation__incident=incident).exists() and not unrendered
+
+    workers = [_start_worker(ctx, n) for n in range(WORKERS)]
+    try:
+        _wait_for_workers(app, len(workers))
+        mailing = services.mailing_create_default(incident=incident, by=None)
+        Mailing.objects.filter(pk=mailing.pk).update(batch_size=BATCH_SIZE, attach_voucher=attach)
+        mailing = services.mailing_approve(mailing=Mailing.objects.get(pk=mailing.pk), by=None)
+        started = time.perf_counter()
+        services.mailing_launch(mailing=mailing, by=None)
+        launched = time.perf_counter() - started
+        total = Delivery.objects.filter(mailing=mailing).count()
+        _wait_until_sent(mailing, total, started)
+        seconds = time.perf_counter() - started
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    statuses = dict(Delivery.objects.filter(mailing=mailing).values_list("status").annotate(n=Count("pk")))
+    rate = total / seconds
+    ctx.record(
+        "#4",
+        f"mailing to {total:,} recipients, {WORKERS} workers, batches of {BATCH_SIZE}",
+        f"{seconds:.1f} s",
+        "≤ 60 s (aim 20)",
+        seconds <= 60,
+    )
+    ctx.record("#4", "snapshot of the deliveries at launch (one INSERT … SELECT)", f"{launched:.2f} s")
+    ctx.record(
+        "#4",
+        "delivery states after the run",
+        ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items())),
+        f"sent {total:,}",
+        statuses.get("sent") == total,
+    )
+    mode = f"ESP batch calls of ≤ {MERGE_BATCH_SIZE} with merge data" if MERGE_BATCH_SIZE else "one call per message"
+    ctx.record("#4", "hand-over to anymail's test backend", mode)
+    ctx.record("#4", "voucher PDFs attached", "yes" if attach else f"no ({unrendered:,} PDFs not rendered yet)")
+    per_batch = [int(n) for n in broker.lrange("bench:batch-queries", 0, -1)]
+    if per_batch:
+        spread = ", ".join(f"{n} statements × {k}" for n, k in sorted(Counter(per_batch).items()))
+        # Each worker process loads the (frozen) mailing once, on its first batch.
+        steady = sorted(per_batch)[: max(0, len(per_batch) - WORKERS)]
+        ctx.record(
+            "#4",
+            f"SQL statements per batch task in the workers ({len(per_batch)} tasks)",
+            f"{spread} (the +1: first batch of a worker loads the mailing)",
+            "≤ 3",
+            bool(steady) and max(steady) <= 3 and max(per_batch) <= 4,
+        )
+    busy = [float(x) for x in broker.lrange("bench:batch-seconds", 0, -1)]
+    if busy:
+        ctx.record(
+            "#4",
+            "worker time per batch task",
+            f"mean {sum(busy) / len(busy):.2f} s, max {max(busy):.2f} s; busy {sum(busy) / WORKERS:.1f} s per worker",
+        )
+    _query_count_by_batch_size(ctx, incident)
+
+    fast_per_message = seconds / total
+    naive_seconds, done = _naive(mailing, NAIVE_SAMPLE)
+    naive_per_message = naive_seconds / done
+    ctx.record(
+        "#4",
+        f"naive loop: render, send, save per customer ({done:,} sampled)",
+        f"{naive_seconds:.1f} s → {naive_per_message * total:,.0f} s for all",
+    )
+    ratio = naive_per_message / fast_per_message
+    ctx.record(
+        "#4",
+        "mailing speed-up over the naive loop",
+        f"{ratio:,.0f}x ({rate:,.0f} vs {1 / naive_per_message:,.0f} msg/s)",
+        "≥ 20x",
+        ratio >= 20,
+    )
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def _start_worker(ctx: Context, number: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "EMAIL_BACKEND": BACKEND,
+        "DEBUG": "0",
+        "PYTHONPATH": str(ROOT),
+        "MAIL_MERGE_BATCH_SIZE": str(MERGE_BATCH_SIZE),
+    }
+    log = open(ctx.workdir / f"mail-worker-{number}.log", "wb")  # noqa: SIM115 - lives as long as the worker
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hostnotify", "worker", "-P", "solo", "-Q", "send,default",
+         "-n", f"bench{number}@%h", "--include", "bench.mail_probe", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-l", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def _wait_for_workers(app, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        if len(replies) >= count:
+            return
+    raise RuntimeError("the benchmark's Celery workers did not start")
+
+
+def _wait_until_sent(mailing: Mailing, total: int, started: float) -> None:
+    open_rows = Delivery.objects.filter(mailing=mailing, status__in=["pending", "sending"])
+    while open_rows.exists():
+        if time.perf_counter() - started > TIMEOUT:
+            raise RuntimeError(f"mailing {mailing.pk} not sent after {TIMEOUT} s")
+        time.sleep(0.2)
+
+
+def _query_count_by_batch_size(ctx: Context, incident) -> None:
+    """The same batch code in this process, for a small and a large batch: the count is constant."""
+    counts = []
+    for size in (50, BATCH_SIZE * 2):
+        mailing = services.mailing_clone(mailing=incident.mailings.order_by("pk").first(), by=None)
+        Mailing.objects.filter(pk=mailing.pk).update(batch_size=size, status=Mailing.Status.SENDING)
+        mailing.batch_size = size
+        services._snapshot_deliveries(mailing, timezone.now())
+        cached_mailing(mailing.pk)  # loaded once per worker process, not per batch
+        with ctx.queries() as q:
+            result = batch_send(mailing_id=mailing.pk, batch=0)
+        counts.append((result.sent, q.count))
+        Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.CANCELLED)
+    text = ", ".join(f"{n} for {sent:,} messages" for sent, n in counts)
+    ctx.record("#4", "SQL statements per batch (in-process)", text, "≤ 3, constant", all(n <= 3 for _, n in counts))
+
+
+def _naive(mailing: Mailing, limit: int) -> tuple[float, int]:
+    """Per customer: render (a query), a new connection and send, save the row."""
+    mailing = Mailing.objects.select_related("incident").get(pk=mailing.pk)
+    sample = list(Delivery.objects.filter(mailing=mailing).order_by("pk")[:limit])
+    started = time.perf_counter()
+    for delivery in sample:
+        item = letters.render_messages(mailing, [delivery])[0]
+        message = EmailMultiAlternatives(item.subject, item.text, mailing.from_email, [delivery.email],
+                                         headers={"Message-ID": delivery_message_id(delivery)},
+                                         connection=get_connection())  # fmt: skip
+        message.attach_alternative(item.html, "text/html")
+        message.send()
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.save()
+    connection.close()
+    return time.perf_counter() - started, len(sample)

@@ -1,0 +1,42 @@
+"""send_mailing INCIDENT|MAILING [--wait]."""
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from campaigns.models import Mailing
+from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+
+
+def test_send_mailing_for_an_incident_creates_approves_and_sends(transactional_db, capsys):
+    # transactional: the launch commits and its tasks run (eagerly) before --wait polls
+    incident = IncidentFactory(slug="storage-2005")
+    exposed_customers(incident, 4)
+    call_command("send_mailing", "storage-2005", "--wait", "--timeout", "20")
+    mailing = Mailing.objects.get()
+    assert (mailing.status, mailing.kind) == (Mailing.Status.DONE, Mailing.Kind.APOLOGY)
+    assert len(mail.outbox) == 4
+    assert "sent 4, failed 0" in capsys.readouterr().out
+
+
+def test_send_mailing_by_id_launches_an_existing_draft(db, django_capture_on_commit_callbacks):
+    incident = IncidentFactory()
+    exposed_customers(incident, 2)
+    mailing = MailingFactory(incident=incident)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_mailing", str(mailing.pk))
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize("target", ["no-such-incident", "999999"])
+def test_send_mailing_rejects_unknown_targets(db, target):
+    with pytest.raises(CommandError):
+        call_command("send_mailing", target)
+    assert Mailing.objects.count() == 0
+
+
+def test_send_mailing_refuses_a_staff_draft_without_second_approval(db, support_user):
+    mailing = MailingFactory(created_by=support_user)
+    with pytest.raises(CommandError, match="another staff user"):
+        call_command("send_mailing", str(mailing.pk))
+    assert Mailing.objects.get().status == Mailing.Status.DRAFT
