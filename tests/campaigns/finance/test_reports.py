@@ -67,7 +67,7 @@ def test_incident_report_totals_come_from_the_ledger(books):
     assert chf.redeemed_by_form == {"balance": D("50.00"), "extension": 0, "partner": 0}
     assert (eur.issued, eur.redeemed, eur.expired, eur.void, eur.outstanding) == (D("10"), 0, D("10"), 0, 0)
     assert report.currencies == ["CHF", "EUR"]
-    assert report.reconciled, [c for c in report.differences]
+    assert report.reconciled, report.differences
 
 
 def test_overall_report_adds_every_incident(books):
