@@ -18,8 +18,8 @@ class CompensationPolicy(models.Model):
     ``params`` by kind (amounts as strings, parsed to Decimal by ``campaigns.policy``):
     - ``tiers``: ``{"tiers": [[hours, percent], ...], "minimum": "5.00", "step": "0.05",
       "rounding": "up"}``
-    - ``prorata``: ``{"factor": "1", "cap": "100.00", "minimum": "5.00", "step": "0.05",
-      "rounding": "up"}``
+    - ``prorata``: ``{"factor": "1", "cap": "100", "minimum": "5.00", "step": "0.05",
+      "rounding": "up"}`` — ``cap`` is the most an account earns, in percent of its monthly fee.
     """
 
     class Kind(models.TextChoices):
@@ -64,6 +64,11 @@ class Compensation(models.Model):
     inputs_digest = models.CharField(max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     computed_at = models.DateTimeField(_("computed at"))
+    # Four-eyes: who prepared the draft (None = the command line) may not approve it.
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -32,17 +32,18 @@ def exposure_is_frozen(incident: Incident) -> bool:
     return Compensation.objects.filter(incident=incident, status=Compensation.Status.APPROVED).exists()
 
 
-def exposure_recompute(*, incident: Incident, now: dt.datetime | None = None) -> ExposureResult:
+def exposure_recompute(*, incident: Incident, now: dt.datetime | None = None, force: bool = False) -> ExposureResult:
     """Replace the incident's exposure with a fresh computation from its windows and placements.
 
     Idempotent: the same windows and placements give the same rows. Ongoing windows count up to
-    ``now``. Refused once compensation for the incident is approved.
+    ``now``. Refused once compensation for the incident is approved, unless ``force`` (an explicit
+    ``compensate`` run after windows were corrected: approved amounts then only ever grow).
     """
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the incident row: two recomputations of one incident run one after the other.
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if exposure_is_frozen(incident):
+        if not force and exposure_is_frozen(incident):
             raise ExposureFrozen(f"compensation for {incident.slug} is approved: its exposure is frozen")
         rows = list(_compute_rows(incident, now))
         Exposure.objects.filter(incident=incident).delete()

@@ -1,0 +1,81 @@
+"""Set-based writes whose statement count does not grow with the number of rows on PostgreSQL.
+
+Django's ``bulk_create``/``bulk_update`` send one statement per batch, and psycopg's 65,535
+parameter limit keeps batches small. On PostgreSQL these helpers send each column as one array
+and let ``unnest`` build the rows server-side: one statement for any number of rows. Elsewhere
+(SQLite in development and tests) they fall back to ``bulk_create``/``bulk_update``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+BATCH = 2_000
+
+
+def _casts(model: type[models.Model], columns: Sequence[str]) -> list[tuple[str, str, bool]]:
+    out = []
+    for name in columns:
+        field = model._meta.get_field(name)
+        db_type = field.db_type(connection)
+        is_json = isinstance(field, models.JSONField)
+        out.append((field.column, "text" if is_json else db_type, is_json))
+    return out
+
+
+def _arrays(casts, columns: Sequence[str], rows: Sequence[dict]) -> list[list]:
+    arrays = []
+    for (_, _, is_json), name in zip(casts, columns, strict=True):
+        values = [row[name] for row in rows]
+        arrays.append([json.dumps(value) for value in values] if is_json else values)
+    return arrays
+
+
+def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: Sequence[str] = ()) -> list[tuple]:
+    """Insert ``rows`` (dicts of field name → value); return the ``returning`` fields per row, in order."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    if connection.vendor != "postgresql":
+        objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return [tuple(getattr(obj, name) for name in returning) for obj in objs]
+    casts = _casts(model, columns)
+    select = ", ".join(f"u.c{i}::jsonb" if is_json else f"u.c{i}" for i, (_, _, is_json) in enumerate(casts))
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(column for column, _, _ in casts)}) "
+        f"SELECT {select} FROM unnest({', '.join(f'%s::{cast}[]' for _, cast, _ in casts)}) "
+        f"WITH ORDINALITY AS u({', '.join(f'c{i}' for i in range(len(casts)))}, n) ORDER BY u.n"
+    )
+    if returning:
+        sql += " RETURNING " + ", ".join(model._meta.get_field(name).column for name in returning)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _arrays(casts, columns, rows))
+        # INSERT … SELECT … ORDER BY returns rows in insertion order on PostgreSQL.
+        return [tuple(row) for row in cursor.fetchall()] if returning else []
+
+
+def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Sequence[str]) -> None:
+    """Update ``fields`` of the rows identified by their ``id``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objs = [model(**{"id": row["id"], **{name: row[name] for name in fields}}) for row in rows]
+        model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
+        return
+    columns = ["id", *fields]
+    casts = _casts(model, columns)
+    assignments = ", ".join(
+        f"{column} = u.c{i}::jsonb" if is_json else f"{column} = u.c{i}"
+        for i, (column, _, is_json) in enumerate(casts)
+        if i > 0
+    )
+    sql = (
+        f"UPDATE {model._meta.db_table} AS t SET {assignments} "
+        f"FROM unnest({', '.join(f'%s::{cast}[]' for _, cast, _ in casts)}) "
+        f"AS u({', '.join(f'c{i}' for i in range(len(casts)))}) WHERE t.id = u.c0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _arrays(casts, columns, rows))
