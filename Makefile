@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## bench: the benchmark table (PostgreSQL when DATABASE_URL is set)
-bench: $(STAMP)
+bench: $(STAMP)  ## needs PostgreSQL: DATABASE_URL or postgres://postgres@127.0.0.1:5432/hostnotify_bench
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) bench/run.py $(BENCH_ARGS)
 

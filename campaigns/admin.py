@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
 
+from accounts.roles import is_finance
 from campaigns.codes import mask_code
 from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, OutageWindow, Voucher
+from campaigns.policy import PolicyInvalid, parse_policy
+from campaigns.services.policies import policy_update
 
 
 class OutageWindowInline(admin.TabularInline):
@@ -38,10 +42,54 @@ class ExposureAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class CompensationPolicyForm(forms.ModelForm):
+    class Meta:
+        model = CompensationPolicy
+        fields = ["name", "kind", "params", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            parse_policy(cleaned.get("kind"), cleaned.get("params") or {})
+        except PolicyInvalid as exc:
+            raise forms.ValidationError({"params": str(exc)}) from None
+        return cleaned
+
+
 @admin.register(CompensationPolicy)
 class CompensationPolicyAdmin(admin.ModelAdmin):
+    """Finance edits policies here; saving never changes a version, it stores the next one."""
+
+    form = CompensationPolicyForm
     list_display = ["name", "version", "kind", "is_current", "created_by", "created_at"]
     list_filter = ["kind", "is_current"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["version", "is_current", "created_by", "created_at", *(["name"] if obj else [])]
+
+    def has_view_permission(self, request, obj=None):
+        return is_finance(request.user)
+
+    def has_add_permission(self, request):
+        return is_finance(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_finance(request.user) and (obj is None or obj.is_current)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_module_permission(self, request):
+        return is_finance(request.user)
+
+    def save_model(self, request, obj, form, change):
+        current = CompensationPolicy.objects.filter(name=obj.name, is_current=True).first()
+        if current is None:
+            obj.version, obj.is_current, obj.created_by = 1, True, request.user
+            obj.save()
+            return
+        new = policy_update(policy=current, params=obj.params, kind=obj.kind, by=request.user, note=obj.note)
+        obj.pk, obj.version, obj.is_current, obj.created_by = new.pk, new.version, True, new.created_by
 
 
 @admin.register(Compensation)

@@ -147,7 +147,7 @@ def _account_line(rules: Rules, item: AccountInput) -> tuple[dict, Decimal, str]
     if rules.kind == "tiers":
         tier, percent = _tier_for(item.affected_seconds, rules.tiers)
         share = round_money(fee * percent / HUNDRED, CENTS, "half_up")
-        line.update(tier=tier, percent=str(percent.normalize()))
+        line.update(tier=tier, percent=f"{percent.normalize():f}")
     else:
         tier = PRORATA_TIER
         if item.month_hours <= 0:
@@ -160,7 +160,7 @@ def _account_line(rules: Rules, item: AccountInput) -> tuple[dict, Decimal, str]
             tier=tier,
             hours=str(hours.quantize(CENTS, rounding=ROUND_HALF_UP)),
             month_hours=int(item.month_hours),
-            factor=str(rules.factor.normalize()),
+            factor=f"{rules.factor.normalize():f}",
             capped=raw > cap,
         )
     line["share"] = str(share)

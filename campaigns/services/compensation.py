@@ -229,6 +229,10 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
             else:
                 result.unchanged += 1
         stale = [row[0] for cid, row in existing.items() if cid not in seen and row[2] == Compensation.Status.DRAFT]
+        # Approved customers no longer exposed at all keep their amount too.
+        result.kept_higher += sum(
+            1 for cid, row in existing.items() if cid not in seen and row[2] != Compensation.Status.DRAFT
+        )
         bulk_insert(Compensation, inserts)
         bulk_update_rows(Compensation, updates, _UPDATE_FIELDS)
         bulk_update_rows(Compensation, raised, _UPDATE_FIELDS)

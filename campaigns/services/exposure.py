@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.bulk import insert_rows
 from accounts.models import Placement, Server
 from campaigns import impact
 from campaigns.models import Compensation, Exposure, Incident
@@ -99,22 +99,4 @@ _COLUMNS = ("incident_id", "account_id", "customer_id", "affected_seconds", "int
 
 
 def _insert(rows: list[tuple]) -> None:
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        # One statement whatever the number of rows: arrays unnested server-side.
-        columns = list(zip(*rows, strict=True))
-        columns[4] = [json.dumps(value) for value in columns[4]]
-        table = Exposure._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(_COLUMNS)}) "
-                "SELECT i, a, c, s, v::jsonb, n, t FROM unnest("
-                "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], "
-                "%s::timestamptz[]) AS u(i, a, c, s, v, n, t)",
-                [list(column) for column in columns],
-            )
-    else:
-        Exposure.objects.bulk_create(
-            (Exposure(**dict(zip(_COLUMNS, row, strict=True))) for row in rows), batch_size=2_000
-        )
+    insert_rows(Exposure, _COLUMNS, rows)

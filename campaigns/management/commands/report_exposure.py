@@ -1,0 +1,74 @@
+import csv
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from campaigns.models import Exposure, Incident
+
+COLUMNS = [
+    "incident",
+    "customer_number",
+    "customer_name",
+    "account",
+    "product",
+    "servers",
+    "affected_seconds",
+    "affected_hours",
+    "intervals",
+]
+
+
+class Command(BaseCommand):
+    help = "Write one CSV row per affected account of an incident."
+
+    def add_arguments(self, parser):
+        parser.add_argument("incident", help="incident slug")
+        parser.add_argument("-o", "--output", help="CSV file (default: standard output)")
+
+    def handle(self, *args, incident, output, **options):
+        try:
+            incident_obj = Incident.objects.get(slug=incident)
+        except Incident.DoesNotExist as exc:
+            known = ", ".join(Incident.objects.values_list("slug", flat=True)[:20]) or "none"
+            raise CommandError(f"unknown incident {incident!r} (known: {known})") from exc
+        rows = (
+            Exposure.objects.filter(incident=incident_obj)
+            .order_by("customer__number", "account__name")
+            .values_list(
+                "customer__number",
+                "customer__name",
+                "account__name",
+                "account__product",
+                "servers",
+                "affected_seconds",
+                "intervals",
+            )
+        )
+        total = rows.count()
+        handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+        try:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            quiet = options["verbosity"] == 0 or not output
+            for number, name, account, product, servers, seconds, intervals in tqdm(
+                rows.iterator(chunk_size=10_000), total=total, unit="row", disable=quiet, file=self.stderr
+            ):
+                writer.writerow(
+                    [
+                        incident,
+                        number,
+                        name,
+                        account,
+                        product,
+                        servers,
+                        seconds,
+                        f"{seconds / 3600:.2f}",
+                        ";".join(f"{s}/{e}@{server}" for s, e, server in intervals),
+                    ]
+                )
+        finally:
+            if output:
+                handle.close()
+        if output:
+            self.stderr.write(f"{total} account(s) written to {output}")

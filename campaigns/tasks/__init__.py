@@ -1,0 +1,3 @@
+"""Celery tasks by sub-domain; imported here so the worker's autodiscovery registers them."""
+
+from . import pdf  # noqa: F401
