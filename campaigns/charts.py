@@ -60,29 +60,35 @@ def _fmt(value: Decimal) -> str:
 
 def histogram_svg(bins: list[Bin], *, title: str, width: int = 640, height: int = 220) -> SafeString:
     """A bar per bin, its count above it and its range below."""
-    if not bins:
+    return bar_chart_svg(
+        [(f"{_fmt(b.low)}–{_fmt(b.high)}", b.count) for b in bins], title=title, width=width, height=height
+    )
+
+
+def bar_chart_svg(bars: list[tuple[str, int]], *, title: str, width: int = 640, height: int = 220) -> SafeString:
+    """A bar per ``(label, count)``, the count above it and the label below."""
+    if not bars:
         return mark_safe("")
     left, bottom, top = 40, 40, 20
     plot_w, plot_h = width - left - 10, height - bottom - top
-    peak = max(b.count for b in bins) or 1
-    bar_w = plot_w / len(bins)
+    peak = max(count for _, count in bars) or 1
+    bar_w = plot_w / len(bars)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#5b6573"/>',
     ]
-    for i, b in enumerate(bins):
-        h = plot_h * b.count / peak
+    for i, (label, count) in enumerate(bars):
+        h = plot_h * count / peak
         x = left + i * bar_w
         y = top + plot_h - h
-        label = f"{_fmt(b.low)}–{_fmt(b.high)}"
         parts.append(
             f'<rect x="{x + 2:.1f}" y="{y:.1f}" width="{bar_w - 4:.1f}" height="{h:.1f}" fill="{PALETTE[0]}">'
-            f"<title>{escape(label)}: {b.count}</title></rect>"
+            f"<title>{escape(label)}: {count}</title></rect>"
         )
         parts.append(
-            f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{b.count}</text>'
+            f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{count}</text>'
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" font-size="9" '

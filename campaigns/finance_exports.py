@@ -57,7 +57,9 @@ class ReportData:
         return {
             "redemptions": charts.timeline_svg(self.redemptions, title=_("Redemptions over time (cumulative)")),
             "histograms": {
-                currency: charts.histogram_svg(bins, title=_("Voucher amounts in %(currency)s") % {"currency": currency})
+                currency: charts.histogram_svg(
+                    bins, title=_("Voucher amounts in %(currency)s") % {"currency": currency}
+                )
                 for currency, bins in self.histograms.items()
             },
         }
@@ -112,7 +114,10 @@ def report_sections(data: ReportData) -> list[Section]:
             "reconciliation",
             _("Reconciliation"),
             [_("check"), _("currency"), _("ledger"), _("vouchers / report"), _("difference"), _("ok")],
-            [[c.label, c.currency, c.ledger, c.other, c.difference, _("yes") if c.ok else _("NO")] for c in report.checks],
+            [
+                [c.label, c.currency, c.ledger, c.other, c.difference, _("yes") if c.ok else _("NO")]
+                for c in report.checks
+            ],
         ),
         Section(
             "compensations",
@@ -127,7 +132,11 @@ def report_sections(data: ReportData) -> list[Section]:
                 "incidents",
                 _("By incident"),
                 [_("incident"), _("title"), *_totals_headers()],
-                [[i.slug, i.title, *_totals_row(t)] for i, per_currency in data.by_incident for t in per_currency.values()],
+                [
+                    [i.slug, i.title, *_totals_row(t)]
+                    for i, per_currency in data.by_incident
+                    for t in per_currency.values()
+                ],
             )
         )
     for dimension, label in DIMENSIONS.items():
@@ -135,10 +144,29 @@ def report_sections(data: ReportData) -> list[Section]:
             Section(
                 f"by_{dimension}",
                 _("By %(dimension)s") % {"dimension": label},
-                [str(label), _("currency"), _("customers"), _("vouchers"), _("issued"), _("redeemed"),
-                 _("expired"), _("void"), _("outstanding")],  # fmt: skip
                 [
-                    [r.label, r.currency, r.customers, r.vouchers, r.issued, r.redeemed, r.expired, r.void, r.outstanding]
+                    str(label),
+                    _("currency"),
+                    _("customers"),
+                    _("vouchers"),
+                    _("issued"),
+                    _("redeemed"),
+                    _("expired"),
+                    _("void"),
+                    _("outstanding"),
+                ],  # fmt: skip
+                [
+                    [
+                        r.label,
+                        r.currency,
+                        r.customers,
+                        r.vouchers,
+                        r.issued,
+                        r.redeemed,
+                        r.expired,
+                        r.void,
+                        r.outstanding,
+                    ]
                     for r in data.breakdowns[dimension]
                 ],
             )
@@ -219,7 +247,9 @@ def _xlsx_cell(sheet, value, cell_class):
 
 
 def journal_csv(*, incident: Incident | None = None, since=None, until=None) -> bytes:
-    return write_csv(JOURNAL_HEADERS, (line.as_row() for line in journal_lines(incident=incident, since=since, until=until)))
+    return write_csv(
+        JOURNAL_HEADERS, (line.as_row() for line in journal_lines(incident=incident, since=since, until=until))
+    )
 
 
 def report_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
@@ -227,7 +257,12 @@ def report_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
 
     html = render_to_string(
         "pdf/finance_report.html",
-        {"data": data, "report": data.report, "sections": report_sections(data), "charts": data.charts(),
-         "generated_at": generated_at},  # fmt: skip
+        {
+            "data": data,
+            "report": data.report,
+            "sections": report_sections(data),
+            "charts": data.charts(),
+            "generated_at": generated_at,
+        },  # fmt: skip
     )
     return HTML(string=html).write_pdf()
