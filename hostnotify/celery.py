@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostnotify.settings")
@@ -32,3 +33,11 @@ app.conf.broker_transport_options = {
     "visibility_timeout": app.conf.get("broker_visibility_timeout") or 3600,
 }
 app.autodiscover_tasks()
+
+# --- periodic tasks (issue 6). The DatabaseScheduler of django-celery-beat copies these entries
+# into its PeriodicTask table when beat starts, so they show in the admin and can be paused there.
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    # 00:20 UTC is after midnight in Europe/Zurich all year: yesterday's vouchers are past their date.
+    "expire-vouchers": {"task": "campaigns.tasks.expiry.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
+}
