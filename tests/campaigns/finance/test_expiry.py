@@ -81,7 +81,7 @@ def test_expiry_works_in_chunks(vouchers):
 
 def test_the_beat_task_expires_and_is_scheduled(vouchers):
     from django_celery_beat.models import PeriodicTask
-    from django_celery_beat.schedulers import DatabaseScheduler
+    from django_celery_beat.schedulers import ModelEntry
 
     from campaigns.tasks.expiry import expire_vouchers
     from hostnotify.celery import app
@@ -89,5 +89,6 @@ def test_the_beat_task_expires_and_is_scheduled(vouchers):
     assert expire_vouchers.delay().get()["vouchers"] >= 2  # today's date is long after 2026-03-09
     entry = app.conf.beat_schedule["expire-vouchers"]
     assert entry["task"] == expire_vouchers.name
-    DatabaseScheduler(app=app)  # what `celery beat` does on start: the entry lands in the database
+    # what the DatabaseScheduler does with each entry when `celery beat` starts
+    ModelEntry.from_entry("expire-vouchers", app=app, **entry)
     assert PeriodicTask.objects.get(name="expire-vouchers").task == "campaigns.tasks.expiry.expire_vouchers"
