@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+DEMO_ENV := SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} DEBUG=1
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench lint messages serve clean
@@ -17,9 +18,9 @@ $(STAMP): requirements.txt
 demo: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py load_demo
+	$(DEMO_ENV) $(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --noinput -v 0
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEMO_ENV) $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## test: the whole suite (REQUIRE_SERVICES=1 makes PostgreSQL/Redis/Chromium tests fail instead of skip)
 test: $(STAMP)

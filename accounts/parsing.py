@@ -204,6 +204,7 @@ def parse_local_datetime(text: str, tz_name: str = "Europe/Zurich") -> dt.dateti
     return parsed.astimezone(dt.UTC)
 
 
+@lru_cache(maxsize=4096)
 def parse_fee(text: str) -> Decimal:
     value = text.strip().replace("'", "").replace("\u2019", "")
     if value.startswith("-"):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from campaigns import charts
+from campaigns import finance_charts as charts
 from campaigns.exports import XLSX_DATE, XLSX_MONEY, neutralise, write_csv
 from campaigns.journal import JOURNAL_HEADERS, journal_lines
 from campaigns.models import Incident

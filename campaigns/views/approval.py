@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.formatting import format_money
 from accounts.roles import finance_required, is_finance, support_required
-from campaigns.charts import bar_chart_svg
+from campaigns.finance_charts import bar_chart_svg
 from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Incident
 from campaigns.services.compensation import (
     ApprovalRefused,
