@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from campaigns import finance_charts as charts
+from campaigns import finance_charts
 from campaigns.exports import XLSX_DATE, XLSX_MONEY, neutralise, write_csv
 from campaigns.journal import JOURNAL_HEADERS, journal_lines
 from campaigns.models import Incident
@@ -50,14 +50,14 @@ class ReportData:
     by_incident: list[tuple[Incident, dict]] | None
 
     @property
-    def histograms(self) -> dict[str, list[charts.Bin]]:
-        return {currency: charts.histogram(pairs) for currency, pairs in self.amounts.items()}
+    def histograms(self) -> dict[str, list[finance_charts.Bin]]:
+        return {currency: finance_charts.histogram(pairs) for currency, pairs in self.amounts.items()}
 
     def charts(self) -> dict:
         return {
-            "redemptions": charts.timeline_svg(self.redemptions, title=_("Redemptions over time (cumulative)")),
+            "redemptions": finance_charts.timeline_svg(self.redemptions, title=_("Redemptions over time (cumulative)")),
             "histograms": {
-                currency: charts.histogram_svg(
+                currency: finance_charts.histogram_svg(
                     bins, title=_("Voucher amounts in %(currency)s") % {"currency": currency}
                 )
                 for currency, bins in self.histograms.items()

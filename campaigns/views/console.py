@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Language
 from accounts.roles import staff_required
-from campaigns import finance_charts as charts
+from campaigns import charts
 from campaigns.models import Exposure, Incident
 from campaigns.selectors import (
     exposure_on_server,
