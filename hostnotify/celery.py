@@ -33,6 +33,8 @@ app.conf.broker_transport_options = {
     "visibility_timeout": app.conf.get("broker_visibility_timeout") or 3600,
 }
 app.autodiscover_tasks()
+# issue 4: the sending engine's tasks live in a sub-module of the campaigns.tasks package.
+app.autodiscover_tasks(["campaigns.tasks"], related_name="sending")
 
 # --- periodic tasks (issue 6). The DatabaseScheduler of django-celery-beat copies these entries
 # into its PeriodicTask table when beat starts, so they show in the admin and can be paused there.

@@ -207,3 +207,21 @@ LOGGING = {
 
 # Portal magic links: valid this many seconds, and only until the contact next signs in.
 MAGIC_LINK_MAX_AGE = env.int("MAGIC_LINK_MAX_AGE", default=30 * 24 * 3600)
+
+# --- Sending engine (issue 4) ----------------------------------------------------------------
+HOSTNOTIFY.update(
+    {
+        # Deliveries left "sending" longer than this had their worker die (task_time_limit is 300 s).
+        "MAIL_SENDING_LEASE_SECONDS": env.int("MAIL_SENDING_LEASE_SECONDS", default=600),
+        # Temporary failures (429, 5xx, network) before a delivery is given up as failed.
+        "MAIL_MAX_ATTEMPTS": env.int("MAIL_MAX_ATTEMPTS", default=8),
+        # Domain of the deterministic Message-ID set per delivery attempt.
+        "MAIL_MESSAGE_ID_DOMAIN": env.str("MAIL_MESSAGE_ID_DOMAIN", default="hostnotify.invalid"),
+        # Dotted path of a callable(message_ids) -> ids the receiving end holds; empty: none,
+        # deliveries a dead worker left behind stay "unknown" for staff to retry.
+        "MAIL_RECONCILER": env.str("MAIL_RECONCILER", default=""),
+    }
+)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-mailings": {"task": "campaigns.tasks.sending.sweep_mailings", "schedule": 30.0},
+}

@@ -79,3 +79,13 @@ def finance_user(db, django_user_model):
     user = django_user_model.objects.create_user("financier", "finance@example.ch", "pw-finance-1", is_staff=True)
     user.groups.add(Group.objects.get_or_create(name="finance")[0])
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_mailing_cache():
+    """issue 4: the sending engine caches approved mailings per process; test databases reuse ids."""
+    from campaigns.services.sending import _MAILING_CACHE
+
+    _MAILING_CACHE.clear()
+    yield
+    _MAILING_CACHE.clear()

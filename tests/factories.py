@@ -118,3 +118,73 @@ class ExposureFactory(factory.django.DjangoModelFactory):
     )
     servers = "server19"
     computed_at = factory.LazyFunction(timezone.now)
+
+
+# --- Mailings (issue 4) ----------------------------------------------------------------------
+from campaigns.models import Delivery, Mailing  # noqa: E402
+
+TEST_CONTENT = {
+    language: {
+        "subject": f"[{language}] Entschuldigung / excuses / scuse / apologies",
+        "text": "Grüezi {customer_name} — wir entschuldigen uns.",
+        "html": "<p>Grüezi {customer_name} — wir entschuldigen uns.</p>",
+    }
+    for language in ("de", "fr", "it", "en")
+}
+
+
+class MailingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mailing
+
+    incident = factory.SubFactory(IncidentFactory)
+    name = factory.Sequence(lambda n: f"Mailing {n}")
+    contact_roles = ["primary"]
+    content = factory.LazyFunction(lambda: dict(TEST_CONTENT))
+    attach_voucher = False
+    batch_size = 50
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    mailing = factory.SubFactory(MailingFactory)
+    contact = factory.SubFactory(ContactFactory)
+    customer = factory.LazyAttribute(lambda o: o.contact.customer)
+    email = factory.LazyAttribute(lambda o: o.contact.email)
+    language = "de"
+
+
+def exposed_customers(incident, count: int, *, languages=("de",), server="server19", prefix="K") -> list[Customer]:
+    """``count`` customers with one primary contact and one exposed account each, in bulk."""
+    customers = Customer.objects.bulk_create(
+        [
+            Customer(number=f"{prefix}{i:06d}", name=f"Kundin {i} Müller", language=languages[i % len(languages)])
+            for i in range(count)
+        ]
+    )
+    Contact.objects.bulk_create(
+        [Contact(customer=c, email=f"{c.number.lower()}@kunde.example.ch", role="primary") for c in customers]
+    )
+    accounts = HostingAccount.objects.bulk_create(
+        [
+            HostingAccount(name=f"{c.number.lower()}-web", customer=c, product="Webhosting Pro", monthly_fee=20)
+            for c in customers
+        ]
+    )
+    Exposure.objects.bulk_create(
+        [
+            Exposure(
+                incident=incident,
+                account=a,
+                customer=a.customer,
+                affected_seconds=3 * 3600,
+                intervals=[["2005-12-31T22:30:00+00:00", "2006-01-01T01:30:00+00:00", server]],
+                servers=server,
+                computed_at=timezone.now(),
+            )
+            for a in accounts
+        ]
+    )
+    return customers

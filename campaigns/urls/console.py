@@ -20,3 +20,21 @@ urlpatterns = [
     path("finance/vouchers/void/", finance.void, name="voucher_void"),
     path("finance/audit/", finance.audit_log, name="audit"),
 ]
+
+# --- Mailings (issue 4) ------------------------------------------------------------------------
+from campaigns.views import mailings  # noqa: E402
+
+urlpatterns += [
+    path("incidents/<slug:slug>/mailings/", mailings.mailing_list, name="mailings"),
+    path("incidents/<slug:slug>/mailings/new/", mailings.mailing_create, name="mailing_create"),
+    path("incidents/<slug:slug>/mailings/preview/", mailings.compose_preview, name="compose_preview"),
+    path("incidents/<slug:slug>/mailings/count/", mailings.compose_count, name="compose_count"),
+    path("mailings/<int:pk>/", mailings.mailing_detail, name="mailing"),
+    path("mailings/<int:pk>/edit/", mailings.mailing_edit, name="mailing_edit"),
+    path("mailings/<int:pk>/preview/", mailings.mailing_preview, name="mailing_preview"),
+    path("mailings/<int:pk>/progress/", mailings.mailing_progress_partial, name="mailing_progress"),
+    path("mailings/<int:pk>/test/", mailings.mailing_test, name="mailing_test"),
+    path("mailings/<int:pk>/log/", mailings.mailing_log, name="mailing_log"),
+    path("mailings/<int:pk>/log/<int:delivery_pk>/resend/", mailings.delivery_resend, name="delivery_resend"),
+    path("mailings/<int:pk>/<slug:action>/", mailings.mailing_action, name="mailing_action"),
+]

@@ -1,0 +1,374 @@
+"""Letters: rendering mailings, set-based, and previews; the default apology.
+
+The placeholder language and ``validate_content`` live in ``campaigns.placeholders`` (re-exported
+here). Subjects and text bodies render
+without HTML escaping, HTML bodies with it. ``render_messages`` renders a whole batch from two
+queries (exposures; compensations with their vouchers) and compiles each language's templates
+once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email.utils import parseaddr
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import FilteredRelation, Q
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.utils.html import format_html, format_html_join
+
+from accounts.formatting import format_money
+from accounts.models import Contact, Customer
+from accounts.services.portal_auth import magic_link_url
+from campaigns import codes
+from campaigns import letter_phrases as phrases
+from campaigns.models import Incident, Mailing, Voucher
+from campaigns.placeholders import LANGUAGES, PLACEHOLDERS, template_problems, validate_content
+
+__all__ = [
+    "LANGUAGES",
+    "PLACEHOLDERS",
+    "CustomerNotAffected",
+    "LetterError",
+    "RenderedMessage",
+    "default_content",
+    "render_messages",
+    "render_preview",
+    "template_problems",
+    "validate_content",
+]
+
+_TEXT_ENGINE = Engine(autoescape=False)
+_HTML_ENGINE = Engine(autoescape=True)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "emails"
+
+
+class LetterError(Exception):
+    """Content that cannot be rendered; ``errors`` lists every reason."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class CustomerNotAffected(Exception):
+    """The customer has no exposure in the incident: there is nothing to write to them about."""
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    delivery_id: int | None
+    contact_id: int
+    customer_id: int
+    to: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    voucher: Voucher | None  # the voucher whose PDF to attach (None: nothing to attach), loaded with the batch
+
+    @property
+    def voucher_id(self) -> int | None:
+        return self.voucher.pk if self.voucher else None
+
+
+# --- default letters ----------------------------------------------------------------------------
+
+
+def default_content() -> dict:
+    """The default apology in de, fr, it and en, read from ``templates/emails/<language>/``."""
+    content = {}
+    for language in LANGUAGES:
+        folder = _DEFAULTS_DIR / language
+        content[language] = {
+            "subject": (folder / "apology_subject.txt").read_text(encoding="utf-8").strip(),
+            "text": (folder / "apology.txt").read_text(encoding="utf-8"),
+            "html": (folder / "apology.html").read_text(encoding="utf-8"),
+        }
+    return content
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str, html: bool) -> Template:
+    return (_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source)
+
+
+def _compiled(content: dict, language: str) -> tuple[Template, Template, Template | None]:
+    parts = content[language]
+    try:
+        subject = _compile(parts.get("subject") or "", False)
+        text = _compile(parts.get("text") or "", False)
+        html = _compile(parts["html"], True) if (parts.get("html") or "").strip() else None
+    except TemplateSyntaxError as exc:
+        raise LetterError([f"{language}: syntax error: {exc}"]) from exc
+    return subject, text, html
+
+
+def _pick_language(content: dict, wanted: str, fallback: str) -> str:
+    for language in (wanted, fallback, *LANGUAGES):
+        if language in content:
+            return language
+    raise LetterError(["the letter has no language"])
+
+
+@dataclass
+class _Recipient:
+    contact: Contact  # with its customer attached
+    exposures: list[tuple] = field(default_factory=list)  # (account, product, seconds, intervals)
+    compensation: dict | None = None  # amount, currency, explanation, voucher (a Voucher or None)
+
+
+_BATCH_COLUMNS = (
+    "id", "email", "name", "language", "password", "last_login", "customer_id", "customer__number",
+    "customer__name", "customer__language", "customer__currency", "customer__time_zone",
+    "exp__id", "exp__account__name", "exp__account__product", "exp__affected_seconds", "exp__intervals",
+    "comp__id", "comp__amount", "comp__currency", "comp__explanation", "comp__vouchers__id",
+    "comp__vouchers__code", "comp__vouchers__amount", "comp__vouchers__currency", "comp__vouchers__expires_on",
+    "comp__vouchers__status", "comp__vouchers__is_topup", "comp__vouchers__pdf",
+)  # fmt: skip
+
+
+def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
+    """Everything the letters of these contacts need, in ONE query: each contact with its customer,
+    the customer's exposures in the incident (LEFT JOIN) and its compensation with vouchers."""
+    rows = (
+        Contact.objects.filter(pk__in=contact_ids)
+        .annotate(
+            exp=FilteredRelation("customer__exposures", condition=Q(customer__exposures__incident_id=incident_id)),
+            comp=FilteredRelation(
+                "customer__compensations", condition=Q(customer__compensations__incident_id=incident_id)
+            ),
+        )
+        .order_by("pk", "exp__account__name", "exp__id")
+        .values_list(*_BATCH_COLUMNS)
+    )
+    recipients: dict[int, _Recipient] = {}
+    seen_exposures: set[tuple[int, int]] = set()
+    for row in rows:
+        r = dict(zip(_BATCH_COLUMNS, row, strict=True))
+        recipient = recipients.get(r["id"])
+        if recipient is None:
+            customer = Customer(
+                pk=r["customer_id"], number=r["customer__number"], name=r["customer__name"],
+                language=r["customer__language"], currency=r["customer__currency"], time_zone=r["customer__time_zone"],
+            )  # fmt: skip
+            contact = Contact(
+                pk=r["id"], customer=customer, email=r["email"], name=r["name"], language=r["language"],
+                password=r["password"], last_login=r["last_login"],
+            )  # fmt: skip
+            recipient = recipients[r["id"]] = _Recipient(contact=contact)
+        if r["exp__id"] is not None and (r["id"], r["exp__id"]) not in seen_exposures:
+            seen_exposures.add((r["id"], r["exp__id"]))
+            recipient.exposures.append(
+                (r["exp__account__name"], r["exp__account__product"], r["exp__affected_seconds"], r["exp__intervals"])
+            )
+        if r["comp__id"] is not None:
+            _add_compensation(recipient, r)
+    return recipients
+
+
+def _add_compensation(recipient: _Recipient, r: dict) -> None:
+    if recipient.compensation is None:
+        recipient.compensation = {
+            "amount": r["comp__amount"], "currency": r["comp__currency"],
+            "explanation": r["comp__explanation"], "voucher": None,
+        }  # fmt: skip
+    status = r["comp__vouchers__status"]
+    if r["comp__vouchers__id"] is None or r["comp__vouchers__is_topup"] or status == Voucher.Status.VOID:
+        return
+    current = recipient.compensation["voucher"]
+    if current is None or (status == Voucher.Status.ISSUED and current.status != Voucher.Status.ISSUED):
+        # A model instance built from the joined row: the sender attaches its PDF without a query.
+        recipient.compensation["voucher"] = Voucher(
+            pk=r["comp__vouchers__id"], compensation_id=r["comp__id"], customer_id=r["customer_id"],
+            code=r["comp__vouchers__code"], amount=r["comp__vouchers__amount"],
+            currency=r["comp__vouchers__currency"], expires_on=r["comp__vouchers__expires_on"], status=status,
+            pdf=r["comp__vouchers__pdf"] or "",
+        )  # fmt: skip
+
+
+def _credit_details(explanation, language: str) -> list[str]:
+    """Per account its share, and the minimum where it applied, from the policy's explanation
+    (``campaigns.policy.customer_amount``); anything it lacks is left out."""
+    if not isinstance(explanation, dict):
+        return []
+    details = []
+    for item in explanation.get("accounts") or []:
+        if not isinstance(item, dict) or not item.get("account"):
+            continue
+        percent, hours = str(item.get("percent") or ""), str(item.get("hours") or "")
+        if percent not in ("", "0") or hours:
+            details.append(phrases.share_text(language, account=item["account"], percent=percent, hours=hours))
+    if explanation.get("minimum_applied") and explanation.get("minimum"):
+        currency = explanation.get("currency") or "CHF"
+        details.append(
+            phrases.minimum_text(language, format_money(Decimal(explanation["minimum"]), currency, language))
+        )
+    return details
+
+
+def _context(*, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation):
+    tz = customer.time_zone or settings.DEFAULT_CUSTOMER_TIME_ZONE
+    accounts = []
+    for name, product, seconds, intervals in exposures:
+        windows = [
+            {
+                "server": server,
+                "start": phrases.local_datetime(dt.datetime.fromisoformat(start), tz),
+                "end": phrases.local_datetime(dt.datetime.fromisoformat(end), tz),
+            }
+            for start, end, server in intervals
+        ]
+        for window in windows:
+            window["text"] = phrases.window_text(language, window["start"], window["end"])
+        accounts.append(
+            {
+                "name": name,
+                "product": product,
+                "servers": ", ".join(dict.fromkeys(w["server"] for w in windows)),
+                "duration": phrases.duration(seconds),
+                "sentence": phrases.account_sentence(
+                    language, name, [(w["server"], w["start"], w["end"]) for w in windows]
+                ),
+                "windows": windows,
+            }
+        )
+    total = sum(seconds for _, _, seconds, _ in exposures)
+    compensation = compensation or {}
+    amount = compensation.get("amount") or Decimal("0")
+    currency = compensation.get("currency") or customer.currency
+    amount_text = format_money(amount, currency, language) if amount > 0 else ""
+    voucher = compensation.get("voucher") if amount > 0 else None
+    hostnotify = getattr(settings, "HOSTNOTIFY", {})
+    return {
+        "customer_name": customer.name,
+        "customer_number": customer.number,
+        "contact_name": contact.name or customer.name,
+        "contact_email": contact.email,
+        "incident_title": incident.title,
+        "accounts": accounts,
+        "accounts_block": "\n".join(a["sentence"] for a in accounts),
+        "total_duration": phrases.duration(total),
+        "has_credit": amount > 0,
+        "amount": amount_text or format_money(Decimal("0"), currency, language),
+        "currency": currency,
+        "credit_explanation": phrases.credit_line(
+            language,
+            amount_text=amount_text,
+            seconds=total,
+            details=_credit_details(compensation.get("explanation"), language),
+        ),
+        "has_voucher": voucher is not None,
+        "voucher_code": codes.format_code(voucher.code) if voucher else "",
+        "voucher_expiry": phrases.local_date(voucher.expires_on) if voucher else "",
+        "login_url": magic_link_url(contact=contact),
+        "portal_url": f"{settings.SITE_URL}/portal/",
+        "support_email": hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+        "brand_name": hostnotify.get("BRAND_NAME", ""),
+    }, voucher
+
+
+def _render(templates, values: dict) -> tuple[str, str, str]:
+    subject_t, text_t, html_t = templates
+    subject = " ".join(subject_t.render(Context(values, autoescape=False)).split())
+    text = _BLANK_LINES.sub("\n\n", text_t.render(Context(values, autoescape=False))).strip() + "\n"
+    html = ""
+    if html_t is not None:
+        accounts_html = format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((a["sentence"],) for a in values["accounts"]))
+        )
+        html = html_t.render(Context(dict(values, accounts_block=accounts_html), autoescape=True))
+    return subject, text, html
+
+
+def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
+    """Render one batch, in the order of ``deliveries``, from ONE query whatever its size.
+
+    ``deliveries``: Delivery rows (only ``pk``, ``contact_id``, ``email`` and ``language`` are read).
+    ``mailing.incident`` should be loaded (select_related) or it costs a query.
+    """
+    deliveries = list(deliveries)
+    if not deliveries:
+        return []
+    incident = mailing.incident
+    content = mailing.content or default_content()
+    recipients = _load_batch(incident.pk, {d.contact_id for d in deliveries})
+    compiled = {}
+    messages = []
+    for delivery in deliveries:
+        recipient = recipients[delivery.contact_id]
+        language = _pick_language(content, delivery.language, incident.default_language)
+        if language not in compiled:
+            compiled[language] = _compiled(content, language)
+        messages.append(
+            _message(
+                recipient,
+                incident=incident,
+                language=language,
+                templates=compiled[language],
+                attach_voucher=mailing.attach_voucher,
+                delivery_id=delivery.pk,
+                to=delivery.email,
+            )  # fmt: skip
+        )
+    return messages
+
+
+def _message(recipient: _Recipient, *, incident, language, templates, attach_voucher, delivery_id, to):
+    contact = recipient.contact
+    values, voucher = _context(
+        incident=incident, customer=contact.customer, contact=contact, language=language,
+        exposures=recipient.exposures, compensation=recipient.compensation,
+    )  # fmt: skip
+    subject, text, html = _render(templates, values)
+    return RenderedMessage(
+        delivery_id=delivery_id, contact_id=contact.pk, customer_id=contact.customer_id, to=to or contact.email,
+        language=language, subject=subject, text=text, html=html, voucher=voucher if attach_voucher else None,
+    )  # fmt: skip
+
+
+def render_preview(
+    mailing_or_content: Mailing | dict | None,
+    customer: Customer,
+    contact: Contact | None = None,
+    language: str | None = None,
+    *,
+    incident: Incident | None = None,
+) -> RenderedMessage:
+    """What ``customer`` (or one of its contacts) would get, in ``language`` or theirs.
+
+    ``mailing_or_content``: a Mailing, or a content dict (then ``incident`` is required), or None
+    for the default apology. Raises ``CustomerNotAffected`` and ``LetterError``.
+    """
+    if isinstance(mailing_or_content, Mailing):
+        incident = mailing_or_content.incident
+        content = mailing_or_content.content or default_content()
+        attach_voucher = mailing_or_content.attach_voucher
+    else:
+        content = mailing_or_content or default_content()
+        attach_voucher = True
+    if incident is None:
+        raise ValueError("render_preview needs the incident when given content instead of a mailing")
+    errors = validate_content(content)
+    if errors:
+        raise LetterError(errors)
+    contact = contact or customer.contacts.order_by("role", "pk").first()
+    if contact is None:
+        raise CustomerNotAffected(f"customer {customer.number} has no contact to write to")
+    recipient = _load_batch(incident.pk, [contact.pk])[contact.pk]
+    if not recipient.exposures:
+        raise CustomerNotAffected(f"customer {customer.number} is not affected by {incident.slug}")
+    chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
+    return _message(
+        recipient, incident=incident, language=chosen, templates=_compiled(content, chosen),
+        attach_voucher=attach_voucher, delivery_id=None, to=contact.email,
+    )  # fmt: skip

@@ -1,0 +1,75 @@
+"""send_mailing INCIDENT|MAILING [--wait]: the operator's short-cut to send the default apology."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from campaigns.models import Incident, Mailing
+from campaigns.selectors import mailing_progress
+from campaigns.services.mailing import (
+    MailingError,
+    mailing_approve,
+    mailing_create_default,
+    mailing_launch,
+)
+
+
+class Command(BaseCommand):
+    help = "Create (for an incident), approve and launch the default apology mailing; --wait shows progress."
+
+    def add_arguments(self, parser):
+        parser.add_argument("target", help="incident slug, or a mailing id")
+        parser.add_argument("--wait", action="store_true", help="show a progress bar until the mailing is done")
+        parser.add_argument("--timeout", type=float, default=0, help="with --wait: give up after this many seconds")
+
+    def handle(self, *args, target, wait, timeout, **options):
+        mailing = self._mailing(target)
+        try:
+            if mailing.status == Mailing.Status.DRAFT:
+                mailing = mailing_approve(mailing=mailing, by=None)
+            if mailing.status in (Mailing.Status.APPROVED, Mailing.Status.SCHEDULED):
+                mailing = mailing_launch(mailing=mailing, by=None)
+        except MailingError as exc:
+            raise CommandError(str(exc)) from exc
+        progress = mailing_progress(mailing)
+        self.stdout.write(f"mailing {mailing.pk} ({mailing.name}): {mailing.status}, {progress.total} recipients")
+        if wait:
+            progress = self._wait(mailing, timeout)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"mailing {mailing.pk}: sent {progress.sent}, failed {progress.failed}, "
+                f"unknown {progress.unknown}, pending {progress.pending}, bounced {progress.bounced}"
+            )
+        )
+
+    def _mailing(self, target: str) -> Mailing:
+        if target.isdigit():
+            mailing = Mailing.objects.filter(pk=int(target)).first()
+            if mailing is None:
+                raise CommandError(f"no mailing with id {target}")
+            return mailing
+        incident = Incident.objects.filter(slug=target).first()
+        if incident is None:
+            raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
+        return mailing_create_default(incident=incident, by=None)
+
+    def _wait(self, mailing: Mailing, timeout: float):
+        started = time.monotonic()
+        progress = mailing_progress(mailing)
+        with tqdm(total=progress.total, unit="mail", disable=None) as bar:
+            while True:
+                progress = mailing_progress(mailing)
+                bar.n = progress.total - progress.pending - progress.sending
+                bar.set_postfix(failed=progress.failed, rate=f"{progress.rate:.0f}/s")
+                bar.refresh()
+                mailing.refresh_from_db(fields=["status"])
+                if progress.pending + progress.sending == 0 or mailing.status in (
+                    Mailing.Status.DONE,
+                    Mailing.Status.CANCELLED,
+                    Mailing.Status.PAUSED,
+                ):
+                    return progress
+                if timeout and time.monotonic() - started > timeout:
+                    raise CommandError(f"mailing {mailing.pk} not done after {timeout:.0f} s")
+                time.sleep(0.5)

@@ -1,0 +1,110 @@
+"""Pure sending rules: which hand-over errors are permanent, how long to back off, message ids,
+and the order in which a delivery's tracking state may move. No ORM, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
+
+PERMANENT = "permanent"
+TEMPORARY = "temporary"
+
+# Tracking states in the only order a delivery may move through them (campaigns.models.Delivery.Tracking).
+TRACKING_ORDER = ("", "queued", "deferred", "delivered", "opened", "clicked", "bounced", "complained")
+
+# anymail's normalised event types -> our tracking state; None: recorded as an event only.
+TRACKING_FOR_EVENT = {
+    "queued": "queued",
+    "sent": "queued",
+    "deferred": "deferred",
+    "autoresponded": "delivered",
+    "delivered": "delivered",
+    "opened": "opened",
+    "clicked": "clicked",
+    "bounced": "bounced",
+    "rejected": "bounced",
+    "failed": "bounced",
+    "complained": "complained",
+}
+
+# Raw ESP bounce types that are not permanent, although anymail normalises them to "bounced".
+SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError", "AutoResponder"}
+
+
+@dataclass(frozen=True)
+class HandOverError:
+    kind: str  # PERMANENT or TEMPORARY
+    reason: str
+    retry_after: float | None = None  # seconds the provider asked us to wait
+
+
+def classify_error(exc: Exception, *, now: dt.datetime) -> HandOverError:
+    """Decide whether a failed hand-over may be retried, and when the provider wants us back."""
+    reason = f"{type(exc).__name__}: {exc}"[:500]
+    if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
+        return HandOverError(PERMANENT, reason)
+    if isinstance(exc, AnymailAPIError):
+        status = exc.status_code
+        if status is None or status == 429 or status >= 500:
+            return HandOverError(TEMPORARY, reason, retry_after_seconds(exc, now=now))
+        return HandOverError(PERMANENT, reason)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        kind = PERMANENT if codes and all(code >= 500 for code in codes) else TEMPORARY
+        return HandOverError(kind, reason)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return HandOverError(PERMANENT if exc.smtp_code >= 500 else TEMPORARY, reason)
+    # Connection trouble, timeouts and anything unexpected: try again later, never lose the row.
+    return HandOverError(TEMPORARY, reason)
+
+
+def retry_after_seconds(exc: Exception, *, now: dt.datetime) -> float | None:
+    """The provider's Retry-After header (seconds or an HTTP date), if it sent one."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if value is None:
+        return None
+    value = str(value).strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(*, attempts: int, retry_after: float | None, base: float = 30.0, cap: float = 3600.0) -> float:
+    """Retry-After when given (the provider knows best), else exponential from ``base``, capped."""
+    if retry_after is not None:
+        return float(retry_after)
+    return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+def message_id_for(*, mailing_id: int, delivery_id: int, attempt: int, domain: str) -> str:
+    """The Message-ID header of one attempt of one delivery: known before handing over, so a
+    reconcile after a crash can ask the receiving end whether exactly this message arrived."""
+    return f"<hn.{mailing_id}.{delivery_id}.{attempt}@{domain}>"
+
+
+def tracking_after(current: str, new: str) -> str:
+    """Tracking state after an event: the later of the two in TRACKING_ORDER."""
+    if TRACKING_ORDER.index(new) > TRACKING_ORDER.index(current):
+        return new
+    return current
+
+
+def error_rate_exceeded(*, sent: int, failed: int, threshold: float, minimum: int = 20) -> bool:
+    """True when the share of permanent failures passes ``threshold`` (0 disables), once enough
+    messages went out for the share to mean something."""
+    handled = sent + failed
+    if threshold <= 0 or handled < minimum:
+        return False
+    return failed / handled > threshold

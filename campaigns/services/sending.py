@@ -1,0 +1,329 @@
+"""Sending one batch of a mailing: claim, render, hand over on one connection, record.
+
+Three SQL statements per batch whatever its size: the claim (one UPDATE … RETURNING), the render
+data (``campaigns.letters.render_messages``, set-based) and the results (one bulk UPDATE). Only a
+batch with failures writes its DeliveryEvents and checks the error rate; the mailing itself is
+cached per worker process (its content is frozen once approved).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection
+from django.utils import timezone
+
+from campaigns import letters
+from campaigns import sending as rules
+from campaigns.models import Delivery, DeliveryEvent, Mailing, Voucher
+
+log = logging.getLogger(__name__)
+
+OWN_ESP = "hostnotify"  # DeliveryEvent.esp of our own attempts
+_MAILING_CACHE: dict[int, tuple[float, Mailing]] = {}
+_MAILING_CACHE_SECONDS = 300
+
+
+def product_setting(name: str, default):
+    return settings.HOSTNOTIFY.get(name, default)
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    retry_in: float | None = None  # seconds until the deferred ones may go again
+    paused: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Outcome:
+    delivery: Delivery
+    status: str
+    message_id: str = ""
+    error: str = ""
+    next_attempt_at: dt.datetime | None = None
+
+
+def message_domain() -> str:
+    return product_setting("MAIL_MESSAGE_ID_DOMAIN", "hostnotify.invalid")
+
+
+def delivery_message_id(delivery: Delivery) -> str:
+    return rules.message_id_for(
+        mailing_id=delivery.mailing_id, delivery_id=delivery.pk, attempt=delivery.attempts, domain=message_domain()
+    )
+
+
+def cached_mailing(mailing_id: int) -> Mailing:
+    """The mailing with its incident, loaded once per worker process and then reused."""
+    hit = _MAILING_CACHE.get(mailing_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    mailing = Mailing.objects.select_related("incident").get(pk=mailing_id)
+    _MAILING_CACHE[mailing_id] = (time.monotonic() + _MAILING_CACHE_SECONDS, mailing)
+    return mailing
+
+
+def batch_send(*, mailing_id: int, batch: int, now: dt.datetime | None = None) -> BatchResult:
+    """Send every due pending delivery of one batch of a mailing that is sending. Safe to run twice
+    and concurrently: a delivery is claimed by exactly one run, and a sent one is never claimed."""
+    now = now or timezone.now()
+    deliveries = _claim(mailing_id, batch, now)
+    result = BatchResult(claimed=len(deliveries))
+    if not deliveries:
+        return result
+    mailing = cached_mailing(mailing_id)
+    try:
+        messages = _build_messages(mailing, deliveries)
+    except Exception as exc:  # a rendering bug must not strand the batch in "sending"
+        log.exception("rendering batch %s of mailing %s failed", batch, mailing_id)
+        error = rules.HandOverError(rules.TEMPORARY, f"rendering: {type(exc).__name__}: {exc}"[:500])
+        outcomes = [_deferred(d, error, now) for d in deliveries]
+    else:
+        outcomes = _hand_over(mailing, deliveries, messages, now)
+    _record(outcomes, now)
+    for outcome in outcomes:
+        if outcome.status == Delivery.Status.SENT:
+            result.sent += 1
+        elif outcome.status == Delivery.Status.FAILED:
+            result.failed += 1
+            result.errors.append(outcome.error)
+        else:
+            result.deferred += 1
+            wait = (outcome.next_attempt_at - now).total_seconds()
+            result.retry_in = wait if result.retry_in is None else min(result.retry_in, wait)
+    if result.failed:
+        result.paused = mailing_auto_pause_if_needed(mailing_id=mailing_id)
+    return result
+
+
+def _claim(mailing_id: int, batch: int, now: dt.datetime) -> list[Delivery]:
+    """One UPDATE … RETURNING: pending → sending, only while the mailing is sending. Committed at
+    once (autocommit), so a concurrent run of the same batch finds nothing left to claim."""
+    table, mailing_table = Delivery._meta.db_table, Mailing._meta.db_table
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "
+            f"WHERE mailing_id = %s AND batch = %s AND status = %s "
+            f"AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            f"AND EXISTS (SELECT 1 FROM {mailing_table} m WHERE m.id = %s AND m.status = %s) "
+            f"RETURNING id, contact_id, customer_id, email, language, attempts",
+            [
+                Delivery.Status.SENDING,
+                stamp,
+                mailing_id,
+                batch,
+                Delivery.Status.PENDING,
+                stamp,
+                mailing_id,
+                Mailing.Status.SENDING,
+            ],
+        )
+        rows = cursor.fetchall()
+    rows.sort()
+    return [
+        Delivery(
+            id=pk,
+            mailing_id=mailing_id,
+            contact_id=contact_id,
+            customer_id=customer_id,
+            email=email,
+            language=language,
+            attempts=attempts,
+            batch=batch,
+            status=Delivery.Status.SENDING,
+        )
+        for pk, contact_id, customer_id, email, language, attempts in rows
+    ]
+
+
+def _build_messages(mailing: Mailing, deliveries: list[Delivery]) -> list[EmailMultiAlternatives]:
+    rendered = letters.render_messages(mailing, deliveries)
+    vouchers = _vouchers(mailing, deliveries, rendered) if mailing.attach_voucher else {}
+    from_email = mailing.from_email or settings.DEFAULT_FROM_EMAIL
+    reply_to = [mailing.reply_to] if mailing.reply_to else None
+    messages = []
+    for index, delivery in enumerate(deliveries):
+        item = rendered[delivery.pk] if isinstance(rendered, dict) else rendered[index]
+        message = EmailMultiAlternatives(
+            subject=_part(item, "subject"),
+            body=_part(item, "text"),
+            from_email=from_email,
+            to=[delivery.email],
+            reply_to=reply_to,
+            headers={"Message-ID": delivery_message_id(delivery)},
+        )
+        html = _part(item, "html")
+        if html:
+            message.attach_alternative(html, "text/html")
+        voucher = vouchers.get(delivery.customer_id)
+        if voucher is not None:
+            message.attach(*_voucher_attachment(voucher))
+        # anymail: echoed back in tracking webhooks, so events find their delivery.
+        message.metadata = {"delivery_id": str(delivery.pk), "mailing_id": str(mailing.pk)}
+        message.tags = [f"mailing-{mailing.pk}"]
+        messages.append(message)
+    return messages
+
+
+def _part(item, name: str) -> str:
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+def _vouchers(mailing: Mailing, deliveries: list[Delivery], rendered) -> dict[int, Voucher]:
+    """Vouchers to attach by customer: taken from the render data when it carries them, else one query."""
+    items = list(rendered.values() if isinstance(rendered, dict) else rendered)
+    if items and all(hasattr(item, "voucher") for item in items):  # the letters loaded them with the batch
+        return {d.customer_id: item.voucher for d, item in zip(deliveries, items, strict=True) if item.voucher}
+    vouchers = Voucher.objects.filter(
+        compensation__incident_id=mailing.incident_id,
+        customer_id__in={d.customer_id for d in deliveries},
+        status=Voucher.Status.ISSUED,
+        is_topup=False,
+    )
+    return {voucher.customer_id: voucher for voucher in vouchers}
+
+
+def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
+    from campaigns import pdf  # branch issue3: rendered once, stored, reused
+
+    return f"voucher-{voucher.code[:4]}.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
+
+
+def _hand_over(mailing: Mailing, deliveries, messages, now: dt.datetime) -> list[_Outcome]:
+    """Hand the messages to the mail backend over one connection, one by one so each gets its own
+    outcome. A temporary error (429, 5xx, network) stops the batch: the rest waits for the back-off."""
+    outcomes: list[_Outcome] = []
+    throttle = Throttle(mailing.pk, mailing.rate_per_second)
+    try:
+        backend = get_connection()
+        backend.open()
+    except Exception as exc:
+        error = rules.classify_error(exc, now=now)
+        return [_deferred(d, error, now) for d in deliveries]
+    try:
+        for index, (delivery, message) in enumerate(zip(deliveries, messages, strict=True)):
+            throttle.wait()
+            message.connection = backend
+            try:
+                backend.send_messages([message])
+            except Exception as exc:
+                error = rules.classify_error(exc, now=now)
+                if error.kind == rules.PERMANENT:
+                    outcomes.append(_Outcome(delivery, Delivery.Status.FAILED, error=error.reason))
+                    continue
+                outcomes.extend(_deferred(d, error, now) for d in deliveries[index:])
+                break
+            status = getattr(message, "anymail_status", None)
+            esp_id = getattr(status, "message_id", None) if status is not None else None
+            message_id = str(esp_id) if esp_id not in (None, "") else delivery_message_id(delivery)
+            outcomes.append(_Outcome(delivery, Delivery.Status.SENT, message_id=message_id))
+    finally:
+        try:
+            backend.close()
+        except Exception:  # closing a broken connection must not lose the outcomes
+            log.warning("closing the mail connection failed", exc_info=True)
+    return outcomes
+
+
+def _deferred(delivery: Delivery, error: rules.HandOverError, now: dt.datetime) -> _Outcome:
+    max_attempts = product_setting("MAIL_MAX_ATTEMPTS", 8)
+    if delivery.attempts >= max_attempts:
+        reason = f"gave up after {delivery.attempts} attempts: {error.reason}"
+        return _Outcome(delivery, Delivery.Status.FAILED, error=reason[:500])
+    delay = rules.backoff_seconds(attempts=delivery.attempts, retry_after=error.retry_after)
+    return _Outcome(
+        delivery, Delivery.Status.PENDING, error=error.reason, next_attempt_at=now + dt.timedelta(seconds=delay)
+    )
+
+
+def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
+    """One bulk UPDATE for the whole batch (plus the failure events, only when there are any).
+    Only rows still "sending" are written: a reconcile that took them over wins."""
+    rows = []
+    for outcome in outcomes:
+        delivery = outcome.delivery
+        delivery.status = outcome.status
+        delivery.message_id = outcome.message_id
+        delivery.last_error = outcome.error
+        delivery.next_attempt_at = outcome.next_attempt_at
+        delivery.sent_at = now if outcome.status == Delivery.Status.SENT else None
+        delivery.updated_at = now
+        rows.append(delivery)
+    Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
+        rows, ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"], batch_size=len(rows)
+    )
+    events = [
+        DeliveryEvent(
+            delivery_id=o.delivery.pk,
+            esp=OWN_ESP,
+            event_type="failed" if o.status == Delivery.Status.FAILED else "deferred",
+            event_id=f"attempt:{o.delivery.pk}:{o.delivery.attempts}",
+            occurred_at=now,
+            description=o.error,
+        )
+        for o in outcomes
+        if o.status != Delivery.Status.SENT
+    ]
+    if events:
+        DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)
+
+
+def mailing_auto_pause_if_needed(*, mailing_id: int) -> bool:
+    """Pause a sending mailing whose share of permanent failures passed its threshold."""
+    from django.db.models import Count, Q
+
+    mailing = cached_mailing(mailing_id)
+    counts = Delivery.objects.filter(mailing_id=mailing_id).aggregate(
+        sent=Count("pk", filter=Q(status=Delivery.Status.SENT)),
+        failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+    )
+    if not rules.error_rate_exceeded(
+        sent=counts["sent"], failed=counts["failed"], threshold=mailing.auto_pause_error_rate
+    ):
+        return False
+    reason = (
+        f"error rate {counts['failed']}/{counts['sent'] + counts['failed']} passed {mailing.auto_pause_error_rate:.0%}"
+    )
+    return bool(
+        Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING).update(
+            status=Mailing.Status.PAUSED, paused_reason=reason[:255]
+        )
+    )
+
+
+class Throttle:
+    """At most ``rate`` messages per second for one mailing across every worker, counted in
+    fixed windows in the shared cache (Redis when configured). 0 means no throttle."""
+
+    def __init__(self, mailing_id: int, rate: float):
+        self.mailing_id = mailing_id
+        self.rate = rate
+        self.window = max(1.0, 1.0 / rate) if rate > 0 else 0.0
+        self.allowed = max(1, int(rate * self.window)) if rate > 0 else 0
+
+    def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        while True:
+            slot = int(time.time() // self.window)
+            key = f"hostnotify:throttle:{self.mailing_id}:{slot}"
+            cache.add(key, 0, timeout=int(self.window) + 5)
+            try:
+                used = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                continue
+            if used <= self.allowed:
+                return
+            time.sleep(max(0.0, (slot + 1) * self.window - time.time()))

@@ -1,0 +1,143 @@
+"""Injected ESP failures end correctly; anymail's test backend shows the ESP hand-over."""
+
+import datetime as dt
+
+import pytest
+from anymail.exceptions import AnymailRecipientsRefused
+from django.core import mail
+from django.utils import timezone
+
+from campaigns.models import Delivery, DeliveryEvent, Mailing
+from campaigns.services import mailing as services
+from campaigns.services.sending_recovery import mailings_sweep
+from tests.campaigns import mailbackends
+from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+
+
+@pytest.fixture
+def scripted(settings):
+    settings.EMAIL_BACKEND = "tests.campaigns.mailbackends.ScriptedBackend"
+    mailbackends.SCRIPT.clear()
+    mailbackends.OPENED.clear()
+    mail.outbox = []
+    yield mailbackends.SCRIPT
+    mailbackends.SCRIPT.clear()
+
+
+@pytest.fixture
+def launch(db, django_capture_on_commit_callbacks):
+    def launch(count=5, **fields):
+        incident = IncidentFactory()
+        exposed_customers(incident, count)
+        mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, **fields), by=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.mailing_launch(mailing=mailing, by=None)
+        return mailing
+
+    return launch
+
+
+def due_now(mailing):
+    """Time passes: every back-off is over."""
+    Delivery.objects.filter(mailing=mailing, next_attempt_at__isnull=False).update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def test_one_connection_per_batch(scripted, launch):
+    launch(count=7, batch_size=5)
+    assert len(mail.outbox) == 7
+    assert len(mailbackends.OPENED) == 2
+
+
+def test_429_with_retry_after_defers_the_rest_of_the_batch_then_sends(
+    scripted, launch, django_capture_on_commit_callbacks
+):
+    scripted["k000002@kunde.example.ch"] = [mailbackends.esp_error(429, retry_after="120")]
+    before = timezone.now()
+    mailing = launch(count=5)
+
+    deferred = Delivery.objects.filter(mailing=mailing, status="pending").order_by("pk")
+    assert [d.email for d in deferred] == [f"k{i:06d}@kunde.example.ch" for i in (2, 3, 4)]
+    for delivery in deferred:
+        assert (
+            before + dt.timedelta(seconds=119) < delivery.next_attempt_at < timezone.now() + dt.timedelta(seconds=121)
+        )
+        assert "429" in delivery.last_error
+    assert DeliveryEvent.objects.filter(event_type="deferred").count() == 3
+    assert len(mail.outbox) == 2
+
+    due_now(mailing)
+    with django_capture_on_commit_callbacks(execute=True):
+        mailings_sweep()
+    assert sorted(m.to[0] for m in mail.outbox) == [f"k{i:06d}@kunde.example.ch" for i in range(5)]
+    assert Delivery.objects.filter(mailing=mailing, status="sent").count() == 5
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE
+
+
+def test_a_delay_longer_than_the_visibility_timeout_waits_in_the_database(scripted, launch, settings, mocker=None):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MAX_COUNTDOWN_SECONDS": 60}
+    scripted["k000000@kunde.example.ch"] = [mailbackends.esp_error(429, retry_after="7200")]
+    mailing = launch(count=2)
+    rows = Delivery.objects.filter(mailing=mailing)
+    assert set(rows.values_list("status", flat=True)) == {"pending"}
+    assert all(r.next_attempt_at > timezone.now() + dt.timedelta(seconds=7000) for r in rows)
+    assert mailings_sweep()["requeued"] == 0  # not due yet
+
+
+def test_503_without_retry_after_backs_off_exponentially_and_gives_up(
+    scripted, launch, settings, django_capture_on_commit_callbacks
+):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MAX_ATTEMPTS": 3}
+    scripted["k000000@kunde.example.ch"] = [mailbackends.esp_error(503) for _ in range(5)]
+    mailing = launch(count=1)
+    delivery = Delivery.objects.get(mailing=mailing)
+    assert delivery.status == "pending"
+    assert 29 < (delivery.next_attempt_at - timezone.now()).total_seconds() <= 30
+    for _ in range(2):
+        due_now(mailing)
+        with django_capture_on_commit_callbacks(execute=True):
+            mailings_sweep()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert delivery.last_error.startswith("gave up after 3 attempts")
+    assert mail.outbox == []
+
+
+def test_permanent_4xx_fails_that_delivery_only_with_the_reason(scripted, launch):
+    scripted["k000001@kunde.example.ch"] = [mailbackends.esp_error(422)]
+    scripted["k000003@kunde.example.ch"] = [AnymailRecipientsRefused("inactive recipient")]
+    mailing = launch(count=30, auto_pause_error_rate=0.5)
+    failed = Delivery.objects.filter(mailing=mailing, status="failed").order_by("pk")
+    assert [d.email for d in failed] == ["k000001@kunde.example.ch", "k000003@kunde.example.ch"]
+    assert "422" in failed[0].last_error
+    assert "inactive recipient" in failed[1].last_error
+    events = DeliveryEvent.objects.filter(event_type="failed", esp="hostnotify").order_by("delivery_id")
+    assert [e.delivery_id for e in events] == [d.pk for d in failed]
+    assert len(mail.outbox) == 28
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE
+
+
+def test_error_rate_above_threshold_pauses_the_mailing(scripted, launch):
+    for i in range(10):
+        scripted[f"k{i:06d}@kunde.example.ch"] = [mailbackends.esp_error(400)]
+    mailing = launch(count=40, batch_size=20, auto_pause_error_rate=0.2)
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.PAUSED
+    assert mailing.paused_reason.startswith("error rate 10/20")
+    assert Delivery.objects.filter(mailing=mailing, status="pending").count() == 20  # second batch not claimed
+
+
+def test_anymail_test_backend_records_esp_message_ids_and_metadata(settings, launch):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    mail.outbox = []
+    mailing = launch(count=3)
+    assert len(mail.outbox) == 3
+    for index, message in enumerate(mail.outbox):
+        delivery = Delivery.objects.get(email=message.to[0])
+        params = message.anymail_test_params
+        assert params["metadata"] == {"delivery_id": str(delivery.pk), "mailing_id": str(mailing.pk)}
+        assert params["tags"] == [f"mailing-{mailing.pk}"]
+        assert params["is_batch_send"] is False
+        assert delivery.message_id == str(index)  # the ESP's id, which its webhooks carry
+        assert delivery.status == "sent"
