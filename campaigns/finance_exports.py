@@ -27,6 +27,7 @@ from campaigns.reports import (
     finance_report,
     ledger_totals_by_incident,
     redemptions_by_day,
+    report_session,
     voucher_amount_counts,
 )
 
@@ -66,18 +67,20 @@ class ReportData:
 
 
 def report_data(*, incident: Incident | None = None) -> ReportData:
-    by_incident = None
-    if incident is None:
-        totals = ledger_totals_by_incident()
-        incidents = Incident.objects.in_bulk([pk for pk in totals if pk is not None])
-        by_incident = [(incidents[pk], totals[pk]) for pk in sorted(incidents, key=lambda pk: incidents[pk].slug)]
-    return ReportData(
-        report=finance_report(incident=incident),
-        breakdowns=all_breakdowns(incident=incident),
-        redemptions=redemptions_by_day(incident=incident),
-        amounts=voucher_amount_counts(incident=incident),
-        by_incident=by_incident,
-    )
+    """A fixed number of queries in one transaction: every figure from the same snapshot."""
+    with report_session():
+        by_incident = None
+        if incident is None:
+            totals = ledger_totals_by_incident()
+            incidents = Incident.objects.in_bulk([pk for pk in totals if pk is not None])
+            by_incident = [(incidents[pk], totals[pk]) for pk in sorted(incidents, key=lambda pk: incidents[pk].slug)]
+        return ReportData(
+            report=finance_report(incident=incident),
+            breakdowns=all_breakdowns(incident=incident),
+            redemptions=redemptions_by_day(incident=incident),
+            amounts=voucher_amount_counts(incident=incident),
+            by_incident=by_incident,
+        )
 
 
 def _totals_row(totals) -> list:

@@ -39,40 +39,63 @@ _T = {
     "voucher": Voucher._meta.db_table,
 }
 
-# (incident, customer, label) pairs per dimension; "{where}" limits them to one incident.
-_ON_HIT_SERVER = (
-    "JOIN {placement} p ON p.account_id = e.account_id "
-    "JOIN {server} s ON s.id = p.server_id AND (', ' || e.servers || ', ') LIKE ('%%, ' || s.name || ', %%') "
+# One statement for all five breakdowns. "comp": each compensation with its vouchers' sums by
+# status. "hits": the same per server (and its volume) and product the customer was hit on — the
+# exposure table is read once (it is wide: the intervals). Language and tier group "comp"; server,
+# volume and product join the distinct (compensation, label) pairs of "hits" to it, so a customer
+# counts once per label. "{where_c}"/"{where_e}" limit it to one incident.
+_SUMS = "SUM(vouchers), SUM(issued), SUM(redeemed), SUM(expired), SUM(void), SUM(outstanding)"
+_MULTI = (
+    "SELECT '{dimension}', x.label, comp.currency, COUNT(*), " + _SUMS + " FROM "
+    "(SELECT DISTINCT comp_id, {dimension} AS label FROM hits) x JOIN comp ON comp.id = x.comp_id "
+    "GROUP BY x.label, comp.currency"
 )
-_PAIRS = {
-    "server": "SELECT DISTINCT e.incident_id, e.customer_id, s.name AS label FROM {exposure} e "
-    + _ON_HIT_SERVER
-    + "{where_e}",
-    "volume": "SELECT DISTINCT e.incident_id, e.customer_id, COALESCE(sv.name, '') AS label FROM {exposure} e "
-    + _ON_HIT_SERVER
-    + "LEFT JOIN {volume} sv ON sv.id = s.storage_volume_id {where_e}",
-    "product": "SELECT DISTINCT e.incident_id, e.customer_id, a.product AS label FROM {exposure} e "
-    "JOIN {account} a ON a.id = e.account_id {where_e}",
-    "language": "SELECT c.incident_id, c.customer_id, cu.language AS label FROM {compensation} c "
-    "JOIN {customer} cu ON cu.id = c.customer_id {where_c}",
-    "tier": "SELECT c.incident_id, c.customer_id, c.tier AS label FROM {compensation} c {where_c}",
-}
-
-_SQL = """
-SELECT pairs.label, c.currency,
-       COUNT(DISTINCT c.id),
-       COUNT(v.id),
-       SUM(v.amount),
-       SUM(CASE WHEN v.status = 'redeemed' THEN v.amount END),
-       SUM(CASE WHEN v.status = 'expired' THEN v.amount END),
-       SUM(CASE WHEN v.status = 'void' THEN v.amount END),
-       SUM(CASE WHEN v.status = 'issued' THEN v.amount END)
-FROM ({pairs}) pairs
-JOIN {compensation} c ON c.incident_id = pairs.incident_id AND c.customer_id = pairs.customer_id
-LEFT JOIN {voucher} v ON v.compensation_id = c.id
-GROUP BY pairs.label, c.currency
-ORDER BY pairs.label, c.currency
+_SQL = (
+    """
+WITH comp AS (
+    SELECT c.id, c.incident_id, c.customer_id, c.currency, c.tier,
+           COUNT(v.id) AS vouchers,
+           SUM(v.amount) AS issued,
+           SUM(CASE WHEN v.status = 'redeemed' THEN v.amount END) AS redeemed,
+           SUM(CASE WHEN v.status = 'expired' THEN v.amount END) AS expired,
+           SUM(CASE WHEN v.status = 'void' THEN v.amount END) AS void,
+           SUM(CASE WHEN v.status = 'issued' THEN v.amount END) AS outstanding
+    FROM {compensation} c
+    LEFT JOIN {voucher} v ON v.compensation_id = c.id
+    {where_c}
+    GROUP BY c.id, c.incident_id, c.customer_id, c.currency, c.tier
+),
+hits AS (
+    SELECT hc.id AS comp_id, s.name AS server, COALESCE(sv.name, '') AS volume, a.product
+    FROM {exposure} e
+    JOIN {compensation} hc ON hc.incident_id = e.incident_id AND hc.customer_id = e.customer_id
+    JOIN {account} a ON a.id = e.account_id
+    {hit_servers}
+    LEFT JOIN {volume} sv ON sv.id = s.storage_volume_id
+    {where_e}
+)
 """
+    + "\nUNION ALL\n".join(_MULTI.format(dimension=d) for d in ("server", "volume", "product"))
+    + "\nUNION ALL\n"
+    + "SELECT 'language', cu.language, comp.currency, COUNT(*), "
+    + _SUMS
+    + " FROM comp "
+    "JOIN {customer} cu ON cu.id = comp.customer_id GROUP BY cu.language, comp.currency"
+    + "\nUNION ALL\n"
+    + "SELECT 'tier', tier, currency, COUNT(*), "
+    + _SUMS
+    + " FROM comp GROUP BY tier, currency"
+    + "\nORDER BY 1, 2, 3"
+)
+# The servers an exposure names. PostgreSQL splits the stored list; elsewhere the account's
+# placements are matched against it.
+_HIT_SERVERS_POSTGRES = (
+    "CROSS JOIN LATERAL unnest(string_to_array(e.servers, ', ')) AS hit(name) JOIN {server} s ON s.name = hit.name"
+)
+_HIT_SERVERS_PORTABLE = (
+    "JOIN {placement} p ON p.account_id = e.account_id "
+    "JOIN {server} s ON s.id = p.server_id AND (', ' || e.servers || ', ') LIKE ('%%, ' || s.name || ', %%')"
+)
 
 
 @dataclass(frozen=True)
@@ -88,24 +111,27 @@ class BreakdownRow:
     outstanding: Decimal
 
 
-def breakdown(*, dimension: str, incident: Incident | None = None) -> list[BreakdownRow]:
-    """Compensated customers and their vouchers' amounts by status, per group and currency."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"unknown breakdown {dimension!r}; choose one of {', '.join(DIMENSIONS)}")
+def all_breakdowns(*, incident: Incident | None = None) -> dict[str, list[BreakdownRow]]:
+    """Compensated customers and their vouchers' amounts by status, per dimension, group and currency."""
     params: list = []
     where_e = where_c = ""
     if incident is not None:
         where_e, where_c = "WHERE e.incident_id = %s", "WHERE c.incident_id = %s"
-        params.append(incident.pk)
-    pairs = _PAIRS[dimension].format(where_e=where_e, where_c=where_c, **_T)
+        params = [incident.pk, incident.pk]  # comp, hits
+    hit_servers = (_HIT_SERVERS_POSTGRES if connection.vendor == "postgresql" else _HIT_SERVERS_PORTABLE).format(**_T)
+    sql = _SQL.format(hit_servers=hit_servers, where_e=where_e, where_c=where_c, **_T)
     with connection.cursor() as cursor:
-        cursor.execute(_SQL.format(pairs=pairs, **_T), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [
-        BreakdownRow(label or "", currency, customers, vouchers, *(money(v) for v in sums))
-        for label, currency, customers, vouchers, *sums in rows
-    ]
+    result: dict[str, list[BreakdownRow]] = {dimension: [] for dimension in DIMENSIONS}
+    for dimension, label, currency, customers, vouchers, *sums in rows:
+        result[dimension].append(
+            BreakdownRow(label or "", currency, customers, int(vouchers or 0), *(money(v) for v in sums))
+        )
+    return result
 
 
-def all_breakdowns(*, incident: Incident | None = None) -> dict[str, list[BreakdownRow]]:
-    return {dimension: breakdown(dimension=dimension, incident=incident) for dimension in DIMENSIONS}
+def breakdown(*, dimension: str, incident: Incident | None = None) -> list[BreakdownRow]:
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {dimension!r}; choose one of {', '.join(DIMENSIONS)}")
+    return all_breakdowns(incident=incident)[dimension]

@@ -42,4 +42,9 @@ app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     # 00:20 UTC is after midnight in Europe/Zurich all year: yesterday's vouchers are past their date.
     "expire-vouchers": {"task": "campaigns.tasks.expiry.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
+    # Reminders in the morning, local office hours (VOUCHER_REMINDER_DAYS before expiry; 0 = off).
+    "voucher-expiry-reminders": {
+        "task": "campaigns.tasks.expiry.send_expiry_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }

@@ -3,6 +3,7 @@ from .compensation import Compensation, CompensationPolicy, Voucher
 from .exposure import Exposure
 from .incidents import Incident, OutageWindow
 from .mailing import Delivery, DeliveryEvent, Mailing, SuppressedAddress
+from .reminders import VoucherReminder  # issue 6
 
 __all__ = [
     "AuditEntry",
@@ -16,4 +17,5 @@ __all__ = [
     "OutageWindow",
     "SuppressedAddress",
     "Voucher",
+    "VoucherReminder",
 ]

@@ -9,3 +9,11 @@ from campaigns.services.release import vouchers_expire_due
 def expire_vouchers() -> dict:
     result = vouchers_expire_due()
     return {"vouchers": result.vouchers, "amounts": {c: str(a) for c, a in result.amounts.items()}}
+
+
+@shared_task(name="campaigns.tasks.expiry.send_expiry_reminders", acks_late=True)
+def send_expiry_reminders() -> dict:
+    from campaigns.services.reminders import voucher_reminders_send
+
+    result = voucher_reminders_send()
+    return {"vouchers": result.vouchers, "mailings": result.mailings, "held": result.held}
