@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Concat, StrIndex, Substr, TruncDate
 from django.utils.translation import gettext as _
 
@@ -141,16 +141,19 @@ def ledger_totals(*, incident: Incident | None = None) -> dict[str, LedgerTotals
 
 
 def ledger_totals_by_incident() -> dict[int | None, dict[str, LedgerTotals]]:
-    """Per incident (None: entries of vouchers that no longer exist), one GROUP BY."""
-    incident_of_voucher = Voucher.objects.filter(pk=OuterRef("voucher_id")).values("compensation__incident_id")[:1]
-    rows = (
-        voucher_ledger_entries()
-        .annotate(incident_id=Subquery(incident_of_voucher))
-        .values("incident_id", "book", "kind", "currency")
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .order_by()
-        .values_list("incident_id", "book", "kind", "currency", "total", "n")
+    """Per incident (None: entries of vouchers that no longer exist), one GROUP BY. The ledger rows
+    join their voucher on the id parsed from the reference, which the ORM cannot join on."""
+    entries = voucher_ledger_entries().values("voucher_id", "book", "kind", "currency", "amount")
+    inner, params = entries.query.sql_with_params()
+    sql = (
+        f"SELECT c.incident_id, le.book, le.kind, le.currency, SUM(le.amount), COUNT(*) FROM ({inner}) le "
+        f"LEFT JOIN {Voucher._meta.db_table} v ON v.id = le.voucher_id "
+        f"LEFT JOIN {Compensation._meta.db_table} c ON c.id = v.compensation_id "
+        "GROUP BY c.incident_id, le.book, le.kind, le.currency"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     grouped: dict[int | None, list] = defaultdict(list)
     for incident_id, *rest in rows:
         grouped[incident_id].append(rest)
