@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from django.utils.translation import gettext as _
 
 from campaigns import finance_charts
@@ -210,11 +214,6 @@ def sections_csv(sections: list[Section], key: str) -> bytes:
 
 def sections_xlsx(sections: list[Section]) -> bytes:
     """One sheet per section: bold frozen header, money as numbers with two decimals, dates as dates."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for section in sections:

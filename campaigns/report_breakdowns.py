@@ -41,14 +41,17 @@ _T = {
 
 # One statement for all five breakdowns. "comp": each compensation with its vouchers' sums by
 # status. "hits": the same per server (and its volume) and product the customer was hit on — the
-# exposure table is read once (it is wide: the intervals). Language and tier group "comp"; server,
-# volume and product join the distinct (compensation, label) pairs of "hits" to it, so a customer
-# counts once per label. "{where_c}"/"{where_e}" limit it to one incident.
+# exposure and compensation tables are read once each (both are wide: intervals, explanations).
+# Language and tier group "comp"; server, volume and product group the distinct (compensation,
+# label) rows of "hits", so a customer counts once per label. "{where_c}"/"{where_e}" limit it to one
+# incident. On PostgreSQL "ex" is materialised so that the exposure side is joined by hash before
+# the (poorly estimated) two-column join to "comp".
 _SUMS = "SUM(vouchers), SUM(issued), SUM(redeemed), SUM(expired), SUM(void), SUM(outstanding)"
+_FIGURES = "vouchers, issued, redeemed, expired, void, outstanding"
 _MULTI = (
-    "SELECT '{dimension}', x.label, comp.currency, COUNT(*), " + _SUMS + " FROM "
-    "(SELECT DISTINCT comp_id, {dimension} AS label FROM hits) x JOIN comp ON comp.id = x.comp_id "
-    "GROUP BY x.label, comp.currency"
+    "SELECT '{dimension}', label, currency, COUNT(*), " + _SUMS + " FROM "
+    "(SELECT DISTINCT comp_id, {dimension} AS label, currency, " + _FIGURES + " FROM hits) x "
+    "GROUP BY label, currency"
 )
 _SQL = (
     """
@@ -63,16 +66,20 @@ WITH comp AS (
     FROM {compensation} c
     LEFT JOIN {voucher} v ON v.compensation_id = c.id
     {where_c}
-    GROUP BY c.id, c.incident_id, c.customer_id, c.currency, c.tier
+    GROUP BY c.id  -- the primary key: the other columns of c depend on it
 ),
-hits AS (
-    SELECT hc.id AS comp_id, s.name AS server, COALESCE(sv.name, '') AS volume, a.product
+ex AS {materialized} (
+    SELECT e.incident_id, e.customer_id, s.name AS server, COALESCE(sv.name, '') AS volume, a.product
     FROM {exposure} e
-    JOIN {compensation} hc ON hc.incident_id = e.incident_id AND hc.customer_id = e.customer_id
     JOIN {account} a ON a.id = e.account_id
     {hit_servers}
     LEFT JOIN {volume} sv ON sv.id = s.storage_volume_id
     {where_e}
+),
+hits AS (
+    SELECT comp.id AS comp_id, ex.server, ex.volume, ex.product, comp.currency,
+           comp.vouchers, comp.issued, comp.redeemed, comp.expired, comp.void, comp.outstanding
+    FROM ex JOIN comp ON comp.incident_id = ex.incident_id AND comp.customer_id = ex.customer_id
 )
 """
     + "\nUNION ALL\n".join(_MULTI.format(dimension=d) for d in ("server", "volume", "product"))
@@ -114,12 +121,12 @@ class BreakdownRow:
 def all_breakdowns(*, incident: Incident | None = None) -> dict[str, list[BreakdownRow]]:
     """Compensated customers and their vouchers' amounts by status, per dimension, group and currency."""
     params: list = []
-    where_e = where_c = ""
+    where_c = where_e = ""
     if incident is not None:
-        where_e, where_c = "WHERE e.incident_id = %s", "WHERE c.incident_id = %s"
-        params = [incident.pk, incident.pk]  # comp, hits
+        where_c, where_e, params = "WHERE c.incident_id = %s", "WHERE e.incident_id = %s", [incident.pk, incident.pk]
     hit_servers = (_HIT_SERVERS_POSTGRES if connection.vendor == "postgresql" else _HIT_SERVERS_PORTABLE).format(**_T)
-    sql = _SQL.format(hit_servers=hit_servers, where_e=where_e, where_c=where_c, **_T)
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    sql = _SQL.format(hit_servers=hit_servers, where_c=where_c, where_e=where_e, materialized=materialized, **_T)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
