@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from django.utils.translation import gettext as _
 
 from campaigns import finance_charts
 from campaigns.exports import XLSX_DATE, XLSX_MONEY, neutralise, write_csv
