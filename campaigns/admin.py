@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from accounts.roles import is_finance
-from campaigns.codes import mask_code
+from campaigns.codes import format_code, mask_code
 from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, OutageWindow, Voucher
 from campaigns.policy import PolicyInvalid, parse_policy
 from campaigns.services.policies import policy_update
@@ -116,6 +116,16 @@ class VoucherAdmin(admin.ModelAdmin):
     def masked_code(self, obj):
         return mask_code(obj.code)
 
+    @admin.display(description="code")
+    def full_code(self, obj):
+        return format_code(obj.code)
+
+    def get_list_display(self, request):
+        # Staff lists show codes masked; finance reconciles vouchers and sees them whole.
+        if is_finance(request.user):
+            return ["full_code", *self.list_display[1:]]
+        return self.list_display
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
@@ -131,3 +141,18 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Status page (issue 7) ----------------------------------------------------------------------
+from campaigns.models import IncidentUpdate  # noqa: E402
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(admin.ModelAdmin):
+    """Raw data; support posts and edits updates in the console (which also refreshes the page cache)."""
+
+    list_display = ["incident", "phase", "published_at", "edited_at", "author", "notify"]
+    list_filter = ["phase", "incident"]
+    list_select_related = ["incident", "author"]
+    raw_id_fields = ["mailing"]
+    readonly_fields = ["author", "mailing", "edited_at"]

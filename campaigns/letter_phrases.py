@@ -39,13 +39,8 @@ _SPAN = {
     "it": "dal {start} al {end}",
     "en": "from {start} to {end}",
 }
+_LIST = {"de": "; ", "fr": "\u202f; ", "it": "; ", "en": "; "}  # French puts a thin space before ";"
 _AND = {"de": " und ", "fr": " et ", "it": " e ", "en": " and "}
-_TOTAL = {
-    "de": "Ausfallzeit insgesamt: {duration}",
-    "fr": "Durée totale de l’interruption : {duration}",
-    "it": "Durata complessiva dell’interruzione: {duration}",
-    "en": "Total downtime: {duration}",
-}
 _CREDIT = {
     "de": "{amount} für {duration} Ausfall ({detail}), gemäss unserer Entschädigungsregel.",
     "fr": "{amount} pour {duration} d’interruption ({detail}), selon notre règle de dédommagement.",
@@ -114,10 +109,6 @@ def account_sentence(language: str, account: str, windows: Sequence[tuple[str, s
     return _SEVERAL_SERVERS[language].format(account=account, parts=text)
 
 
-def total_line(language: str, seconds: int) -> str:
-    return _TOTAL[language].format(duration=duration(seconds))
-
-
 def share_text(language: str, *, account: str, percent: str = "", hours: str = "") -> str:
     """One account's part of the credit: ``25 % der Monatsgebühr von web1`` or pro rata hours."""
     if percent:
@@ -136,5 +127,5 @@ def credit_line(language: str, *, amount_text: str, seconds: int, details: Seque
     """
     if not amount_text:
         return _NO_CREDIT[language]
-    detail = "; ".join(details) or "–"
+    detail = _LIST[language].join(details) or "–"
     return _CREDIT[language].format(amount=amount_text, duration=duration(seconds), detail=detail)

@@ -216,7 +216,9 @@ def _credit_details(explanation, language: str) -> list[str]:
     return details
 
 
-def _context(*, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation):
+def _context(
+    *, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation, live_link: bool
+):
     tz = customer.time_zone or settings.DEFAULT_CUSTOMER_TIME_ZONE
     accounts = []
     for name, product, seconds, intervals in exposures:
@@ -242,7 +244,8 @@ def _context(*, incident: Incident, customer: Customer, contact: Contact, langua
                 "windows": windows,
             }
         )
-    total = sum(seconds for _, _, seconds, _ in exposures)
+    # The customer's downtime is their longest-hit account's, not a sum of account-hours.
+    longest = max((seconds for _, _, seconds, _ in exposures), default=0)
     compensation = compensation or {}
     amount = compensation.get("amount") or Decimal("0")
     currency = compensation.get("currency") or customer.currency
@@ -257,20 +260,21 @@ def _context(*, incident: Incident, customer: Customer, contact: Contact, langua
         "incident_title": incident.title,
         "accounts": accounts,
         "accounts_block": "\n".join(a["sentence"] for a in accounts),
-        "total_duration": phrases.duration(total),
+        "longest_duration": phrases.duration(longest),
         "has_credit": amount > 0,
         "amount": amount_text or format_money(Decimal("0"), currency, language),
         "currency": currency,
         "credit_explanation": phrases.credit_line(
             language,
             amount_text=amount_text,
-            seconds=total,
+            seconds=longest,
             details=_credit_details(compensation.get("explanation"), language),
         ),
         "has_voucher": voucher is not None,
         "voucher_code": codes.format_code(voucher.code) if voucher else "",
         "voucher_expiry": phrases.local_date(voucher.expires_on) if voucher else "",
-        "login_url": magic_link_url(contact=contact),
+        # Previews and test sends get a link that signs nobody in: staff must not hold customers' keys.
+        "login_url": magic_link_url(contact=contact) if live_link else f"{settings.SITE_URL}/portal/login/preview/",
         "portal_url": f"{settings.SITE_URL}/portal/",
         "support_email": hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         "brand_name": hostnotify.get("BRAND_NAME", ""),
@@ -318,7 +322,7 @@ def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
                 attach_voucher=mailing.attach_voucher,
                 delivery_id=delivery.pk,
                 to=delivery.email,
-            )  # fmt: skip
+            )
         )
     return messages
 
@@ -327,7 +331,7 @@ def _message(recipient: _Recipient, *, incident, language, templates, attach_vou
     contact = recipient.contact
     values, voucher = _context(
         incident=incident, customer=contact.customer, contact=contact, language=language,
-        exposures=recipient.exposures, compensation=recipient.compensation,
+        exposures=recipient.exposures, compensation=recipient.compensation, live_link=delivery_id is not None,
     )  # fmt: skip
     subject, text, html = _render(templates, values)
     return RenderedMessage(
@@ -344,7 +348,8 @@ def render_preview(
     *,
     incident: Incident | None = None,
 ) -> RenderedMessage:
-    """What ``customer`` (or one of its contacts) would get, in ``language`` or theirs.
+    """What ``customer`` (or one of its contacts) would get, in ``language`` or theirs, except
+    that the sign-in link is a dummy (``…/portal/login/preview/``) that signs nobody in.
 
     ``mailing_or_content``: a Mailing, or a content dict (then ``incident`` is required), or None
     for the default apology. Raises ``CustomerNotAffected`` and ``LetterError``.

@@ -29,7 +29,7 @@ PLACEHOLDERS: dict = {
         "the affected accounts, to loop over (for account in accounts): account.name, .product, "
         ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)"
     ),
-    "total_duration": gettext_lazy("the affected time over all accounts, e.g. 43 h 30 min"),
+    "longest_duration": gettext_lazy("the downtime of the customer's longest-hit account, e.g. 43 h 30 min"),
     "has_credit": gettext_lazy("true when the customer gets a credit (amount above zero)"),
     "amount": gettext_lazy("the credit with its currency in Swiss format, e.g. CHF 12.50"),
     "currency": gettext_lazy("the credit's currency, e.g. CHF"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 CENTS = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -127,12 +128,22 @@ def tier_label(hours: Decimal) -> str:
     return f"{hours.normalize():f}h"
 
 
+@lru_cache(maxsize=16)
+def _tier_ranks(tiers: tuple[tuple[Decimal, Decimal], ...]) -> dict[str, int]:
+    return {tier_label(hours): rank for rank, (hours, _) in enumerate(tiers)}
+
+
+@lru_cache(maxsize=64)
+def _labels(tiers: tuple[tuple[Decimal, Decimal], ...]) -> tuple[tuple[Decimal, str, Decimal], ...]:
+    return tuple((hours * SECONDS_PER_HOUR, tier_label(hours), percent) for hours, percent in tiers)
+
+
 def _tier_for(seconds: int, tiers: Sequence[tuple[Decimal, Decimal]]) -> tuple[str, Decimal]:
     """The highest tier whose lower bound (inclusive) the duration reaches."""
     reached = (NO_TIER, Decimal("0"))
-    for hours, percent in tiers:
-        if seconds >= hours * SECONDS_PER_HOUR:
-            reached = (tier_label(hours), percent)
+    for bound, label, percent in _labels(tuple(tiers)):
+        if seconds >= bound:
+            reached = (label, percent)
     return reached
 
 
@@ -176,7 +187,7 @@ def customer_amount(rules: Rules, accounts: Sequence[AccountInput], currency: st
     lines = []
     subtotal = Decimal("0.00")
     best_rank, tier = -1, NO_TIER
-    ranks = {tier_label(hours): rank for rank, (hours, _) in enumerate(rules.tiers)}
+    ranks = _tier_ranks(rules.tiers)
     for item in sorted(accounts, key=lambda a: a.account):
         line, share, account_tier = _account_line(rules, item)
         lines.append(line)

@@ -183,6 +183,9 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=
 HOSTNOTIFY = {
     "BRAND_NAME": env.str("BRAND_NAME", default="Hostnotify Hosting AG"),
     "VOUCHER_VALID_DAYS": env.int("VOUCHER_VALID_DAYS", default=365),
+    # Render voucher PDFs in the background right after approval (issue 3). Without a worker
+    # (embedded mode) they are rendered on first use instead of blocking the approval.
+    "VOUCHER_PDF_PRERENDER": env.bool("VOUCHER_PDF_PRERENDER", default=bool(REDIS_URL)),
     "MAIL_BATCH_SIZE": env.int("MAIL_BATCH_SIZE", default=200),
     "MAIL_RATE_PER_SECOND": env.float("MAIL_RATE_PER_SECOND", default=0),
     "MAIL_AUTO_PAUSE_ERROR_RATE": env.float("MAIL_AUTO_PAUSE_ERROR_RATE", default=0.2),
@@ -225,3 +228,24 @@ HOSTNOTIFY.update(
 CELERY_BEAT_SCHEDULE = {
     "sweep-mailings": {"task": "campaigns.tasks.sending.sweep_mailings", "schedule": 30.0},
 }
+
+
+# --- Customer portal (issue 5) ---------------------------------------------------------------
+# Rate limits: wrong voucher codes per customer and per client address; sign-in mails and
+# password attempts per e-mail address and per client address. One generic error when hit.
+HOSTNOTIFY.update(
+    {
+        "PORTAL_CODE_ATTEMPTS": env.int("PORTAL_CODE_ATTEMPTS", default=5),
+        "PORTAL_CODE_WINDOW": env.int("PORTAL_CODE_WINDOW", default=15 * 60),
+        "PORTAL_SIGNIN_ATTEMPTS": env.int("PORTAL_SIGNIN_ATTEMPTS", default=5),
+        "PORTAL_SIGNIN_WINDOW": env.int("PORTAL_SIGNIN_WINDOW", default=60 * 60),
+    }
+)
+PORTAL_PASSWORD_RESET_MAX_AGE = env.int("PORTAL_PASSWORD_RESET_MAX_AGE", default=3600)
+LANGUAGE_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Public status page (issue 7) ------------------------------------------------------------
+# Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
+HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)

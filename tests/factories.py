@@ -188,3 +188,89 @@ def exposed_customers(incident, count: int, *, languages=("de",), server="server
         ]
     )
     return customers
+
+
+# --- Status page (issue 7) --------------------------------------------------------------------
+
+
+class IncidentUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.IncidentUpdate"
+
+    incident = factory.SubFactory(IncidentFactory)
+    phase = "investigating"
+    texts = factory.LazyFunction(lambda: {"de": "Wir untersuchen die Störung.", "en": "We are investigating."})
+    published_at = utc(2005, 12, 31, 23, 0)
+
+
+# --- Compensation and vouchers (issue 5 needs them before issue 3's factories land) ----------
+class CompensationPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.CompensationPolicy"
+        django_get_or_create = ("name", "version")
+
+    name = "default"
+    version = 1
+    kind = "tiers"
+    params = factory.LazyFunction(
+        lambda: {"tiers": [[1, 10], [8, 25], [24, 50], [72, 100]], "minimum": "5.00", "step": "0.05", "rounding": "up"}
+    )
+
+
+class CompensationFactory(factory.django.DjangoModelFactory):
+    """25 % of a 20.00 fee for 43 h on server19, as ``campaigns.policy.customer_amount`` explains it."""
+
+    class Meta:
+        model = "campaigns.Compensation"
+
+    incident = factory.SubFactory(IncidentFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    policy = factory.SubFactory(CompensationPolicyFactory)
+    amount = Decimal("10.00")
+    currency = "CHF"
+    affected_seconds = 43 * 3600 + 30 * 60
+    tier = "24h"
+    status = "approved"
+    computed_at = factory.LazyFunction(timezone.now)
+    explanation = factory.LazyFunction(
+        lambda: {
+            "kind": "tiers",
+            "currency": "CHF",
+            "accounts": [
+                {
+                    "account": "web000001",
+                    "servers": "server19",
+                    "seconds": 43 * 3600 + 30 * 60,
+                    "fee": "20.00",
+                    "tier": "24h",
+                    "percent": "50",
+                    "share": "10.00",
+                }
+            ],
+            "subtotal": "10.00",
+            "minimum": "5.00",
+            "minimum_applied": False,
+            "rounding": {"step": "0.05", "mode": "up", "before": "10.00"},
+            "amount": "10.00",
+        }
+    )
+
+
+def _voucher_code() -> str:
+    from campaigns.codes import generate_code
+
+    return generate_code()
+
+
+class VoucherFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Voucher"
+
+    compensation = factory.SubFactory(CompensationFactory)
+    customer = factory.LazyAttribute(lambda o: o.compensation.customer)
+    code = factory.LazyFunction(lambda: _voucher_code())
+    amount = factory.LazyAttribute(lambda o: o.compensation.amount)
+    currency = factory.LazyAttribute(lambda o: o.compensation.currency)
+    status = "issued"
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+    issued_at = factory.LazyFunction(timezone.now)

@@ -4,6 +4,7 @@ from .exposure import Exposure
 from .incidents import Incident, OutageWindow
 from .mailing import Delivery, DeliveryEvent, Mailing, SuppressedAddress
 from .reminders import VoucherReminder  # issue 6
+from .status import IncidentUpdate
 
 __all__ = [
     "AuditEntry",
@@ -13,6 +14,7 @@ __all__ = [
     "DeliveryEvent",
     "Exposure",
     "Incident",
+    "IncidentUpdate",
     "Mailing",
     "OutageWindow",
     "SuppressedAddress",

@@ -4,11 +4,16 @@ Django's ``bulk_create``/``bulk_update`` send one statement per batch, and psyco
 parameter limit keeps batches small. On PostgreSQL these helpers send each column as one array
 and let ``unnest`` build the rows server-side: one statement for any number of rows. Elsewhere
 (SQLite in development and tests) they fall back to ``bulk_create``/``bulk_update``.
+
+The arrays go as binary parameters of a server-side-binding cursor on Django's connection (same
+transaction): Django's client-side binding would quote every element in Python, which costs
+~70 µs per text value — 20 s for 100,000 explanations instead of 0.4 s.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 
 from django.db import connection, models
@@ -46,15 +51,13 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: S
     select = ", ".join(f"u.c{i}::jsonb" if is_json else f"u.c{i}" for i, (_, _, is_json) in enumerate(casts))
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(column for column, _, _ in casts)}) "
-        f"SELECT {select} FROM unnest({', '.join(f'%s::{cast}[]' for _, cast, _ in casts)}) "
+        f"SELECT {select} FROM unnest({', '.join(f'%b::{cast}[]' for _, cast, _ in casts)}) "
         f"WITH ORDINALITY AS u({', '.join(f'c{i}' for i in range(len(casts)))}, n) ORDER BY u.n"
     )
     if returning:
         sql += " RETURNING " + ", ".join(model._meta.get_field(name).column for name in returning)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _arrays(casts, columns, rows))
-        # INSERT … SELECT … ORDER BY returns rows in insertion order on PostgreSQL.
-        return [tuple(row) for row in cursor.fetchall()] if returning else []
+    # INSERT … SELECT … ORDER BY returns rows in insertion order on PostgreSQL.
+    return _execute_binary(sql, _arrays(casts, columns, rows), fetch=bool(returning))
 
 
 def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Sequence[str]) -> None:
@@ -74,8 +77,37 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Se
     )
     sql = (
         f"UPDATE {model._meta.db_table} AS t SET {assignments} "
-        f"FROM unnest({', '.join(f'%s::{cast}[]' for _, cast, _ in casts)}) "
+        f"FROM unnest({', '.join(f'%b::{cast}[]' for _, cast, _ in casts)}) "
         f"AS u({', '.join(f'c{i}' for i in range(len(casts)))}) WHERE t.id = u.c0"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _arrays(casts, columns, rows))
+    _execute_binary(sql, _arrays(casts, columns, rows))
+
+
+def existing_values(model: type[models.Model], field: str, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` are stored in ``model.field`` (one statement on PostgreSQL)."""
+    if not values:
+        return set()
+    if connection.vendor != "postgresql":
+        found: set[str] = set()
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
+        return found
+    column = model._meta.get_field(field).column
+    sql = f"SELECT {column} FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
+    return {row[0] for row in _execute_binary(sql, [list(values)], fetch=True)}
+
+
+def _execute_binary(sql: str, params: list, *, fetch: bool = False) -> list[tuple]:
+    """One statement with binary parameters, logged like Django's own (query counts stay true)."""
+    import psycopg
+
+    connection.ensure_connection()
+    start = time.monotonic()
+    # wrap_database_errors: a unique violation surfaces as Django's IntegrityError, as elsewhere.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        rows = [tuple(row) for row in cursor.fetchall()] if fetch else []
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+    return rows

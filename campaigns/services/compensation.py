@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -82,10 +83,14 @@ class ApproveResult:
 
 
 def _month_hours(first_start: str | None) -> int:
-    if not first_start:
-        return 0
-    start = dt.datetime.fromisoformat(first_start)
-    return calendar.monthrange(start.year, start.month)[1] * 24
+    """Hours in the (UTC) month in which the account's outage began; ``YYYY-MM`` is all it needs."""
+    return _hours_in_month(first_start[:7]) if first_start else 0
+
+
+@lru_cache(maxsize=256)
+def _hours_in_month(year_month: str) -> int:
+    year, month = int(year_month[:4]), int(year_month[5:7])
+    return calendar.monthrange(year, month)[1] * 24
 
 
 def _exposure_groups(incident: Incident) -> Iterator[tuple[int, str, list[rules_mod.AccountInput]]]:

@@ -13,10 +13,9 @@ from django.utils import timezone
 from accounts.models import LedgerEntry
 from campaigns.codes import generate_codes
 from campaigns.models import Voucher
-from campaigns.services.bulk import bulk_insert
+from campaigns.services.bulk import bulk_insert, existing_values
 
 CODE_ATTEMPTS = 5
-LOOKUP_CHUNK = 10_000
 PDF_BATCH = 100
 
 
@@ -32,10 +31,7 @@ def _fresh_codes(count: int) -> list[str]:
     """``count`` codes none of which is stored yet (a clash among 80-bit codes is only theoretical)."""
     codes = generate_codes(count)
     for _ in range(CODE_ATTEMPTS):
-        taken: set[str] = set()
-        for start in range(0, len(codes), LOOKUP_CHUNK):
-            chunk = codes[start : start + LOOKUP_CHUNK]
-            taken.update(Voucher.objects.filter(code__in=chunk).values_list("code", flat=True))
+        taken = existing_values(Voucher, "code", codes)
         if not taken:
             return codes
         keep = [code for code in codes if code not in taken]
@@ -102,6 +98,8 @@ def vouchers_issue(
 
 
 def _queue_pdfs(ids: list[int]) -> None:
+    if not settings.HOSTNOTIFY.get("VOUCHER_PDF_PRERENDER", True):
+        return  # rendered on first use (campaigns.pdf.voucher_pdf_bytes)
     from campaigns.tasks.pdf import render_voucher_pdfs
 
     for start in range(0, len(ids), PDF_BATCH):

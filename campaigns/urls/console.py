@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from campaigns.views import approval, console, finance
+from campaigns.views import approval, compensation, console, finance
 
 app_name = "console"
 
@@ -19,6 +19,29 @@ urlpatterns = [
     path("finance/export/", finance.export, name="finance_export"),
     path("finance/vouchers/void/", finance.void, name="voucher_void"),
     path("finance/audit/", finance.audit_log, name="audit"),
+    # --- compensation (issue 3): the per-customer export; dry run, prepare and approve are issue 6's
+    # approval views above (support prepares, a second person with the finance role approves).
+    path("incidents/<slug:slug>/compensation/export.<str:fmt>", compensation.export, name="compensation_export"),
+]
+
+# --- Status updates and windows (issue 7) -----------------------------------------------------
+from campaigns.views import console_status  # noqa: E402
+
+urlpatterns += [
+    path("incidents/<slug:slug>/status/", console_status.status_updates, name="status"),
+    path(
+        "incidents/<slug:slug>/status/updates/<int:pk>/", console_status.status_update_edit, name="status_update_edit"
+    ),
+    path(
+        "incidents/<slug:slug>/status/windows/<int:pk>/ended/",
+        console_status.status_window_ended,
+        name="status_window_ended",
+    ),
+    path(
+        "incidents/<slug:slug>/status/windows/<int:pk>/ongoing/",
+        console_status.status_window_ongoing,
+        name="status_window_ongoing",
+    ),
 ]
 
 # --- Mailings (issue 4) ------------------------------------------------------------------------

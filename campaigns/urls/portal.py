@@ -1,3 +1,24 @@
+from django.urls import path
+
+from accounts import views as signin
+from campaigns.views import portal, portal_credit
+
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Sign-in (accounts.views)
+    path("login/", signin.login, name="login"),
+    path("login/<str:token>/", signin.magic_link, name="magic_link"),
+    path("logout/", signin.logout, name="logout"),
+    path("password/", signin.password_change, name="password_change"),
+    path("password/reset/", signin.password_reset_request, name="password_reset"),
+    path("password/reset/<str:token>/", signin.password_reset_confirm, name="password_reset_confirm"),
+    # What happened
+    path("", portal.home, name="home"),
+    path("incidents/<slug:slug>/", portal.incident_detail, name="incident"),
+    # Credit
+    path("credit/", portal_credit.credit, name="credit"),
+    path("credit/code/", portal_credit.redeem_code, name="redeem_code"),
+    path("vouchers/<int:pk>/pdf/", portal_credit.voucher_pdf, name="voucher_pdf"),
+    path("vouchers/<int:pk>/redeem/", portal_credit.redeem, name="redeem"),
+]

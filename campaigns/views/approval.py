@@ -18,6 +18,7 @@ from campaigns.services.compensation import (
     compensation_prepare,
     compensation_preview,
 )
+from campaigns.services.compensation_export import FORMATS as EXPORT_FORMATS
 from campaigns.services.policies import policy_default
 
 RECENT_AUDIT = 10
@@ -62,6 +63,7 @@ def compensation(request, slug):
         "may_approve": is_finance(request.user) and bool(preparers) and request.user.pk not in preparer_ids,
         "is_preparer": request.user.pk in preparer_ids,
         "audit": AuditEntry.objects.filter(incident=incident).select_related("actor")[:RECENT_AUDIT],
+        "export_formats": EXPORT_FORMATS if is_finance(request.user) else (),
     }
     return render(request, "console/finance/compensation.html", context)
 

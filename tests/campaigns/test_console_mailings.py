@@ -243,6 +243,12 @@ def test_second_user_approves_then_launch_sends_and_progress_and_log_show_it(
     failed_only = client.get(reverse("console:mailing_log", args=[mailing.pk]), {"status": "failed"}).content.decode()
     assert "No deliveries match." in failed_only
 
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("console:delivery_resend", args=[mailing.pk, delivery.pk]))
+
+    assert len(mail.outbox) == 4
+    assert mail.outbox[3].to == [delivery.email]
+
 
 def test_progress_polls_while_sending_and_cancel_stops(incident, support_client, support_user):
     mailing = draft(incident, support_user, status=Mailing.Status.SENDING)

@@ -1,8 +1,10 @@
 """Letters: placeholder validation, the default apology in four languages, set-based rendering."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Contact
 from accounts.services.portal_auth import magic_link_contact
@@ -15,7 +17,7 @@ from campaigns.letters import (
     render_preview,
     validate_content,
 )
-from campaigns.models import Delivery
+from campaigns.models import Compensation, Delivery, Voucher
 from tests.campaigns.mailing_data import affected_customer, deliveries_for, mailing_for
 from tests.factories import ContactFactory, CustomerFactory, IncidentFactory
 
@@ -130,10 +132,23 @@ def test_default_letter_shows_the_credit_its_explanation_code_and_sign_in_link(d
     expected_line = "CHF 1’234.50 für 43 h 30 min Ausfall (50 % der Monatsgebühr von web000019), gemäss unserer Entschädigungsregel.\n"
     assert expected_line in message.text
     assert "Ihr Gutscheincode: ABCD-2345-EFGH-6789 (gültig bis 31.12.2006)\n" in message.text
+    assert "melden Sie sich ohne Passwort an:\nhttp://127.0.0.1:8000/portal/login/preview/\n" in message.text
+    assert magic_link_contact("preview") is None  # a preview must not hand staff a customer's key
+    assert message.to == contact.email
+
+
+def test_sent_letters_carry_a_working_sign_in_link_for_their_contact(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident)
+    contact = customer.contacts.get()
+    mailing = mailing_for(incident, content=default_content())
+    deliveries_for(mailing, [customer])
+
+    (message,) = render_messages(mailing, Delivery.objects.filter(mailing=mailing))
+
     link = next(line for line in message.text.splitlines() if "/portal/login/" in line)
     assert magic_link_contact(link.rstrip("/").rsplit("/", 1)[1]) == contact
     assert f'href="{link}"' in message.html
-    assert message.to == contact.email
 
 
 def test_windows_across_the_dst_change_and_other_time_zones_are_local(db):
@@ -295,3 +310,56 @@ def test_render_messages_needs_one_query_whatever_the_batch_size(db, django_asse
     assert [m.delivery_id for m in messages] == [d.pk for d in batch]
     assert all(m.text.count("server19") == 1 and m.text.count("server7") == 1 for m in messages)
     assert all("ABCD-2345-EFGH-" in m.text and m.voucher is not None for m in messages)
+
+
+def test_credit_line_names_the_minimum_and_pro_rata_shares(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident, language="en", accounts=(("web000050", CHRISTMAS),), amount=Decimal("5.00"))
+    Compensation.objects.filter(customer=customer).update(
+        explanation={
+            "kind": "prorata",
+            "currency": "CHF",
+            "accounts": [{"account": "web000050", "hours": "43.50", "share": "1.17"}],
+            "minimum": "5.00",
+            "minimum_applied": True,
+        }
+    )
+
+    text = render_preview(None, customer, incident=incident).text
+
+    assert (
+        "CHF 5.00 for 43 h 30 min of downtime (pro rata 43.50 h of web000050; at least CHF 5.00), "
+        "according to our compensation rule.\n"
+    ) in text
+
+
+def test_void_and_top_up_vouchers_are_never_the_letters_code(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident, code="VVVV2345EFGH6789")
+    compensation = Compensation.objects.get(customer=customer)
+    Voucher.objects.filter(customer=customer).update(status=Voucher.Status.VOID)
+    for code, topup in (("TTTT2345EFGH6789", True), ("GGGG2345EFGH6789", False)):
+        Voucher.objects.create(
+            compensation=compensation, customer=customer, code=code, amount=Decimal("10.00"), currency="CHF",
+            is_topup=topup, expires_on=dt.date(2006, 12, 31), issued_at=timezone.now(),
+        )  # fmt: skip
+
+    message = render_preview(None, customer, incident=incident)
+
+    assert "GGGG-2345-EFGH-6789" in message.text
+    assert "VVVV" not in message.text and "TTTT" not in message.text
+    assert message.voucher.code == "GGGG2345EFGH6789"
+
+
+def test_several_accounts_each_get_a_sentence_and_the_duration_is_the_longest_not_a_sum(db):
+    incident = IncidentFactory()
+    customer = affected_customer(incident, accounts=(("web000061", CHRISTMAS), ("web000062", DST)))
+    content = {"de": {"subject": "{{ longest_duration }}", "text": "{{ accounts_block }}"}}
+
+    message = render_preview(content, customer, incident=incident)
+
+    assert message.subject == "43 h 30 min"
+    assert message.text == (
+        "Ihr Account web000061 auf server19 war vom 31.12.2005 23:30 bis 02.01.2006 19:00 betroffen.\n"
+        "Ihr Account web000062 auf server7 war vom 26.03.2006 00:30 bis 26.03.2006 09:00 betroffen.\n"
+    )

@@ -16,7 +16,8 @@ from tests.factories import OutageWindowFactory, PlacementFactory, utc
 
 
 def text_of(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    """The PDF's text with runs of white space as one space (layout spacing is not content)."""
+    return " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages).split())
 
 
 @pytest.fixture
@@ -81,7 +82,8 @@ def test_task_renders_missing_pdfs_only(make_voucher):
     assert voucher.code[:4] in text_of(voucher.pdf.read())
 
 
-def test_approval_queues_pdf_rendering_on_commit(db, finance_user, django_capture_on_commit_callbacks):
+def test_approval_queues_pdf_rendering_on_commit(db, finance_user, django_capture_on_commit_callbacks, settings):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "VOUCHER_PDF_PRERENDER": True}
     placement = PlacementFactory(account__monthly_fee=Decimal("50.00"))
     window = OutageWindowFactory(server=placement.server, start=utc(2006, 1, 1), end=utc(2006, 1, 1, 10))
     exposure_recompute(incident=window.incident)
@@ -91,6 +93,19 @@ def test_approval_queues_pdf_rendering_on_commit(db, finance_user, django_captur
         compensation_approve(incident=window.incident, by=finance_user)
 
     assert Voucher.objects.get().pdf.name.endswith(".pdf")
+
+
+def test_without_a_worker_pdfs_wait_for_first_use(db, finance_user, django_capture_on_commit_callbacks, settings):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "VOUCHER_PDF_PRERENDER": False}
+    placement = PlacementFactory(account__monthly_fee=Decimal("50.00"))
+    window = OutageWindowFactory(server=placement.server, start=utc(2006, 1, 1), end=utc(2006, 1, 1, 10))
+    exposure_recompute(incident=window.incident)
+    compensation_prepare(incident=window.incident)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        compensation_approve(incident=window.incident, by=finance_user)
+
+    assert Voucher.objects.get().pdf.name == ""
 
 
 def test_affected_windows_are_local_and_merged_across_servers():

@@ -1,0 +1,76 @@
+"""Portal sessions, separate from staff authentication.
+
+The session holds the contact id and a digest of the contact's password hash, so changing the
+password ends every other session of that contact. ``request.portal_contact`` and
+``request.portal_customer`` are set by ``portal_login_required``; views run in the customer's
+time zone.
+"""
+
+import functools
+import zoneinfo
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from accounts.models import Contact
+
+SESSION_CONTACT = "portal_contact_id"
+SESSION_HASH = "portal_contact_hash"
+
+
+def _password_digest(contact: Contact) -> str:
+    return salted_hmac("hostnotify.portal.session", contact.password or "-").hexdigest()
+
+
+def portal_sign_in(request, contact: Contact) -> None:
+    """Start a portal session for ``contact``: a new session key, and ``last_login`` set, which
+    spends every magic link issued before."""
+    request.session.cycle_key()
+    request.session[SESSION_CONTACT] = contact.pk
+    request.session[SESSION_HASH] = _password_digest(contact)
+    contact.last_login = timezone.now()
+    contact.save(update_fields=["last_login"])
+
+
+def portal_sign_out(request) -> None:
+    request.session.pop(SESSION_CONTACT, None)
+    request.session.pop(SESSION_HASH, None)
+    request.session.cycle_key()
+
+
+def portal_contact(request) -> Contact | None:
+    contact_id = request.session.get(SESSION_CONTACT)
+    if contact_id is None:
+        return None
+    contact = Contact.objects.select_related("customer").filter(pk=contact_id).first()
+    if contact is None or not constant_time_compare(request.session.get(SESSION_HASH, ""), _password_digest(contact)):
+        return None
+    return contact
+
+
+def customer_time_zone(customer) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(customer.time_zone or settings.DEFAULT_CUSTOMER_TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.DEFAULT_CUSTOMER_TIME_ZONE)
+
+
+def portal_login_required(view):
+    """Send visitors without a portal session to the sign-in page; run the view in the
+    customer's time zone."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        contact = portal_contact(request)
+        if contact is None:
+            return redirect(f"{reverse('portal:login')}?{urlencode({'next': request.get_full_path()})}")
+        request.portal_contact = contact
+        request.portal_customer = contact.customer
+        with timezone.override(customer_time_zone(contact.customer)):
+            return view(request, *args, **kwargs)
+
+    return wrapper

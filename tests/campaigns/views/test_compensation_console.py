@@ -1,0 +1,69 @@
+"""The finance console page for an incident's compensation."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from campaigns.models import Compensation, Voucher
+from tests.factories import CustomerFactory, ExposureFactory, HostingAccountFactory, IncidentFactory
+
+
+@pytest.fixture
+def incident(db):
+    incident = IncidentFactory(slug="xmas")
+    account = HostingAccountFactory(
+        customer=CustomerFactory(number="K1", name="Muster AG"), monthly_fee=Decimal("100.00")
+    )
+    ExposureFactory(incident=incident, account=account, affected_seconds=10 * 3600)
+    return incident
+
+
+@pytest.fixture
+def second_finance_user(django_user_model):
+    user = django_user_model.objects.create_user("controller", "c@example.ch", "pw-controller-1", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="finance")[0])
+    return user
+
+
+def url(name, **kwargs):
+    return reverse(f"console:{name}", kwargs={"slug": "xmas", **kwargs})
+
+
+def test_finance_sees_a_preview_before_anything_is_stored(client, finance_user, incident):
+    client.force_login(finance_user)
+
+    response = client.get(url("compensation"))
+
+    assert response.status_code == 200
+    assert "CHF 25.00" in response.content.decode()
+    assert not Compensation.objects.exists()
+
+
+def test_four_eyes_in_the_console(client, finance_user, second_finance_user, incident):
+    client.force_login(finance_user)
+    client.post(url("compensation_prepare"))
+    assert Compensation.objects.get().prepared_by == finance_user
+
+    response = client.post(url("compensation_approve"), follow=True)
+    assert "Approval refused" in response.content.decode()
+    assert not Voucher.objects.exists()
+
+    client.force_login(second_finance_user)
+    response = client.post(url("compensation_approve"), follow=True)
+    assert "1 compensations approved, 1 vouchers issued." in response.content.decode()
+    assert Voucher.objects.count() == 1
+    assert Compensation.objects.get().status == "approved"
+
+    export = client.get(url("compensation_export", fmt="csv"))
+    assert export["Content-Type"].startswith("text/csv")
+    assert "K1,Muster AG" in export.content.decode()
+
+
+def test_support_staff_get_403(client, support_user, incident):
+    client.force_login(support_user)
+
+    assert client.get(url("compensation")).status_code == 403
+    assert client.post(url("compensation_prepare")).status_code == 403
+    assert not Compensation.objects.exists()
