@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_issue3_compensation_prepared_by'),
+        ('campaigns', '0004_issue5_merge_issue3_issue7'),
     ]
 
     operations = [
