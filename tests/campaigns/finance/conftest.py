@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from campaigns.services.release import voucher_void, vouchers_expire_due
 from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
@@ -15,6 +16,13 @@ from tests.factories import (
     ServerFactory,
     StorageVolumeFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Expected texts below are English; the product's default language is German."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Money set-ups for the finance tests: compensations, vouchers and their ledger entries, booked
-the way the compensation (issue) and portal (redeem) services book them."""
+the way the compensation service books them (issue) and through the portal's service (redeem)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -53,22 +53,11 @@ def issue_voucher(
 
 
 def redeem_voucher(voucher: Voucher, form: str = "balance") -> Voucher:
-    ledger_book(
-        customer=voucher.customer,
-        book=LedgerEntry.Book.VOUCHER,
-        kind=LedgerEntry.Kind.REDEEM,
-        amount=-voucher.amount,
-        currency=voucher.currency,
-        reference=f"voucher:{voucher.pk}:redeem",
-    )
-    ledger_book(
-        customer=voucher.customer,
-        book=form,
-        kind=LedgerEntry.Kind.REDEEM,
-        amount=voucher.amount,
-        currency=voucher.currency,
-        reference=f"voucher:{voucher.pk}:redeem:{form}",
-    )
-    Voucher.objects.filter(pk=voucher.pk).update(status="redeemed", redeemed_form=form, redeemed_at=timezone.now())
-    voucher.refresh_from_db()
-    return voucher
+    """Redeem through the portal's service (campaigns.services.redemption), offering ``form`` first."""
+    from campaigns.services.redemption import voucher_redeem
+
+    incident = voucher.compensation.incident
+    if form not in (incident.redemption_options or []):
+        incident.redemption_options = [*(incident.redemption_options or []), form]
+        incident.save(update_fields=["redemption_options"])
+    return voucher_redeem(customer=voucher.customer, code=voucher.code, form=form)

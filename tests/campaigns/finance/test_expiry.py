@@ -27,8 +27,14 @@ def vouchers(db):
         "long_past": make("7.50", dt.date(2025, 1, 1), currency="EUR"),
         "today": make("20.00", TODAY),  # still valid today
         "future": make("30.00", dt.date(2027, 1, 1)),
-        "redeemed": redeem_voucher(make("40.00", dt.date(2026, 1, 1))),
+        "redeemed": _backdated(redeem_voucher(make("40.00", dt.date(2030, 1, 1))), dt.date(2026, 1, 1)),
     }
+
+
+def _backdated(voucher, expires_on):
+    """Redeemed while valid; its date has passed since."""
+    Voucher.objects.filter(pk=voucher.pk).update(expires_on=expires_on)
+    return voucher
 
 
 def test_expires_vouchers_past_their_date_and_books_the_release(vouchers):

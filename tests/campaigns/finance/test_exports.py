@@ -127,7 +127,7 @@ def test_journal_export(books, settings):
     assert [row[1:6] for row in rows[1:]] == [
         ["6000", "2000", "20.00", "CHF", f"voucher:{v['v1']}:issue"],
         ["6000", "2000", "50.00", "CHF", f"voucher:{v['v2']}:issue"],
-        ["2000", "2100", "50.00", "CHF", f"voucher:{v['v2']}:redeem:balance"],
+        ["2000", "2100", "50.00", "CHF", f"voucher:{v['v2']}:redeem:target"],
         ["6000", "2000", "10.00", "EUR", f"voucher:{v['v3']}:issue"],
         ["6000", "2000", "5.00", "CHF", f"voucher:{v['v4']}:issue"],
         ["2000", "3000", "10.00", "EUR", f"voucher:{v['v3']}:expire"],

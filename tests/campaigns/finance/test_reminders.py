@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from campaigns.models import AuditEntry, Delivery, Mailing, VoucherReminder
+from campaigns.models import AuditEntry, Delivery, Mailing, Voucher, VoucherReminder
 from campaigns.services import reminders
 from campaigns.services.reminders import voucher_reminders_send, vouchers_due_for_reminder
 from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
@@ -28,9 +28,17 @@ def due(db):
         "soon_fr": voucher(storage, "K2", TODAY + dt.timedelta(days=30), language="fr"),
         "later": voucher(storage, "K3", TODAY + dt.timedelta(days=31)),
         "expired": voucher(storage, "K4", TODAY),
-        "redeemed": redeem_voucher(voucher(storage, "K5", TODAY + dt.timedelta(days=5))),
+        "redeemed": _backdated(
+            redeem_voucher(voucher(storage, "K5", dt.date(2030, 1, 1))), TODAY + dt.timedelta(days=5)
+        ),
         "other": voucher(other, "K6", TODAY + dt.timedelta(days=1), language="it"),
     }
+
+
+def _backdated(voucher, expires_on):
+    """Redeemed while valid; its date has passed since."""
+    Voucher.objects.filter(pk=voucher.pk).update(expires_on=expires_on)
+    return voucher
 
 
 def test_selection_takes_issued_vouchers_expiring_within_the_days(due):
