@@ -105,7 +105,7 @@ def approve(request, slug):
     else:
         messages.success(
             request,
-            _("Approved %(approved)s compensations; %(vouchers)s vouchers issued, in total %(totals)s.")
+            _("%(approved)s compensations approved, %(vouchers)s vouchers issued. Total: %(totals)s.")
             % {
                 "approved": result.approved,
                 "vouchers": result.vouchers,
