@@ -1,10 +1,10 @@
-"""Finance breakdowns by server, volume, product, language and tier: one GROUP BY each.
+"""Finance breakdowns by server, volume, product, language and tier: one SQL statement for all five.
 
 A customer belongs to a group through its exposure (server, volume, product) or its compensation
 (language, tier). A customer whose accounts sat on two servers appears under both, so the rows of
 the server, volume and product breakdowns need not add up to the total; language and tier do.
-Plain SQL because the grouping joins on a derived table, which the ORM cannot express; it is
-standard SQL that runs on PostgreSQL and SQLite alike.
+Plain SQL because the grouping joins derived tables (CTEs), which the ORM cannot express; standard
+SQL on PostgreSQL and SQLite alike, except how the exposure's server list is split (see below).
 """
 
 from __future__ import annotations
