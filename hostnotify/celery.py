@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostnotify.settings")
@@ -34,3 +35,16 @@ app.conf.broker_transport_options = {
 app.autodiscover_tasks()
 # issue 4: the sending engine's tasks live in a sub-module of the campaigns.tasks package.
 app.autodiscover_tasks(["campaigns.tasks"], related_name="sending")
+
+# --- periodic tasks (issue 6). The DatabaseScheduler of django-celery-beat copies these entries
+# into its PeriodicTask table when beat starts, so they show in the admin and can be paused there.
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    # 00:20 UTC is after midnight in Europe/Zurich all year: yesterday's vouchers are past their date.
+    "expire-vouchers": {"task": "campaigns.tasks.expiry.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
+    # Reminders in the morning, local office hours (VOUCHER_REMINDER_DAYS before expiry; 0 = off).
+    "voucher-expiry-reminders": {
+        "task": "campaigns.tasks.expiry.send_expiry_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}

@@ -189,6 +189,16 @@ HOSTNOTIFY = {
     "MAIL_BATCH_SIZE": env.int("MAIL_BATCH_SIZE", default=200),
     "MAIL_RATE_PER_SECOND": env.float("MAIL_RATE_PER_SECOND", default=0),
     "MAIL_AUTO_PAUSE_ERROR_RATE": env.float("MAIL_AUTO_PAUSE_ERROR_RATE", default=0.2),
+    # --- finance (issue 6): accounting journal accounts, voucher expiry reminders ---
+    "ACCOUNTS": {
+        "EXPENSE": env.str("HOSTNOTIFY_ACCOUNT_EXPENSE", default="3800"),  # compensation granted
+        "LIABILITY": env.str("HOSTNOTIFY_ACCOUNT_LIABILITY", default="2035"),  # vouchers outstanding
+        "EXPIRED": env.str("HOSTNOTIFY_ACCOUNT_EXPIRED", default="3805"),  # released by expiry
+        "BALANCE": env.str("HOSTNOTIFY_ACCOUNT_BALANCE", default="2030"),  # customer credit balance
+        "EXTENSION": env.str("HOSTNOTIFY_ACCOUNT_EXTENSION", default="2032"),  # service extension owed
+        "PARTNER": env.str("HOSTNOTIFY_ACCOUNT_PARTNER", default="2033"),  # partner vouchers owed
+    },
+    "VOUCHER_REMINDER_DAYS": env.int("VOUCHER_REMINDER_DAYS", default=30),  # 0: no reminder mails
 }
 
 LOGGING = {

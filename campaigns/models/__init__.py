@@ -3,6 +3,7 @@ from .compensation import Compensation, CompensationPolicy, Voucher
 from .exposure import Exposure
 from .incidents import Incident, OutageWindow
 from .mailing import Delivery, DeliveryEvent, Mailing, SuppressedAddress
+from .reminders import VoucherReminder  # issue 6
 from .status import IncidentUpdate
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "OutageWindow",
     "SuppressedAddress",
     "Voucher",
+    "VoucherReminder",
 ]

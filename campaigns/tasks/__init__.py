@@ -1,3 +1,3 @@
 """Celery tasks by sub-domain; imported here so the worker's autodiscovery registers them."""
 
-from . import pdf  # noqa: F401
+from . import expiry, pdf  # noqa: F401

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from campaigns.views import compensation, console
+from campaigns.views import approval, compensation, console, finance
 
 app_name = "console"
 
@@ -10,10 +10,17 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", console.home, name="home"),
     path("incidents/<slug:slug>/", console.incident_detail, name="incident"),
-    # --- compensation (issue 3) ---
-    path("incidents/<slug:slug>/compensation/", compensation.overview, name="compensation"),
-    path("incidents/<slug:slug>/compensation/prepare/", compensation.prepare, name="compensation_prepare"),
-    path("incidents/<slug:slug>/compensation/approve/", compensation.approve, name="compensation_approve"),
+    # --- finance (issue 6): compensation approval, reports, exports, voids, audit log ---
+    path("incidents/<slug:slug>/compensation/", approval.compensation, name="compensation"),
+    path("incidents/<slug:slug>/compensation/prepare/", approval.prepare, name="compensation_prepare"),
+    path("incidents/<slug:slug>/compensation/approve/", approval.approve, name="compensation_approve"),
+    path("finance/", finance.report, name="finance"),
+    path("finance/incidents/<slug:slug>/", finance.report, name="finance_incident"),
+    path("finance/export/", finance.export, name="finance_export"),
+    path("finance/vouchers/void/", finance.void, name="voucher_void"),
+    path("finance/audit/", finance.audit_log, name="audit"),
+    # --- compensation (issue 3): the per-customer export; dry run, prepare and approve are issue 6's
+    # approval views above (support prepares, a second person with the finance role approves).
     path("incidents/<slug:slug>/compensation/export.<str:fmt>", compensation.export, name="compensation_export"),
 ]
 

@@ -1,4 +1,4 @@
-"""The finance console page for an incident's compensation."""
+"""The console page for an incident's compensation (issue 6's approval views, issue 3's export)."""
 
 from decimal import Decimal
 
@@ -61,9 +61,13 @@ def test_four_eyes_in_the_console(client, finance_user, second_finance_user, inc
     assert "K1,Muster AG" in export.content.decode()
 
 
-def test_support_staff_get_403(client, support_user, incident):
+def test_support_prepares_but_cannot_approve(client, support_user, incident):
+    # issue 6: support runs the dry run and prepares; a second person with the finance role approves
     client.force_login(support_user)
 
-    assert client.get(url("compensation")).status_code == 403
-    assert client.post(url("compensation_prepare")).status_code == 403
-    assert not Compensation.objects.exists()
+    assert client.get(url("compensation")).status_code == 200
+    client.post(url("compensation_prepare"))
+    assert Compensation.objects.get().prepared_by == support_user
+    assert client.post(url("compensation_approve")).status_code == 403
+    assert client.get(url("compensation_export", fmt="csv")).status_code == 403
+    assert Compensation.objects.get().status == "draft" and not Voucher.objects.exists()

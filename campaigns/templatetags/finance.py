@@ -1,0 +1,33 @@
+"""Template helpers of the finance pages: ``{% load finance %}``."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+from django.utils import formats
+from django.utils.translation import get_language
+
+from accounts.formatting import format_amount
+from accounts.roles import is_finance
+
+register = template.Library()
+
+
+@register.filter
+def finance_role(user) -> bool:
+    return is_finance(user)
+
+
+@register.filter
+def cell(value):
+    """A report cell for the page: amounts with Swiss separators, dates localised."""
+    if isinstance(value, Decimal):
+        return format_amount(value, get_language() or "de")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return value
+
+
+@register.filter
+def is_number(value) -> bool:
+    return isinstance(value, Decimal | int) and not isinstance(value, bool)
