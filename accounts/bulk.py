@@ -1,7 +1,13 @@
-"""Set-based writes: one INSERT for any number of rows on PostgreSQL, ``bulk_create`` elsewhere.
+"""Set-based writes whose statement count does not grow with the number of rows on PostgreSQL.
 
-On PostgreSQL the rows travel as one binary array per column, bound server-side and unnested by
-the server; that is ~8x faster than letting the driver quote 100,000 values into the SQL text.
+Django's ``bulk_create``/``bulk_update`` send one statement per batch, and psycopg's 65,535
+parameter limit keeps batches small. On PostgreSQL these helpers send each column as one array
+and let ``unnest`` build the rows server-side: one statement for any number of rows. Elsewhere
+(SQLite in development and tests) they fall back to ``bulk_create``/``bulk_update``.
+
+The arrays go as binary parameters of a server-side-binding cursor on Django's connection (same
+transaction): Django's client-side binding would quote every element in Python, which costs
+~70 µs per text value — 20 s for 100,000 explanations instead of 0.4 s.
 """
 
 from __future__ import annotations
@@ -12,81 +18,112 @@ from collections.abc import Sequence
 
 from django.db import connection, models
 
+BATCH = 2_000
 
-def insert_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], *, returning: Sequence[str] = ()
-) -> list[tuple]:
-    """Insert ``rows`` (tuples in ``columns`` order; attnames such as ``customer_id``).
 
-    With ``returning``, the inserted rows' values of those columns come back in no particular
-    order (match them on a natural key)."""
+def _casts(model: type[models.Model], columns: Sequence[str]) -> list[tuple[str, str, bool]]:
+    out = []
+    for name in columns:
+        field = model._meta.get_field(name)
+        db_type = field.db_type(connection)
+        is_json = isinstance(field, models.JSONField)
+        out.append((field.column, "text" if is_json else db_type, is_json))
+    return out
+
+
+def _arrays(casts, columns: Sequence[str], rows: Sequence[dict]) -> list[list]:
+    arrays = []
+    for (_, _, is_json), name in zip(casts, columns, strict=True):
+        values = [row[name] for row in rows]
+        arrays.append([json.dumps(value) for value in values] if is_json else values)
+    return arrays
+
+
+def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: Sequence[str] = ()) -> list[tuple]:
+    """Insert ``rows`` (dicts of field name → value); return the ``returning`` fields per row, in order."""
     if not rows:
         return []
-    fields = {f.attname: f for f in model._meta.concrete_fields}
+    columns = list(rows[0])
     if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        model.objects.bulk_create(objects, batch_size=1000)
-        return [tuple(getattr(obj, c) for c in returning) for obj in objects] if returning else []
-
-    types = [fields[c].db_type(connection) for c in columns]
-    arrays = []
-    for column, db_type in zip(zip(*rows, strict=True), types, strict=True):
-        values = list(column)
-        if db_type == "jsonb":
-            values = [json.dumps(v) for v in values]
-        arrays.append(values)
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(fields[c].column) for c in columns)
-    select = ", ".join(f"u.c{i}::{t}" for i, t in enumerate(types))
-    unnest = ", ".join(f"%b::{_array_type(t)}" for t in types)
-    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {select} FROM unnest({unnest}) AS u({aliases})"
+        objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return [tuple(getattr(obj, name) for name in returning) for obj in objs]
+    casts = _casts(model, columns)
+    select = ", ".join(f"u.c{i}::jsonb" if is_json else f"u.c{i}" for i, (_, _, is_json) in enumerate(casts))
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(column for column, _, _ in casts)}) "
+        f"SELECT {select} FROM unnest({', '.join(f'%b::{cast}[]' for _, cast, _ in casts)}) "
+        f"WITH ORDINALITY AS u({', '.join(f'c{i}' for i in range(len(casts)))}, n) ORDER BY u.n"
+    )
     if returning:
-        sql += " RETURNING " + ", ".join(quote(fields[c].column) for c in returning)
-    return execute_with_arrays(sql, arrays, fetch=bool(returning))
+        sql += " RETURNING " + ", ".join(model._meta.get_field(name).column for name in returning)
+    # INSERT … SELECT … ORDER BY returns rows in insertion order on PostgreSQL.
+    return _execute_binary(sql, _arrays(casts, columns, rows), fetch=bool(returning))
 
 
-def execute_with_arrays(sql: str, params: Sequence, *, fetch: bool = False) -> list[tuple]:
-    """Run one statement on Django's connection (same transaction) with server-side binding.
+def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Sequence[str]) -> None:
+    """Update ``fields`` of the rows identified by their ``id``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objs = [model(**{"id": row["id"], **{name: row[name] for name in fields}}) for row in rows]
+        model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
+        return
+    columns = ["id", *fields]
+    casts = _casts(model, columns)
+    assignments = ", ".join(
+        f"{column} = u.c{i}::jsonb" if is_json else f"{column} = u.c{i}"
+        for i, (column, _, is_json) in enumerate(casts)
+        if i > 0
+    )
+    sql = (
+        f"UPDATE {model._meta.db_table} AS t SET {assignments} "
+        f"FROM unnest({', '.join(f'%b::{cast}[]' for _, cast, _ in casts)}) "
+        f"AS u({', '.join(f'c{i}' for i in range(len(casts)))}) WHERE t.id = u.c0"
+    )
+    _execute_binary(sql, _arrays(casts, columns, rows))
 
-    Django's own cursors bind client-side; big array parameters need the server-side kind. The
-    statement is added to Django's query log so query counts stay honest."""
+
+def existing_values(model: type[models.Model], field: str, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` are stored in ``model.field`` (one statement on PostgreSQL)."""
+    if not values:
+        return set()
+    if connection.vendor != "postgresql":
+        found: set[str] = set()
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
+        return found
+    column = model._meta.get_field(field).column
+    sql = f"SELECT {column} FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
+    return {row[0] for row in _execute_binary(sql, [list(values)], fetch=True)}
+
+
+def _execute_binary(sql: str, params: list, *, fetch: bool = False) -> list[tuple]:
+    """One statement with binary parameters, logged like Django's own (query counts stay true)."""
     import psycopg
 
     connection.ensure_connection()
-    started = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
+    start = time.monotonic()
+    # wrap_database_errors: a unique violation surfaces as Django's IntegrityError, as elsewhere.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall() if fetch else []
+        rows = [tuple(row) for row in cursor.fetchall()] if fetch else []
     if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
     return rows
 
 
-def _array_type(db_type: str) -> str:
-    base = db_type.split("(")[0].strip()
-    if base in {"varchar", "character varying", "jsonb"}:
-        base = "text"  # JSON travels as text and is cast per element
-    if base == "bigserial":
-        base = "bigint"
-    return base + "[]"
-
-
-def lookup_ids(model: type[models.Model], key: str, values) -> dict:
-    """``{key value: id}`` for the given natural keys, in one statement whatever their number."""
+def lookup_ids(model: type[models.Model], field: str, values) -> dict:
+    """``{value: id}`` for the rows whose ``field`` is one of ``values`` (one statement on PostgreSQL)."""
     values = list(values)
     if not values:
         return {}
-    if connection.vendor != "postgresql" or len(values) < 1000:
-        found = {}
-        for start in range(0, len(values), 900):  # SQLite's variable limit
-            chunk = values[start : start + 900]
-            found.update(model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "id"))
+    if connection.vendor != "postgresql":
+        found: dict = {}
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, "id"))
         return found
-    field = model._meta.get_field(key)
-    quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {quote(field.column)}, id FROM {quote(model._meta.db_table)} "
-        f"WHERE {quote(field.column)} = ANY(%b::{_array_type(field.db_type(connection))})"
-    )
-    return dict(execute_with_arrays(sql, [values], fetch=True))
+    column = model._meta.get_field(field).column
+    sql = f"SELECT {column}, id FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
+    return dict(_execute_binary(sql, [values], fetch=True))

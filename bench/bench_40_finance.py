@@ -10,11 +10,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.bulk import bulk_insert
 from accounts.models import LedgerEntry
 from bench.common import Context, ensure_exposed_incident
 from campaigns.finance_exports import report_data
 from campaigns.models import Compensation, Exposure, Incident, Voucher
-from campaigns.services.bulk import bulk_insert
 from campaigns.services.finance_export import finance_export
 from campaigns.services.release import vouchers_expire_due
 

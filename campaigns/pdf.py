@@ -22,10 +22,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import get_template
 
+from accounts.bulk import bulk_update_rows
 from accounts.formatting import format_money
 from campaigns.codes import format_code
 from campaigns.models import Exposure, Voucher
-from campaigns.services.bulk import bulk_update_rows
 
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "pdf" / "voucher.css"
 DATE = "%d.%m.%Y"

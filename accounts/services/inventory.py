@@ -18,7 +18,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.bulk import insert_rows, lookup_ids
+from accounts.bulk import bulk_insert, lookup_ids
 from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume
 from accounts.parsing import parse_currency, parse_fee, parse_language, parse_local_datetime
 
@@ -298,10 +298,11 @@ def _write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tic
             update.append(Customer(pk=current[0], number=number, name=name, language=language, currency=currency))
     now = timezone.now()
     tz = settings.DEFAULT_CUSTOMER_TIME_ZONE
-    inserted = insert_rows(
+    inserted = bulk_insert(
         Customer,
-        ("number", "name", "language", "currency", "time_zone", "created_at"),
-        [(*row, tz, now) for row in new_rows],
+        _dicts(
+            ("number", "name", "language", "currency", "time_zone", "created_at"), [(*r, tz, now) for r in new_rows]
+        ),
         returning=("number", "id"),
     )
     ids = {number: pk for number, (pk, *_) in existing.items()}
@@ -335,10 +336,12 @@ def _write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tic
         Contact.objects.filter(customer_id__in=changed, role=Contact.Role.PRIMARY).update(role=Contact.Role.TECHNICAL)
         for customer_id, email in contacts_moved:
             Contact.objects.filter(customer_id=customer_id, email=email).update(role=Contact.Role.PRIMARY)
-    insert_rows(
+    bulk_insert(
         Contact,
-        ("customer_id", "email", "role", "name", "language", "password"),
-        [(cid, email, Contact.Role.PRIMARY, "", "", "") for cid, email in contacts_new],
+        _dicts(
+            ("customer_id", "email", "role", "name", "language", "password"),
+            [(cid, email, Contact.Role.PRIMARY, "", "", "") for cid, email in contacts_new],
+        ),
     )
     _count(summary, "contacts", created=len(contacts_new), updated=len(contacts_moved))
     tick(len(customers_in) - len(customers_in) // 2)
@@ -367,8 +370,8 @@ def _write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: 
                     pk=current[0], name=name, customer_id=values[0], product=values[1], monthly_fee=values[2]
                 )
             )
-    inserted = insert_rows(
-        HostingAccount, ("name", "customer_id", "product", "monthly_fee"), new_rows, returning=("name", "id")
+    inserted = bulk_insert(
+        HostingAccount, _dicts(("name", "customer_id", "product", "monthly_fee"), new_rows), returning=("name", "id")
     )
     account_ids = {name: pk for name, (pk, *_) in existing.items()}
     account_ids.update(dict(inserted))
@@ -395,7 +398,7 @@ def _write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: 
         new_placements.extend((account_id, *placement) for placement in wanted)
     if replace:
         Placement.objects.filter(account_id__in=replace).delete()
-    insert_rows(Placement, ("account_id", "server_id", "active_from", "active_until"), new_placements)
+    bulk_insert(Placement, _dicts(("account_id", "server_id", "active_from", "active_until"), new_placements))
     fresh = len({row[0] for row in new_placements}) - len(replace)
     _count(summary, "placements", created=len(new_placements))
     _count(summary, "placement histories", fresh, len(replace), len(accounts_in) - fresh - len(replace))
@@ -414,3 +417,7 @@ def _rows_of(model, key: str, wanted: set, fields: tuple[str, ...], order: str |
     for row in queryset.values_list(*fields).iterator(chunk_size=20_000):
         if row[position] in wanted:
             yield row
+
+
+def _dicts(columns: tuple[str, ...], rows: list[tuple]) -> list[dict]:
+    return [dict(zip(columns, row, strict=True)) for row in rows]

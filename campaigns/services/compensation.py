@@ -2,7 +2,7 @@
 
 Set-based throughout: the incident's exposure is read in one query together with each account's
 fee and its customer's currency, existing compensations in one more, and the writes are one
-statement each on PostgreSQL (``campaigns.services.bulk``). The statement count does not grow
+statement each on PostgreSQL (``accounts.bulk``). The statement count does not grow
 with the number of customers.
 """
 
@@ -23,12 +23,12 @@ from django.db import transaction
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from accounts.bulk import bulk_insert, bulk_update_rows
 from accounts.models import Customer
 from accounts.roles import is_finance
 from campaigns import policy as rules_mod
 from campaigns.models import Compensation, CompensationPolicy, Exposure, Incident
 from campaigns.services.audit import audit_record
-from campaigns.services.bulk import bulk_insert, bulk_update_rows
 from campaigns.services.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
 from campaigns.services.voucher_issue import VoucherRequest, vouchers_issue
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.bulk import insert_rows
+from accounts.bulk import bulk_insert
 from accounts.models import Placement, Server
 from campaigns import impact
 from campaigns.models import Compensation, Exposure, Incident
@@ -99,4 +99,4 @@ _COLUMNS = ("incident_id", "account_id", "customer_id", "affected_seconds", "int
 
 
 def _insert(rows: list[tuple]) -> None:
-    insert_rows(Exposure, _COLUMNS, rows)
+    bulk_insert(Exposure, [dict(zip(_COLUMNS, row, strict=True)) for row in rows])

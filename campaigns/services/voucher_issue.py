@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.bulk import bulk_insert, existing_values
 from accounts.models import LedgerEntry
 from campaigns.codes import generate_codes
 from campaigns.models import Voucher
-from campaigns.services.bulk import bulk_insert, existing_values
 
 CODE_ATTEMPTS = 5
 PDF_BATCH = 100

@@ -107,6 +107,7 @@ def test_report_unknown_incident_is_a_clear_error():
         call_command("report_exposure", "nope")
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: the mailing's batch tasks are queued on commit
 def test_load_demo_runs_end_to_end(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     out = io.StringIO()
@@ -114,7 +115,22 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
     incident = Incident.objects.get(slug="storage-christmas-2005")
     assert incident.windows.count() == 4
     assert Exposure.objects.filter(incident=incident).count() > 150
-    assert "/portal/login/" in out.getvalue() and "support-2005" in out.getvalue()
+    output = out.getvalue()
+    assert "/portal/login/" in output and "support-2005" in output
+    assert "approved" in output and "sent" in output and "demo redemptions" in output
+    # the pipeline ran: vouchers issued, every affected customer got the apology, some redeemed
+    from campaigns.models import Delivery, Voucher
+
+    assert Voucher.objects.filter(compensation__incident=incident).count() > 150
+    assert Delivery.objects.filter(mailing__incident=incident, status="sent").count() > 150
+    assert Voucher.objects.filter(status="redeemed").exists()
+    # running it again changes nothing and sends nothing twice
+    call_command("load_demo", customers=200, stdout=io.StringIO(), stderr=io.StringIO())
+    assert (
+        Delivery.objects.filter(mailing__incident=incident).count()
+        == Delivery.objects.filter(mailing__incident=incident, status="sent").count()
+    )
+    assert incident.mailings.count() == 1
     # server19 sits on the first volume: its accounts were down from 31.12.2005 23:30 to 02.01.2006 19:00
     on19 = Exposure.objects.filter(incident=incident, servers="server19").first()
     assert ["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"] in on19.intervals

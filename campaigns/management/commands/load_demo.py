@@ -71,7 +71,7 @@ class Command(BaseCommand):
         self.stdout.write(f"status updates posted: {posted}")
         call_command("compensate", demo.INCIDENT, approve_as="finance", stdout=self.stdout, stderr=self.stderr)
         if not Mailing.objects.filter(incident=incident, kind=Mailing.Kind.APOLOGY).exists():
-            call_command("send_mailing", demo.INCIDENT, wait=True, stdout=self.stdout, stderr=self.stderr)
+            call_command("send_mailing", demo.INCIDENT, wait=True, timeout=1800, stdout=self.stdout, stderr=self.stderr)
         self._redeem_some(incident)
 
     def _redeem_some(self, incident, share: int = 7):
