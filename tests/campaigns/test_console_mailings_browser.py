@@ -1,7 +1,6 @@
 """The compose page in Chromium: htmx renders the live preview and the recipient count, and both
 follow the form as support staff change it."""
 
-import os
 
 import pytest
 from django.conf import settings
@@ -18,8 +17,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture
-def page(live_server, client, support_user):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs an event loop
+def page(live_server, client, support_user, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs an event loop
     from playwright.sync_api import sync_playwright
 
     client.force_login(support_user)
