@@ -53,6 +53,11 @@ def redis_url():
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     """Media and .eml mail go to a per-test directory; Celery runs eagerly unless a test opts out."""
+    # Tests read English unless they choose a language: the product default is German.
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    translation.activate("en")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
