@@ -29,17 +29,15 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     timezone="UTC",
 )
-app.conf.broker_transport_options = {
-    "visibility_timeout": app.conf.get("broker_visibility_timeout") or 3600,
-}
 app.autodiscover_tasks()
 # issue 4: the sending engine's tasks live in a sub-module of the campaigns.tasks package.
 app.autodiscover_tasks(["campaigns.tasks"], related_name="sending")
 
-# --- periodic tasks (issue 6). The DatabaseScheduler of django-celery-beat copies these entries
-# into its PeriodicTask table when beat starts, so they show in the admin and can be paused there.
+# Periodic tasks. The DatabaseScheduler of django-celery-beat copies these entries into its
+# PeriodicTask table when beat starts, so they show in the admin and can be paused there.
 app.conf.beat_schedule = {
-    **(app.conf.beat_schedule or {}),
+    # Scheduled mailings, delayed retries and deliveries a dead worker left behind.
+    "sweep-mailings": {"task": "campaigns.tasks.sending.sweep_mailings", "schedule": 30.0},
     # 00:20 UTC is after midnight in Europe/Zurich all year: yesterday's vouchers are past their date.
     "expire-vouchers": {"task": "campaigns.tasks.expiry.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
     # Reminders in the morning, local office hours (VOUCHER_REMINDER_DAYS before expiry; 0 = off).

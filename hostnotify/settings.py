@@ -177,7 +177,9 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+# A task not acknowledged within this time is delivered again; delays longer than half of it wait
+# in the database for a periodic task instead (campaigns.services.sending_recovery).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 # --- Product settings ------------------------------------------------------------------------
 HOSTNOTIFY = {
@@ -232,9 +234,6 @@ HOSTNOTIFY.update(
         "MAIL_MERGE_FIELD_FORMAT": env.str("MAIL_MERGE_FIELD_FORMAT", default="{{%s}}"),
     }
 )
-CELERY_BEAT_SCHEDULE = {
-    "sweep-mailings": {"task": "campaigns.tasks.sending.sweep_mailings", "schedule": 30.0},
-}
 
 
 # --- Customer portal (issue 5) ---------------------------------------------------------------

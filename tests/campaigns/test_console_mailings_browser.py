@@ -1,7 +1,6 @@
 """The compose page in Chromium: htmx renders the live preview and the recipient count, and both
 follow the form as support staff change it."""
 
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
