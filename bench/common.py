@@ -87,11 +87,17 @@ def ensure_exposed_incident(ctx: Context):
 
 
 def write_bench_csvs(ctx: Context) -> dict[str, Path]:
-    """100,000 customers → 100,000 accounts with 150,000 placements (half of them migrated)."""
+    """100,000 customers → 100,000 accounts with 150,000 placements (half of them migrated), every
+    one of them hit by the incident."""
     from campaigns import demo
 
     if "paths" not in ctx.state:
         ctx.state["paths"] = demo.write_demo_csvs(
-            ctx.workdir, customers=ctx.customers, extra_account_share=0.0, migrated_share=0.5, seed=42
+            ctx.workdir,
+            customers=ctx.customers,
+            extra_account_share=0.0,
+            migrated_share=0.5,
+            cancelled_share=0.0,
+            seed=42,
         )
     return ctx.state["paths"]

@@ -53,6 +53,7 @@ def write_demo_csvs(
     customers: int = 3000,
     extra_account_share: float = 0.3,
     migrated_share: float = 0.1,
+    cancelled_share: float = 0.005,
     seed: int = 2005,
 ) -> dict[str, Path]:
     """Write servers.csv, customers.csv, accounts.csv and windows.csv; return their paths."""
@@ -100,7 +101,7 @@ def write_demo_csvs(
                 else:
                     server = rng.choice(SERVERS_A + SERVERS_B)
                     until = ""
-                    if roll > 0.995:  # cancelled just before the second failure: partly affected only
+                    if roll > 1 - cancelled_share:  # cancelled before the second failure: partly affected
                         until = "29.12.2005 18:00"
                     a_writer.writerow([account, number, product, fee, server, since, until])
 
