@@ -33,6 +33,11 @@ REFERENCE_PREFIX = "voucher:"
 REDEMPTION_FORMS = tuple(book for book in LedgerEntry.Book.values if book != VOUCHER_BOOK)
 
 
+def form_label(form: str) -> str:
+    """A redemption form as staff read it ("account balance", "service extension", …)."""
+    return str(LedgerEntry.Book(form).label) if form in LedgerEntry.Book.values else form
+
+
 @contextmanager
 def report_session():
     """One transaction for a report's GROUP BYs; on PostgreSQL its sorts and hashes get enough
@@ -249,7 +254,7 @@ def reconcile(ledger: dict[str, LedgerTotals], vouchers: dict[str, VoucherTotals
         add(Check(_("expired vouchers = expired in the ledger"), currency, led.expired, status["expired"]))
         add(Check(_("void vouchers = voided in the ledger"), currency, led.void, status["void"]))
         for form in sorted(set(led.redeemed_by_form) | set(vou.redeemed_by_form)):
-            add(Check(_("redeemed as %(form)s") % {"form": form}, currency,
+            add(Check(_("redeemed as %(form)s") % {"form": form_label(form)}, currency,
                       led.redeemed_by_form.get(form, ZERO), vou.redeemed_by_form.get(form, ZERO)))  # fmt: skip
         add(Check(_("number of vouchers = issue and top-up entries"), currency,
                   led.counts.get(Kind.ISSUE, 0) + led.counts.get(Kind.TOPUP, 0), vou.count))  # fmt: skip

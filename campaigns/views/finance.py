@@ -13,7 +13,7 @@ from accounts.roles import finance_required
 from campaigns.codes import normalize_code
 from campaigns.finance_exports import SECTION_KEYS, report_data, report_sections
 from campaigns.models import AuditEntry, Incident, Voucher
-from campaigns.reports import REDEMPTION_FORMS
+from campaigns.reports import REDEMPTION_FORMS, form_label
 from campaigns.services.finance_export import FORMATS, ExportRefused, finance_export
 from campaigns.services.release import VoucherNotVoidable, voucher_void
 
@@ -33,7 +33,7 @@ def report(request, slug=None):
         "sections": [s for s in sections if s.key not in ("totals", "reconciliation")],
         "csv_sections": [s for s in sections if s.key in SECTION_KEYS],
         "incidents": Incident.objects.order_by("slug").only("slug", "title"),
-        "forms": REDEMPTION_FORMS,
+        "forms": [form_label(form) for form in REDEMPTION_FORMS],
     }
     return render(request, "console/finance/report.html", context)
 

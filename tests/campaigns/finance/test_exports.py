@@ -42,7 +42,7 @@ def test_xlsx_has_one_typed_sheet_per_section(books):
     totals = workbook["Totals"]
     assert totals.freeze_panes == "A2"
     assert [c.value for c in totals[1]] == [
-        "currency", "issued", "redeemed", "redeemed as balance", "redeemed as extension", "redeemed as partner",
+        "currency", "issued", "redeemed", "redeemed as account balance", "redeemed as service extension", "redeemed as partner voucher",
         "expired", "void", "adjusted", "outstanding",
     ]  # fmt: skip
     assert totals[1][0].font.bold
@@ -89,7 +89,7 @@ def test_csv_section(books):
     content = finance_export(fmt="csv", incident=books["storage"], section="totals").content.decode()
 
     assert list(csv.reader(io.StringIO(content))) == [
-        ["currency", "issued", "redeemed", "redeemed as balance", "redeemed as extension", "redeemed as partner",
+        ["currency", "issued", "redeemed", "redeemed as account balance", "redeemed as service extension", "redeemed as partner voucher",
          "expired", "void", "adjusted", "outstanding"],
         ["CHF", "75.00", "50.00", "50.00", "0.00", "0.00", "0.00", "5.00", "0.00", "20.00"],
         ["EUR", "10.00", "0.00", "0.00", "0.00", "0.00", "10.00", "0.00", "0.00", "0.00"],

@@ -50,7 +50,7 @@ def test_reconciliation_shows_a_voucher_changed_without_booking(books):
     assert differences == {
         ("open vouchers = voucher book balance", "CHF"): (D("20.00"), D("0.00"), D("-20.00")),
         ("redeemed vouchers = redeemed in the ledger", "CHF"): (D("50.00"), D("70.00"), D("20.00")),
-        ("redeemed as balance", "CHF"): (D("50.00"), D("70.00"), D("20.00")),
+        ("redeemed as account balance", "CHF"): (D("50.00"), D("70.00"), D("20.00")),
         ("number of redeemed vouchers = redeem entries", "CHF"): (1, 2, 1),
     }
 

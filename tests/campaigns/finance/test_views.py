@@ -70,7 +70,7 @@ def test_finance_report_page_shows_totals_reconciliation_and_charts(client, fina
     assert response.status_code == 200
     page = response.content.decode()
     assert "report = ledger = vouchers" in page
-    assert "as balance</th>" in page and "as partner</th>" in page
+    assert "as account balance</th>" in page and "as partner voucher</th>" in page
     assert page.count("<svg") == 3  # redemptions, CHF and EUR histograms
     assert response.context["report"].ledger["CHF"].outstanding == Decimal("20.00")
 
