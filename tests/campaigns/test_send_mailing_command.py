@@ -19,6 +19,26 @@ def test_send_mailing_for_an_incident_creates_approves_and_sends(transactional_d
     assert "sent 4, failed 0" in capsys.readouterr().out
 
 
+def test_send_mailing_again_for_the_incident_sends_nothing_twice(transactional_db, capsys):
+    incident = IncidentFactory(slug="storage-2005")
+    exposed_customers(incident, 3)
+    call_command("send_mailing", "storage-2005", "--wait", "--timeout", "20")
+    with pytest.raises(CommandError, match=r"the apology for storage-2005 was sent already \(mailing \d+\)"):
+        call_command("send_mailing", "storage-2005", "--wait", "--timeout", "20")
+    assert Mailing.objects.count() == 1
+    assert len(mail.outbox) == 3
+
+
+def test_send_mailing_for_an_incident_continues_its_draft_apology(db, django_capture_on_commit_callbacks):
+    incident = IncidentFactory(slug="storage-2005")
+    exposed_customers(incident, 2)
+    draft = MailingFactory(incident=incident, kind=Mailing.Kind.APOLOGY)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_mailing", "storage-2005")
+    assert list(Mailing.objects.values_list("pk", flat=True)) == [draft.pk]
+    assert len(mail.outbox) == 2
+
+
 def test_send_mailing_by_id_launches_an_existing_draft(db, django_capture_on_commit_callbacks):
     incident = IncidentFactory()
     exposed_customers(incident, 2)

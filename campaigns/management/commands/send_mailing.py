@@ -52,7 +52,22 @@ class Command(BaseCommand):
         incident = Incident.objects.filter(slug=target).first()
         if incident is None:
             raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
-        return mailing_create_default(incident=incident, by=None)
+        # Running the command again continues the incident's apology instead of sending a second one.
+        existing = (
+            incident.mailings.filter(kind=Mailing.Kind.APOLOGY)
+            .exclude(status=Mailing.Status.CANCELLED)
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is None:
+            return mailing_create_default(incident=incident, by=None)
+        if existing.status == Mailing.Status.DONE:
+            raise CommandError(
+                f"the apology for {target} was sent already (mailing {existing.pk}); to send it again, "
+                "clone it in the console, or give a mailing id"
+            )
+        self.stdout.write(f"continuing the apology mailing {existing.pk} ({existing.status})")
+        return existing
 
     def _wait(self, mailing: Mailing, timeout: float):
         started = time.monotonic()
