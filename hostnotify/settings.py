@@ -208,6 +208,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # In-process Celery (no REDIS_URL) has no broker host; kombu would warn about that on every run.
+    "loggers": {} if REDIS_URL else {"kombu.connection": {"level": "ERROR"}},
 }
 
 # Portal magic links: valid this many seconds, and only until the contact next signs in.

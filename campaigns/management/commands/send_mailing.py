@@ -13,6 +13,7 @@ from campaigns.services.mailing import (
     mailing_create_default,
     mailing_launch,
 )
+from hostnotify.celery import app
 
 
 class Command(BaseCommand):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             if mailing.status == Mailing.Status.DRAFT:
                 mailing = mailing_approve(mailing=mailing, by=None)
             if mailing.status in (Mailing.Status.APPROVED, Mailing.Status.SCHEDULED):
+                if app.conf.task_always_eager:
+                    self.stdout.write("no Celery workers (REDIS_URL unset): sending in this process …")
                 mailing = mailing_launch(mailing=mailing, by=None)
         except MailingError as exc:
             raise CommandError(str(exc)) from exc
