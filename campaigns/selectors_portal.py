@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 
 from accounts.models import Customer, LedgerEntry
@@ -25,11 +25,22 @@ class AccountOutage:
 
 
 def portal_incidents(*, customer: Customer):
-    """The incidents that hit the customer, newest first, with its compensation and downtime."""
+    """The incidents that hit the customer, newest first, with its compensation and downtime.
+
+    ``customer_seconds`` is the downtime of the customer's longest-hit account (what the letters
+    say too), from a subquery: joins for the filter would multiply an aggregate."""
+    longest = (
+        Exposure.objects.filter(incident=OuterRef("pk"), customer=customer)
+        .values("incident")
+        .annotate(longest=Max("affected_seconds"))
+        .values("longest")
+    )
     return (
-        Incident.objects.filter(Q(exposures__customer=customer) | Q(compensations__customer=customer))
-        .distinct()
-        .annotate(customer_seconds=Sum("exposures__affected_seconds", filter=Q(exposures__customer=customer)))
+        Incident.objects.filter(
+            Q(pk__in=Exposure.objects.filter(customer=customer).values("incident"))
+            | Q(pk__in=Compensation.objects.filter(customer=customer).values("incident"))
+        )
+        .annotate(customer_seconds=Subquery(longest))
         .prefetch_related(
             Prefetch(
                 "compensations",

@@ -12,7 +12,7 @@ from accounts.models import LedgerEntry
 from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_digest
 from campaigns.codes import format_code
 from campaigns.models import Voucher
-from tests.factories import ExposureFactory, IncidentFactory, IncidentUpdateFactory
+from tests.factories import CompensationFactory, ExposureFactory, IncidentFactory, IncidentUpdateFactory
 from tests.portal_world import PDF_BYTES, portal_world, private_cache
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +192,19 @@ def test_home_lists_incident_compensation_and_vouchers():
     assert "1 day 19 hours" in page
     assert format_code(world.voucher.code) in page
     assert "CHF 1.50" in page
+
+
+def test_home_downtime_is_the_customers_own_whatever_other_customers_had():
+    # Given other customers hit by the same incident, and a second, shorter-hit account of ours
+    world = portal_world()
+    for _ in range(3):
+        other = ExposureFactory(incident=world.incident, affected_seconds=99 * 3600)
+        CompensationFactory(incident=world.incident, customer=other.customer)
+    ExposureFactory(incident=world.incident, account__customer=world.customer, affected_seconds=3600)
+    # When
+    page = text(signed_in(world.contact, "en").get(reverse("portal:home")))
+    # Then the downtime is that of our longest-hit account, not a sum over joined rows
+    assert "1 day 19 hours" in page
 
 
 def test_language_switch_keeps_the_portal_session():
