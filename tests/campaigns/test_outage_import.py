@@ -102,6 +102,17 @@ def test_commands_import_and_report(tmp_path):
     ]
 
 
+def test_report_neutralises_formula_like_cells(tmp_path):
+    from accounts.models import Customer
+
+    outages_import(source=io.StringIO(WINDOWS))
+    Customer.objects.filter(number="K1").update(name='=HYPERLINK("http://evil")')
+    report = tmp_path / "exposure.csv"
+    call_command("report_exposure", "xmas-2005", output=str(report), stderr=io.StringIO(), verbosity=0)
+    (row,) = csv.DictReader(report.open(encoding="utf-8"))
+    assert row["customer_name"] == '\'=HYPERLINK("http://evil")'
+
+
 def test_report_unknown_incident_is_a_clear_error():
     with pytest.raises(CommandError, match="unknown incident 'nope'"):
         call_command("report_exposure", "nope")

@@ -4,6 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from campaigns.exports import neutralise
 from campaigns.models import Exposure, Incident
 
 COLUMNS = [
@@ -55,7 +56,8 @@ class Command(BaseCommand):
                 rows.iterator(chunk_size=10_000), total=total, unit="row", disable=quiet, file=self.stderr
             ):
                 writer.writerow(
-                    [
+                    neutralise(cell)
+                    for cell in [
                         incident,
                         number,
                         name,
