@@ -45,7 +45,7 @@ def run(ctx: Context) -> None:
     app.conf.task_always_eager = False
     broker = redis.Redis.from_url(REDIS_URL)
     broker.flushdb()
-    # Attach the vouchers only when their PDFs are rendered already (issue 3 renders them ahead).
+    # Attach the vouchers only when their PDFs are rendered already.
     unrendered = Voucher.objects.filter(compensation__incident=incident, pdf="").count()
     attach = Voucher.objects.filter(compensation__incident=incident).exists() and not unrendered
 

@@ -143,7 +143,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Status page (issue 7) ----------------------------------------------------------------------
+# --- Status page ----------------------------------------------------------------------
 from campaigns.models import IncidentUpdate  # noqa: E402
 
 

@@ -6,5 +6,5 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
 
     def ready(self):
-        # issue 4: connect anymail's tracking signal to the delivery tracker.
+        # connect anymail's tracking signal to the delivery tracker.
         from campaigns import webhooks  # noqa: F401

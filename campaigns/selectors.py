@@ -68,7 +68,7 @@ def exposure_on_server(name: str) -> Q:
     )
 
 
-# --- Mailing progress (issue 4) ---------------------------------------------------------------
+# --- Mailing progress ---------------------------------------------------------------
 from dataclasses import dataclass  # noqa: E402
 
 from campaigns.models import Delivery, Mailing  # noqa: E402
@@ -119,7 +119,7 @@ def mailing_progress(mailing: Mailing) -> MailingProgress:
     return MailingProgress(rate=rate, eta_seconds=eta, **counts)
 
 
-# --- Public status page and incident timeline (issue 7) -----------------------------------------
+# --- Public status page and incident timeline -----------------------------------------
 
 STATUS_HISTORY_LENGTH = 100  # past incidents listed on /status/ (each keeps its own page and feed)
 

@@ -30,7 +30,7 @@ app.conf.update(
     timezone="UTC",
 )
 app.autodiscover_tasks()
-# issue 4: the sending engine's tasks live in a sub-module of the campaigns.tasks package.
+# the sending engine's tasks live in a sub-module of the campaigns.tasks package.
 app.autodiscover_tasks(["campaigns.tasks"], related_name="sending")
 
 # Periodic tasks. The DatabaseScheduler of django-celery-beat copies these entries into its

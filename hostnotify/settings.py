@@ -185,13 +185,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 HOSTNOTIFY = {
     "BRAND_NAME": env.str("BRAND_NAME", default="Hostnotify Hosting AG"),
     "VOUCHER_VALID_DAYS": env.int("VOUCHER_VALID_DAYS", default=365),
-    # Render voucher PDFs in the background right after approval (issue 3). Without a worker
+    # Render voucher PDFs in the background right after approval. Without a worker
     # (embedded mode) they are rendered on first use instead of blocking the approval.
     "VOUCHER_PDF_PRERENDER": env.bool("VOUCHER_PDF_PRERENDER", default=bool(REDIS_URL)),
     "MAIL_BATCH_SIZE": env.int("MAIL_BATCH_SIZE", default=200),
     "MAIL_RATE_PER_SECOND": env.float("MAIL_RATE_PER_SECOND", default=0),
     "MAIL_AUTO_PAUSE_ERROR_RATE": env.float("MAIL_AUTO_PAUSE_ERROR_RATE", default=0.2),
-    # --- finance (issue 6): accounting journal accounts, voucher expiry reminders ---
+    # --- finance: accounting journal accounts, voucher expiry reminders ---
     "ACCOUNTS": {
         "EXPENSE": env.str("HOSTNOTIFY_ACCOUNT_EXPENSE", default="3800"),  # compensation granted
         "LIABILITY": env.str("HOSTNOTIFY_ACCOUNT_LIABILITY", default="2035"),  # vouchers outstanding
@@ -215,7 +215,7 @@ LOGGING = {
 # Portal magic links: valid this many seconds, and only until the contact next signs in.
 MAGIC_LINK_MAX_AGE = env.int("MAGIC_LINK_MAX_AGE", default=30 * 24 * 3600)
 
-# --- Sending engine (issue 4) ----------------------------------------------------------------
+# --- Sending engine ----------------------------------------------------------------
 HOSTNOTIFY.update(
     {
         # Deliveries left "sending" longer than this had their worker die (task_time_limit is 300 s).
@@ -238,7 +238,7 @@ HOSTNOTIFY.update(
 )
 
 
-# --- Customer portal (issue 5) ---------------------------------------------------------------
+# --- Customer portal ---------------------------------------------------------------
 # Rate limits: wrong voucher codes per customer and per client address; sign-in mails and
 # password attempts per e-mail address and per client address. One generic error when hit.
 HOSTNOTIFY.update(
@@ -254,6 +254,6 @@ LANGUAGE_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
-# --- Public status page (issue 7) ------------------------------------------------------------
+# --- Public status page ------------------------------------------------------------
 # Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
 HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)

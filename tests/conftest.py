@@ -88,7 +88,7 @@ def finance_user(db, django_user_model):
 
 @pytest.fixture(autouse=True)
 def _fresh_mailing_cache():
-    """issue 4: the sending engine caches approved mailings per process; test databases reuse ids."""
+    """the sending engine caches approved mailings per process; test databases reuse ids."""
     from campaigns.services.sending import _MAILING_CACHE
 
     _MAILING_CACHE.clear()

@@ -120,7 +120,7 @@ class ExposureFactory(factory.django.DjangoModelFactory):
     computed_at = factory.LazyFunction(timezone.now)
 
 
-# --- Mailings (issue 4) ----------------------------------------------------------------------
+# --- Mailings ----------------------------------------------------------------------
 from campaigns.models import Delivery, Mailing  # noqa: E402
 
 TEST_CONTENT = {
@@ -190,7 +190,7 @@ def exposed_customers(incident, count: int, *, languages=("de",), server="server
     return customers
 
 
-# --- Status page (issue 7) --------------------------------------------------------------------
+# --- Status page --------------------------------------------------------------------
 
 
 class IncidentUpdateFactory(factory.django.DjangoModelFactory):
@@ -203,7 +203,7 @@ class IncidentUpdateFactory(factory.django.DjangoModelFactory):
     published_at = utc(2005, 12, 31, 23, 0)
 
 
-# --- Compensation and vouchers (issue 5 needs them before issue 3's factories land) ----------
+# --- Compensation and vouchers ----------
 class CompensationPolicyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "campaigns.CompensationPolicy"

@@ -3,7 +3,7 @@ from .compensation import Compensation, CompensationPolicy, Voucher
 from .exposure import Exposure
 from .incidents import Incident, OutageWindow
 from .mailing import Delivery, DeliveryEvent, Mailing, SuppressedAddress
-from .reminders import VoucherReminder  # issue 6
+from .reminders import VoucherReminder
 from .status import IncidentUpdate
 
 __all__ = [

@@ -139,7 +139,7 @@ def audience_contacts(mailing: Mailing):
     if audience.get("products"):
         exposures = exposures.filter(account__product__in=audience["products"])
     contacts = Contact.objects.filter(customer_id__in=exposures.values("customer_id"))
-    # issue 6: a voucher expiry reminder goes only to the customers whose voucher expires soon.
+    # a voucher expiry reminder goes only to the customers whose voucher expires soon.
     if audience.get("customer_ids"):
         contacts = contacts.filter(customer_id__in=audience["customer_ids"])
     if audience.get("min_amount") not in (None, "") or audience.get("max_amount") not in (None, ""):

@@ -97,7 +97,7 @@ def voucher_reminders_send(*, today: dt.date | None = None, days: int | None = N
 
 
 def reminder_mailing_handoff(*, incident_id: int, customer_ids: list[int]) -> tuple[Mailing, bool]:
-    """Hand the customers to the mailing pipeline (issue 4): a reminder Mailing limited to them by
+    """Hand the customers to the mailing pipeline: a reminder Mailing limited to them by
     ``audience["customer_ids"]``, approved and launched by the system. Returns (mailing, launched).
 
     Safety: if the pipeline's audience turns out wider than these customers (an ``audience_contacts``

@@ -197,7 +197,7 @@ def _vouchers(mailing: Mailing, deliveries: list[Delivery], rendered) -> dict[in
 
 
 def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
-    from campaigns import pdf  # branch issue3: rendered once, stored, reused
+    from campaigns import pdf  # rendered once, stored, reused
 
     return "voucher.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
 

@@ -10,7 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", console.home, name="home"),
     path("incidents/<slug:slug>/", console.incident_detail, name="incident"),
-    # --- finance (issue 6): compensation approval, reports, exports, voids, audit log ---
+    # --- finance: compensation approval, reports, exports, voids, audit log ---
     path("incidents/<slug:slug>/compensation/", approval.compensation, name="compensation"),
     path("incidents/<slug:slug>/compensation/prepare/", approval.prepare, name="compensation_prepare"),
     path("incidents/<slug:slug>/compensation/approve/", approval.approve, name="compensation_approve"),
@@ -19,12 +19,12 @@ urlpatterns = [
     path("finance/export/", finance.export, name="finance_export"),
     path("finance/vouchers/void/", finance.void, name="voucher_void"),
     path("finance/audit/", finance.audit_log, name="audit"),
-    # --- compensation (issue 3): the per-customer export; dry run, prepare and approve are issue 6's
+    # --- compensation: the per-customer export; dry run, prepare and approve are the
     # approval views above (support prepares, a second person with the finance role approves).
     path("incidents/<slug:slug>/compensation/export.<str:fmt>", compensation.export, name="compensation_export"),
 ]
 
-# --- Status updates and windows (issue 7) -----------------------------------------------------
+# --- Status updates and windows -----------------------------------------------------
 from campaigns.views import console_status  # noqa: E402
 
 urlpatterns += [
@@ -44,7 +44,7 @@ urlpatterns += [
     ),
 ]
 
-# --- Mailings (issue 4) ------------------------------------------------------------------------
+# --- Mailings ------------------------------------------------------------------------
 from campaigns.views import mailings  # noqa: E402
 
 urlpatterns += [

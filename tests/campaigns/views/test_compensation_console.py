@@ -1,4 +1,4 @@
-"""The console page for an incident's compensation (issue 6's approval views, issue 3's export)."""
+"""The console page for an incident's compensation (approval views and the export)."""
 
 from decimal import Decimal
 
@@ -62,7 +62,7 @@ def test_four_eyes_in_the_console(client, finance_user, second_finance_user, inc
 
 
 def test_support_prepares_but_cannot_approve(client, support_user, incident):
-    # issue 6: support runs the dry run and prepares; a second person with the finance role approves
+    # support runs the dry run and prepares; a second person with the finance role approves
     client.force_login(support_user)
 
     assert client.get(url("compensation")).status_code == 200
