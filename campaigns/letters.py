@@ -120,9 +120,38 @@ def _pick_language(content: dict, wanted: str, fallback: str) -> str:
     raise LetterError(["the letter has no language"])
 
 
+@dataclass(slots=True)
+class _CustomerData:
+    """What a letter reads of a customer; cheaper to build per row than a model instance."""
+
+    pk: int
+    number: str
+    name: str
+    language: str
+    currency: str
+    time_zone: str
+
+
+@dataclass(slots=True)
+class _ContactData:
+    """What a letter and its sign-in link read of a contact (see ``portal_auth``)."""
+
+    pk: int
+    customer: _CustomerData
+    email: str
+    name: str
+    language: str
+    password: str
+    last_login: dt.datetime | None
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer.pk
+
+
 @dataclass
 class _Recipient:
-    contact: Contact  # with its customer attached
+    contact: _ContactData
     exposures: list[tuple] = field(default_factory=list)  # (account, product, seconds, intervals)
     compensation: dict | None = None  # amount, currency, explanation, voucher (a Voucher or None)
 
@@ -135,6 +164,8 @@ _BATCH_COLUMNS = (
     "comp__vouchers__code", "comp__vouchers__amount", "comp__vouchers__currency", "comp__vouchers__expires_on",
     "comp__vouchers__status", "comp__vouchers__is_topup", "comp__vouchers__pdf",
 )  # fmt: skip
+_EXPOSURE_ID = _BATCH_COLUMNS.index("exp__id")
+_COMPENSATION_ID = _BATCH_COLUMNS.index("comp__id")
 
 
 def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
@@ -154,25 +185,19 @@ def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
     recipients: dict[int, _Recipient] = {}
     seen_exposures: set[tuple[int, int]] = set()
     for row in rows:
-        r = dict(zip(_BATCH_COLUMNS, row, strict=True))
-        recipient = recipients.get(r["id"])
+        contact_id = row[0]
+        recipient = recipients.get(contact_id)
         if recipient is None:
-            customer = Customer(
-                pk=r["customer_id"], number=r["customer__number"], name=r["customer__name"],
-                language=r["customer__language"], currency=r["customer__currency"], time_zone=r["customer__time_zone"],
-            )  # fmt: skip
-            contact = Contact(
-                pk=r["id"], customer=customer, email=r["email"], name=r["name"], language=r["language"],
-                password=r["password"], last_login=r["last_login"],
-            )  # fmt: skip
-            recipient = recipients[r["id"]] = _Recipient(contact=contact)
-        if r["exp__id"] is not None and (r["id"], r["exp__id"]) not in seen_exposures:
-            seen_exposures.add((r["id"], r["exp__id"]))
-            recipient.exposures.append(
-                (r["exp__account__name"], r["exp__account__product"], r["exp__affected_seconds"], r["exp__intervals"])
-            )
-        if r["comp__id"] is not None:
-            _add_compensation(recipient, r)
+            _, email, name, language, password, last_login, customer_id, number, c_name, c_lang, currency, tz = row[:12]
+            customer = _CustomerData(customer_id, number, c_name, c_lang, currency, tz)
+            contact = _ContactData(contact_id, customer, email, name, language, password, last_login)
+            recipient = recipients[contact_id] = _Recipient(contact=contact)
+        exposure_id = row[_EXPOSURE_ID]
+        if exposure_id is not None and (contact_id, exposure_id) not in seen_exposures:
+            seen_exposures.add((contact_id, exposure_id))
+            recipient.exposures.append(row[_EXPOSURE_ID + 1 : _EXPOSURE_ID + 5])
+        if row[_COMPENSATION_ID] is not None:
+            _add_compensation(recipient, dict(zip(_BATCH_COLUMNS, row, strict=True)))
     return recipients
 
 
@@ -216,6 +241,12 @@ def _credit_details(explanation, language: str) -> list[str]:
     return details
 
 
+@lru_cache(maxsize=4096)
+def _local_text(iso_utc: str, time_zone: str) -> str:
+    """A stored UTC instant as local wall-clock text; windows repeat across a whole batch."""
+    return phrases.local_datetime(dt.datetime.fromisoformat(iso_utc), time_zone)
+
+
 def _context(
     *, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation, live_link: bool
 ):
@@ -223,11 +254,7 @@ def _context(
     accounts = []
     for name, product, seconds, intervals in exposures:
         windows = [
-            {
-                "server": server,
-                "start": phrases.local_datetime(dt.datetime.fromisoformat(start), tz),
-                "end": phrases.local_datetime(dt.datetime.fromisoformat(end), tz),
-            }
+            {"server": server, "start": _local_text(start, tz), "end": _local_text(end, tz)}
             for start, end, server in intervals
         ]
         for window in windows:
