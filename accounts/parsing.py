@@ -204,6 +204,27 @@ def parse_local_datetime(text: str, tz_name: str = "Europe/Zurich") -> dt.dateti
     return parsed.astimezone(dt.UTC)
 
 
+def parse_period(
+    start_text: str, end_text: str, *, start_label: str, end_label: str
+) -> tuple[dt.datetime | None, dt.datetime | None, list[str]]:
+    """A required start and an optional end (empty = open), each as ``parse_local_datetime``,
+    with the end after the start. Returns ``(start, end, problems)``; a part that failed is None."""
+    problems = []
+    start = end = None
+    try:
+        start = parse_local_datetime(start_text)
+    except ValueError as exc:
+        problems.append(f"{start_label}: {exc}")
+    if end_text:
+        try:
+            end = parse_local_datetime(end_text)
+        except ValueError as exc:
+            problems.append(f"{end_label}: {exc}")
+    if start and end and end <= start:
+        problems.append(f"{end_label} {end_text} is not after {start_label} {start_text}")
+    return start, end, problems
+
+
 @lru_cache(maxsize=4096)
 def parse_fee(text: str) -> Decimal:
     value = text.strip().replace("'", "").replace("\u2019", "")

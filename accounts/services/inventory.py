@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.bulk import bulk_insert, lookup_ids
 from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume
-from accounts.parsing import parse_currency, parse_fee, parse_language, parse_local_datetime
+from accounts.parsing import parse_currency, parse_fee, parse_language, parse_period
 
 SERVER_COLUMNS = ("name", "hostname", "storage_volume", "datacenter")
 CUSTOMER_COLUMNS = ("number", "name", "email", "language", "currency")
@@ -197,22 +197,15 @@ def _validate_accounts(rows, servers: set[str], customers: set[str], errors) -> 
             problems.append(f"unknown server {row['server']!r}")
         if not row["product"]:
             problems.append("product is empty")
-        fee = start = until = None
+        fee = None
         try:
             fee = parse_fee(row["monthly_fee"])
         except ValueError as exc:
             problems.append(str(exc))
-        try:
-            start = parse_local_datetime(row["active_from"])
-        except ValueError as exc:
-            problems.append(f"active_from: {exc}")
-        if row["active_until"]:
-            try:
-                until = parse_local_datetime(row["active_until"])
-            except ValueError as exc:
-                problems.append(f"active_until: {exc}")
-        if start and until and until <= start:
-            problems.append(f"active_until {row['active_until']} is not after active_from {row['active_from']}")
+        start, until, period_problems = parse_period(
+            row["active_from"], row["active_until"], start_label="active_from", end_label="active_until"
+        )
+        problems.extend(period_problems)
         if problems:
             errors.extend(RowError("accounts.csv", line, p) for p in problems)
             continue

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Server, StorageVolume
-from accounts.parsing import parse_local_datetime
+from accounts.parsing import parse_period
 from accounts.services.inventory import ImportRejected, RowError, read_csv
 from campaigns.models import Incident, OutageWindow
 from campaigns.services.exposure import ExposureResult, exposure_is_frozen, exposure_recompute
@@ -56,18 +56,8 @@ def outages_import(*, source, dry_run: bool = False) -> OutageImportSummary:
                 problems.append(f"unknown storage volume {target!r}")
         else:
             problems.append(f"bad target_type {row['target_type']!r} (server or volume)")
-        start = end = None
-        try:
-            start = parse_local_datetime(row["start"])
-        except ValueError as exc:
-            problems.append(f"start: {exc}")
-        if row["end"]:
-            try:
-                end = parse_local_datetime(row["end"])
-            except ValueError as exc:
-                problems.append(f"end: {exc}")
-        if start and end and end <= start:
-            problems.append(f"end {row['end']} is not after start {row['start']}")
+        start, end, period_problems = parse_period(row["start"], row["end"], start_label="start", end_label="end")
+        problems.extend(period_problems)
         incident = incidents.setdefault(slug, {"title": row["title"], "line": line, "windows": []})
         if row["title"] != incident["title"]:
             problems.append(
