@@ -18,15 +18,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import FilteredRelation, Q
-from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.utils.html import format_html, format_html_join
+from django.db import connection
+from django.db.models import F, FilteredRelation, Q
+from django.template import Engine, TemplateSyntaxError
+from django.utils.safestring import mark_safe
 
 from accounts.formatting import format_money
 from accounts.models import Contact, Customer
-from accounts.services.portal_auth import magic_link_url
+from accounts.services.portal_auth import MagicLinks
 from campaigns import codes
 from campaigns import letter_phrases as phrases
+from campaigns.letter_templates import LetterTemplate, escape_html
 from campaigns.models import Incident, Mailing, Voucher
 from campaigns.placeholders import LANGUAGES, PLACEHOLDERS, template_problems, validate_content
 
@@ -98,11 +100,11 @@ def default_content() -> dict:
 
 
 @lru_cache(maxsize=512)
-def _compile(source: str, html: bool) -> Template:
-    return (_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source)
+def _compile(source: str, html: bool) -> LetterTemplate:
+    return LetterTemplate((_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source), autoescape=html)
 
 
-def _compiled(content: dict, language: str) -> tuple[Template, Template, Template | None]:
+def _compiled(content: dict, language: str) -> tuple[LetterTemplate, LetterTemplate, LetterTemplate | None]:
     parts = content[language]
     try:
         subject = _compile(parts.get("subject") or "", False)
@@ -164,24 +166,57 @@ _BATCH_COLUMNS = (
     "comp__vouchers__code", "comp__vouchers__amount", "comp__vouchers__currency", "comp__vouchers__expires_on",
     "comp__vouchers__status", "comp__vouchers__is_topup", "comp__vouchers__pdf",
 )  # fmt: skip
+# Selected under short aliases (l0, l1, …), so that the query can also be embedded as a subquery.
+_ALIASES = tuple(f"l{index}" for index in range(len(_BATCH_COLUMNS)))
+_ORDER = tuple(_ALIASES[_BATCH_COLUMNS.index(path)] for path in ("id", "exp__account__name", "exp__id"))
 _EXPOSURE_ID = _BATCH_COLUMNS.index("exp__id")
 _COMPENSATION_ID = _BATCH_COLUMNS.index("comp__id")
 
 
-def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
-    """Everything the letters of these contacts need, in ONE query: each contact with its customer,
-    the customer's exposures in the incident (LEFT JOIN) and its compensation with vouchers."""
-    rows = (
-        Contact.objects.filter(pk__in=contact_ids)
+def _batch_queryset(incident_id: int, contacts):
+    """Each contact with its customer, the customer's exposures in the incident (LEFT JOIN) and
+    its compensation with vouchers (LEFT JOIN). ``contacts``: ids, or a subquery of them."""
+    return (
+        Contact.objects.filter(pk__in=contacts)
         .annotate(
             exp=FilteredRelation("customer__exposures", condition=Q(customer__exposures__incident_id=incident_id)),
             comp=FilteredRelation(
                 "customer__compensations", condition=Q(customer__compensations__incident_id=incident_id)
             ),
         )
-        .order_by("pk", "exp__account__name", "exp__id")
-        .values_list(*_BATCH_COLUMNS)
+        .annotate(**{alias: F(path) for alias, path in zip(_ALIASES, _BATCH_COLUMNS, strict=True)})
+        .values_list(*_ALIASES)
     )
+
+
+def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
+    """Everything the letters of these contacts need, in ONE query."""
+    return recipients_from_rows(_batch_queryset(incident_id, contact_ids).order_by(*_ORDER))
+
+
+class BatchRead:
+    """The batch query as SQL to embed in a larger statement (the sending engine claims a batch
+    and reads its letters' data in one). ``sql``/``params`` select the columns that
+    ``recipients_from_rows`` reads, under aliases; ``order_by(table)`` orders them as it needs;
+    ``convert(rows)`` applies Django's conversions (JSON, …) to the fetched rows, which may carry
+    further columns after these."""
+
+    def __init__(self, incident_id: int, contacts):
+        self._compiler = _batch_queryset(incident_id, contacts).query.get_compiler(connection=connection)
+        self.sql, self.params = self._compiler.as_sql()
+        self.width = len(_ALIASES)
+        self.contact_alias = _ALIASES[0]
+
+    @staticmethod
+    def order_by(table: str) -> str:
+        return ", ".join(f"{table}.{alias}" for alias in _ORDER)
+
+    def convert(self, rows: list) -> list:
+        return list(self._compiler.results_iter(results=[rows]))
+
+
+def recipients_from_rows(rows) -> dict[int, _Recipient]:
+    """Assemble the batch query's rows (ordered by contact, account name, exposure) into recipients."""
     recipients: dict[int, _Recipient] = {}
     seen_exposures: set[tuple[int, int]] = set()
     for row in rows:
@@ -197,27 +232,44 @@ def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
             seen_exposures.add((contact_id, exposure_id))
             recipient.exposures.append(row[_EXPOSURE_ID + 1 : _EXPOSURE_ID + 5])
         if row[_COMPENSATION_ID] is not None:
-            _add_compensation(recipient, dict(zip(_BATCH_COLUMNS, row, strict=True)))
+            _add_compensation(recipient, row)
     return recipients
 
 
-def _add_compensation(recipient: _Recipient, r: dict) -> None:
+def _add_compensation(recipient: _Recipient, row) -> None:
+    comp_id, amount, currency, explanation, voucher_id, code, v_amount, v_currency, expires_on, status, topup, pdf = (
+        row[_COMPENSATION_ID : _COMPENSATION_ID + 12]
+    )
     if recipient.compensation is None:
-        recipient.compensation = {
-            "amount": r["comp__amount"], "currency": r["comp__currency"],
-            "explanation": r["comp__explanation"], "voucher": None,
-        }  # fmt: skip
-    status = r["comp__vouchers__status"]
-    if r["comp__vouchers__id"] is None or r["comp__vouchers__is_topup"] or status == Voucher.Status.VOID:
+        recipient.compensation = {"amount": amount, "currency": currency, "explanation": explanation, "voucher": None}
+    if voucher_id is None or topup or status == Voucher.Status.VOID:
         return
     current = recipient.compensation["voucher"]
     if current is None or (status == Voucher.Status.ISSUED and current.status != Voucher.Status.ISSUED):
-        # A model instance built from the joined row: the sender attaches its PDF without a query.
-        recipient.compensation["voucher"] = Voucher(
-            pk=r["comp__vouchers__id"], compensation_id=r["comp__id"], customer_id=r["customer_id"],
-            code=r["comp__vouchers__code"], amount=r["comp__vouchers__amount"],
-            currency=r["comp__vouchers__currency"], expires_on=r["comp__vouchers__expires_on"], status=status,
-            pdf=r["comp__vouchers__pdf"] or "",
+        recipient.compensation["voucher"] = _VoucherData(
+            voucher_id, comp_id, recipient.contact.customer_id, code, v_amount, v_currency, expires_on, status, pdf
+        )
+
+
+@dataclass(slots=True)
+class _VoucherData:
+    """A voucher as the letter reads it; ``as_model()`` for attaching its PDF."""
+
+    pk: int
+    compensation_id: int
+    customer_id: int
+    code: str
+    amount: Decimal
+    currency: str
+    expires_on: dt.date
+    status: str
+    pdf: str | None
+
+    def as_model(self) -> Voucher:
+        return Voucher(
+            pk=self.pk, compensation_id=self.compensation_id, customer_id=self.customer_id, code=self.code,
+            amount=self.amount, currency=self.currency, expires_on=self.expires_on, status=self.status,
+            pdf=self.pdf or "",
         )  # fmt: skip
 
 
@@ -247,10 +299,28 @@ def _local_text(iso_utc: str, time_zone: str) -> str:
     return phrases.local_datetime(dt.datetime.fromisoformat(iso_utc), time_zone)
 
 
+class _Sender:
+    """What every letter of a batch shares: addresses, brand, and the signer of sign-in links
+    (None for previews and test sends, whose link signs nobody in: staff must not hold
+    customers' keys)."""
+
+    def __init__(self, *, live_links: bool):
+        hostnotify = getattr(settings, "HOSTNOTIFY", {})
+        self.links = MagicLinks() if live_links else None
+        self.preview_link = f"{settings.SITE_URL}/portal/login/preview/"
+        self.portal_url = f"{settings.SITE_URL}/portal/"
+        self.support_email = hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        self.brand_name = hostnotify.get("BRAND_NAME", "")
+        self.default_time_zone = settings.DEFAULT_CUSTOMER_TIME_ZONE
+
+    def login_url(self, contact) -> str:
+        return self.links.url(contact) if self.links is not None else self.preview_link
+
+
 def _context(
-    *, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation, live_link: bool
+    *, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation, sender: _Sender
 ):
-    tz = customer.time_zone or settings.DEFAULT_CUSTOMER_TIME_ZONE
+    tz = customer.time_zone or sender.default_time_zone
     accounts = []
     for name, product, seconds, intervals in exposures:
         windows = [
@@ -278,7 +348,6 @@ def _context(
     currency = compensation.get("currency") or customer.currency
     amount_text = format_money(amount, currency, language) if amount > 0 else ""
     voucher = compensation.get("voucher") if amount > 0 else None
-    hostnotify = getattr(settings, "HOSTNOTIFY", {})
     return {
         "customer_name": customer.name,
         "customer_number": customer.number,
@@ -300,39 +369,40 @@ def _context(
         "has_voucher": voucher is not None,
         "voucher_code": codes.format_code(voucher.code) if voucher else "",
         "voucher_expiry": phrases.local_date(voucher.expires_on) if voucher else "",
-        # Previews and test sends get a link that signs nobody in: staff must not hold customers' keys.
-        "login_url": magic_link_url(contact=contact) if live_link else f"{settings.SITE_URL}/portal/login/preview/",
-        "portal_url": f"{settings.SITE_URL}/portal/",
-        "support_email": hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
-        "brand_name": hostnotify.get("BRAND_NAME", ""),
+        "login_url": sender.login_url(contact),
+        "portal_url": sender.portal_url,
+        "support_email": sender.support_email,
+        "brand_name": sender.brand_name,
     }, voucher
 
 
 def _render(templates, values: dict) -> tuple[str, str, str]:
     subject_t, text_t, html_t = templates
-    subject = " ".join(subject_t.render(Context(values, autoescape=False)).split())
-    text = _BLANK_LINES.sub("\n\n", text_t.render(Context(values, autoescape=False))).strip() + "\n"
+    subject = " ".join(subject_t.render(values).split())
+    text = _BLANK_LINES.sub("\n\n", text_t.render(values)).strip() + "\n"
     html = ""
     if html_t is not None:
-        accounts_html = format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((a["sentence"],) for a in values["accounts"]))
-        )
-        html = html_t.render(Context(dict(values, accounts_block=accounts_html), autoescape=True))
+        items = "".join(f"<li>{escape_html(a['sentence'])}</li>" for a in values["accounts"])
+        accounts_html = mark_safe(f"<ul>{items}</ul>")  # noqa: S308 - every sentence is escaped
+        html = html_t.render(dict(values, accounts_block=accounts_html))
     return subject, text, html
 
 
-def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
+def render_messages(mailing: Mailing, deliveries, *, recipients: dict | None = None) -> list[RenderedMessage]:
     """Render one batch, in the order of ``deliveries``, from ONE query whatever its size.
 
     ``deliveries``: Delivery rows (only ``pk``, ``contact_id``, ``email`` and ``language`` are read).
-    ``mailing.incident`` should be loaded (select_related) or it costs a query.
+    ``mailing.incident`` should be loaded (select_related) or it costs a query. ``recipients``:
+    what ``recipients_from_rows`` made of rows the caller read already (then no query at all).
     """
     deliveries = list(deliveries)
     if not deliveries:
         return []
     incident = mailing.incident
     content = mailing.content or default_content()
-    recipients = _load_batch(incident.pk, {d.contact_id for d in deliveries})
+    if recipients is None:
+        recipients = _load_batch(incident.pk, {d.contact_id for d in deliveries})
+    sender = _Sender(live_links=True)
     compiled = {}
     messages = []
     for delivery in deliveries:
@@ -349,21 +419,23 @@ def render_messages(mailing: Mailing, deliveries) -> list[RenderedMessage]:
                 attach_voucher=mailing.attach_voucher,
                 delivery_id=delivery.pk,
                 to=delivery.email,
+                sender=sender,
             )
         )
     return messages
 
 
-def _message(recipient: _Recipient, *, incident, language, templates, attach_voucher, delivery_id, to):
+def _message(recipient: _Recipient, *, incident, language, templates, attach_voucher, delivery_id, to, sender):
     contact = recipient.contact
     values, voucher = _context(
         incident=incident, customer=contact.customer, contact=contact, language=language,
-        exposures=recipient.exposures, compensation=recipient.compensation, live_link=delivery_id is not None,
+        exposures=recipient.exposures, compensation=recipient.compensation, sender=sender,
     )  # fmt: skip
     subject, text, html = _render(templates, values)
     return RenderedMessage(
         delivery_id=delivery_id, contact_id=contact.pk, customer_id=contact.customer_id, to=to or contact.email,
-        language=language, subject=subject, text=text, html=html, voucher=voucher if attach_voucher else None,
+        language=language, subject=subject, text=text, html=html,
+        voucher=voucher.as_model() if attach_voucher and voucher is not None else None,
     )  # fmt: skip
 
 
@@ -402,5 +474,5 @@ def render_preview(
     chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
     return _message(
         recipient, incident=incident, language=chosen, templates=_compiled(content, chosen),
-        attach_voucher=attach_voucher, delivery_id=None, to=contact.email,
+        attach_voucher=attach_voucher, delivery_id=None, to=contact.email, sender=_Sender(live_links=False),
     )  # fmt: skip

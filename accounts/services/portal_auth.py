@@ -19,13 +19,28 @@ def _state_digest(contact: Contact) -> str:
     return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
+class MagicLinks:
+    """Signs sign-in links with one signer: a mailing signs one per letter, and building the
+    signer costs more than signing."""
+
+    def __init__(self):
+        self._signer = signing.TimestampSigner(salt=SALT)
+        self._base = f"{settings.SITE_URL}/portal/login/"
+
+    def token(self, contact: Contact) -> str:
+        return self._signer.sign_object({"c": contact.pk, "s": _state_digest(contact)})
+
+    def url(self, contact: Contact) -> str:
+        """Absolute sign-in URL for the apology mail and for "send me a new link"."""
+        return f"{self._base}{self.token(contact)}/"
+
+
 def magic_link_token(*, contact: Contact) -> str:
-    return signing.dumps({"c": contact.pk, "s": _state_digest(contact)}, salt=SALT, compress=True)
+    return MagicLinks().token(contact)
 
 
 def magic_link_url(*, contact: Contact) -> str:
-    """Absolute sign-in URL for the apology mail and for "send me a new link"."""
-    return f"{settings.SITE_URL}/portal/login/{magic_link_token(contact=contact)}/"
+    return MagicLinks().url(contact)
 
 
 def magic_link_contact(token: str) -> Contact | None:
