@@ -107,7 +107,7 @@ def mailing_launch(*, mailing: Mailing, by, now: dt.datetime | None = None) -> M
         mailing.save(update_fields=["status", "launched_at", "finished_at"])
         audit_record(actor=by, action="mailing.launch", incident=mailing.incident, obj=mailing, recipients=recipients)
         open_deliveries_set(mailing.pk, recipients)
-        transaction.on_commit(_refresh_planner_statistics)  # before the batches start
+        transaction.on_commit(lambda: _refresh_planner_statistics(new_deliveries=recipients))  # before the batches
         queue_batches(mailing.pk, range(batches))
     return mailing
 
@@ -207,15 +207,21 @@ _BATCH_TABLES = (
 )
 
 
-def _refresh_planner_statistics() -> None:
-    """ANALYZE those batch tables whose statistics are missing or more than 10 % out of date."""
+def _refresh_planner_statistics(*, new_deliveries: int = 0) -> None:
+    """ANALYZE those batch tables whose statistics are missing or more than 10 % out of date.
+
+    The activity counters lag (a backend reports them at most once a second), so the deliveries
+    just snapshotted are judged by their number against the table's size at its last ANALYZE."""
     if connection.vendor != "postgresql":
         return
+    delivery_table = Delivery._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) AND ("
-            "(last_analyze IS NULL AND last_autoanalyze IS NULL) OR n_mod_since_analyze > 0.1 * GREATEST(n_live_tup, 1000))",
-            [list(_BATCH_TABLES)],
+            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+            "WHERE s.relname = ANY(%s) AND ((s.last_analyze IS NULL AND s.last_autoanalyze IS NULL) "
+            "OR s.n_mod_since_analyze > 0.1 * GREATEST(s.n_live_tup, 1000) "
+            "OR (s.relname = %s AND %s > 0.1 * GREATEST(c.reltuples, 1000)))",
+            [list(_BATCH_TABLES), delivery_table, new_deliveries],
         )
         stale = [name for (name,) in cursor.fetchall()]
         if stale:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from campaigns import letters
@@ -48,7 +49,7 @@ class BatchResult:
 
 @dataclass
 class _Outcome:
-    delivery: Delivery
+    delivery: Claimed
     status: str
     message_id: str = ""
     error: str = ""
@@ -59,7 +60,7 @@ def message_domain() -> str:
     return product_setting("MAIL_MESSAGE_ID_DOMAIN", "hostnotify.invalid")
 
 
-def delivery_message_id(delivery: Delivery) -> str:
+def delivery_message_id(delivery: Delivery | Claimed) -> str:
     return rules.message_id_for(
         mailing_id=delivery.mailing_id, delivery_id=delivery.pk, attempt=delivery.attempts, domain=message_domain()
     )
@@ -79,13 +80,16 @@ def batch_send(*, mailing_id: int, batch: int, now: dt.datetime | None = None) -
     """Send every due pending delivery of one batch of a mailing that is sending. Safe to run twice
     and concurrently: a delivery is claimed by exactly one run, and a sent one is never claimed."""
     now = now or timezone.now()
-    deliveries = _claim(mailing_id, batch, now)
+    try:
+        mailing = cached_mailing(mailing_id)
+    except Mailing.DoesNotExist:  # deleted since the task was queued: nothing to send
+        return BatchResult()
+    deliveries, recipients = _claim(mailing, batch, now)
     result = BatchResult(claimed=len(deliveries))
     if not deliveries:
         return result
-    mailing = cached_mailing(mailing_id)
     try:
-        messages = _build_messages(mailing, deliveries)
+        messages = _build_messages(mailing, deliveries, recipients)
     except Exception as exc:  # a rendering bug must not strand the batch in "sending"
         log.exception("rendering batch %s of mailing %s failed", batch, mailing_id)
         error = rules.HandOverError(rules.TEMPORARY, f"rendering: {type(exc).__name__}: {exc}"[:500])
@@ -108,49 +112,73 @@ def batch_send(*, mailing_id: int, batch: int, now: dt.datetime | None = None) -
     return result
 
 
-def _claim(mailing_id: int, batch: int, now: dt.datetime) -> list[Delivery]:
-    """One UPDATE … RETURNING: pending → sending, only while the mailing is sending. Committed at
-    once (autocommit), so a concurrent run of the same batch finds nothing left to claim."""
+@dataclass(slots=True)
+class Claimed:
+    """A delivery this run claimed (pending → sending), as the sender reads and records it."""
+
+    pk: int
+    mailing_id: int
+    contact_id: int
+    customer_id: int
+    email: str
+    language: str
+    attempts: int
+    status: str = Delivery.Status.SENDING
+    message_id: str = ""
+    last_error: str = ""
+    next_attempt_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+_CLAIMED_COLUMNS = "id, contact_id, customer_id, email, language, attempts"
+
+
+def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed], dict | None]:
+    """pending → sending, only while the mailing is sending, committed at once (autocommit), so a
+    concurrent run of the same batch finds nothing left to claim. On PostgreSQL the same
+    statement also reads everything the batch's letters need (``letters.BatchRead``): one
+    UPDATE … RETURNING in a WITH, joined to the letters' query. Elsewhere the letters read it
+    with a query of their own (the recipients are then None)."""
     table, mailing_table = Delivery._meta.db_table, Mailing._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(now)
+    claim_sql = (
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "
+        f"WHERE mailing_id = %s AND batch = %s AND status = %s "
+        f"AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+        f"AND EXISTS (SELECT 1 FROM {mailing_table} m WHERE m.id = %s AND m.status = %s) "
+        f"RETURNING {_CLAIMED_COLUMNS}"
+    )
+    claim_params = [
+        Delivery.Status.SENDING, stamp, mailing.pk, batch, Delivery.Status.PENDING, stamp, mailing.pk,
+        Mailing.Status.SENDING,
+    ]  # fmt: skip
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(claim_sql, claim_params)
+            rows = cursor.fetchall()
+        rows.sort()
+        return [Claimed(pk, mailing.pk, *rest) for pk, *rest in rows], None
+    read = letters.BatchRead(mailing.incident_id, RawSQL("SELECT contact_id FROM claimed", []))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "
-            f"WHERE mailing_id = %s AND batch = %s AND status = %s "
-            f"AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
-            f"AND EXISTS (SELECT 1 FROM {mailing_table} m WHERE m.id = %s AND m.status = %s) "
-            f"RETURNING id, contact_id, customer_id, email, language, attempts",
-            [
-                Delivery.Status.SENDING,
-                stamp,
-                mailing_id,
-                batch,
-                Delivery.Status.PENDING,
-                stamp,
-                mailing_id,
-                Mailing.Status.SENDING,
-            ],
+            f"WITH claimed AS ({claim_sql}) "
+            f"SELECT b.*, {', '.join(f'claimed.{c.strip()}' for c in _CLAIMED_COLUMNS.split(','))} "
+            f"FROM claimed JOIN ({read.sql}) b ON b.{read.contact_alias} = claimed.contact_id "
+            f"ORDER BY {read.order_by('b')}",
+            [*claim_params, *read.params],
         )
-        rows = cursor.fetchall()
-    rows.sort()
-    return [
-        Delivery(
-            id=pk,
-            mailing_id=mailing_id,
-            contact_id=contact_id,
-            customer_id=customer_id,
-            email=email,
-            language=language,
-            attempts=attempts,
-            batch=batch,
-            status=Delivery.Status.SENDING,
-        )
-        for pk, contact_id, customer_id, email, language, attempts in rows
-    ]
+        rows = read.convert(cursor.fetchall())
+    deliveries = {}
+    for row in rows:
+        pk = row[read.width]
+        if pk not in deliveries:
+            deliveries[pk] = Claimed(pk, mailing.pk, *row[read.width + 1 :])
+    return [deliveries[pk] for pk in sorted(deliveries)], letters.recipients_from_rows(rows)
 
 
-def _build_messages(mailing: Mailing, deliveries: list[Delivery]) -> list[EmailMultiAlternatives]:
-    rendered = letters.render_messages(mailing, deliveries)
+def _build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> list[EmailMultiAlternatives]:
+    rendered = letters.render_messages(mailing, deliveries, recipients=recipients)
     vouchers = _vouchers(mailing, deliveries, rendered) if mailing.attach_voucher else {}
     from_email = mailing.from_email or settings.DEFAULT_FROM_EMAIL
     reply_to = [mailing.reply_to] if mailing.reply_to else None
@@ -182,7 +210,7 @@ def _part(item, name: str) -> str:
     return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
-def _vouchers(mailing: Mailing, deliveries: list[Delivery], rendered) -> dict[int, Voucher]:
+def _vouchers(mailing: Mailing, deliveries: list[Claimed], rendered) -> dict[int, Voucher]:
     """Vouchers to attach by customer: taken from the render data when it carries them, else one query."""
     items = list(rendered.values() if isinstance(rendered, dict) else rendered)
     if items and all(hasattr(item, "voucher") for item in items):  # the letters loaded them with the batch
@@ -319,7 +347,7 @@ def _merge_chunks(pairs, size: int):
         start = end
 
 
-def _deferred(delivery: Delivery, error: rules.HandOverError, now: dt.datetime) -> _Outcome:
+def _deferred(delivery: Claimed, error: rules.HandOverError, now: dt.datetime) -> _Outcome:
     max_attempts = product_setting("MAIL_MAX_ATTEMPTS", 8)
     if delivery.attempts >= max_attempts:
         reason = f"gave up after {delivery.attempts} attempts: {error.reason}"
@@ -346,9 +374,9 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
     if connection.vendor == "postgresql":
         _record_postgresql(rows)
     else:  # embedded SQLite: Django's CASE-based bulk update (batched by the parameter limit)
-        Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
-            rows, ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"]
-        )
+        fields = ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"]
+        models = [Delivery(id=d.pk, **{name: getattr(d, name) for name in fields}) for d in rows]
+        Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(models, fields)
     events = [
         DeliveryEvent(
             delivery_id=o.delivery.pk,
@@ -365,7 +393,7 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
         DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)
 
 
-def _record_postgresql(rows: list[Delivery]) -> None:
+def _record_postgresql(rows: list[Claimed]) -> None:
     """One UPDATE … FROM unnest(arrays): six parameters whatever the batch size."""
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:

@@ -121,7 +121,10 @@ def test_contact_language_overrides_customer_language(incident):
     assert list(services.audience_contacts(mailing).values_list("letter_language", flat=True)) == ["en"]
 
 
-def test_batch_uses_three_queries_whatever_its_size(incident):
+def test_batch_uses_at_most_three_queries_whatever_its_size(incident, monkeypatch):
+    """A worker's first batch loads the mailing (then cached); on PostgreSQL the claim also reads
+    the letters' data, so later batches need two statements, elsewhere three."""
+    steady = 2 if connection.vendor == "postgresql" else 3
     for size in (10, 100):
         exposed_customers(incident, size, prefix=f"Q{size}-")
     for size in (10, 100):
@@ -131,12 +134,15 @@ def test_batch_uses_three_queries_whatever_its_size(incident):
         services._snapshot_deliveries(mailing, timezone.now())
         Delivery.objects.exclude(email__startswith=f"q{size}-").delete()
         Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
-        batch_send(mailing_id=mailing.pk, batch=0)  # warms the per-process mailing cache
-        Delivery.objects.update(status="pending")
-        with CaptureQueriesContext(connection) as queries:
-            result = batch_send(mailing_id=mailing.pk, batch=0)
-        assert result.sent == size
-        assert len(queries) == 3, [q["sql"][:80] for q in queries]
+        monkeypatch.setattr("campaigns.services.sending._MAILING_CACHE", {})  # a fresh worker process
+        counts = []
+        for _ in range(2):
+            Delivery.objects.update(status="pending")
+            with CaptureQueriesContext(connection) as queries:
+                result = batch_send(mailing_id=mailing.pk, batch=0)
+            assert result.sent == size
+            counts.append(len(queries))
+        assert counts == [steady + 1, steady], [q["sql"][:80] for q in queries]
 
 
 def test_pause_stops_claiming_and_resume_sends_the_rest_once(
