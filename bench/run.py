@@ -58,6 +58,12 @@ def main() -> int:
     from bench.common import Context
 
     ctx = Context(customers=args.customers)
+    if args.keep_db:  # rerun single modules on the data a previous run left
+        from campaigns import demo
+        from campaigns.models import Incident
+
+        if Incident.objects.filter(slug=demo.INCIDENT, exposures__isnull=False).exists():
+            ctx.state["incident_slug"] = demo.INCIDENT
     ctx.workdir.mkdir(parents=True, exist_ok=True)
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
     if args.only:
