@@ -173,11 +173,12 @@ _EXPOSURE_ID = _BATCH_COLUMNS.index("exp__id")
 _COMPENSATION_ID = _BATCH_COLUMNS.index("comp__id")
 
 
-def _batch_queryset(incident_id: int, contacts):
+def _batch_queryset(incident_id: int, contact_ids=None):
     """Each contact with its customer, the customer's exposures in the incident (LEFT JOIN) and
-    its compensation with vouchers (LEFT JOIN). ``contacts``: ids, or a subquery of them."""
+    its compensation with vouchers (LEFT JOIN); every contact unless ``contact_ids`` says which."""
+    contacts = Contact.objects.all() if contact_ids is None else Contact.objects.filter(pk__in=contact_ids)
     return (
-        Contact.objects.filter(pk__in=contacts)
+        contacts.order_by()
         .annotate(
             exp=FilteredRelation("customer__exposures", condition=Q(customer__exposures__incident_id=incident_id)),
             comp=FilteredRelation(
@@ -197,12 +198,13 @@ def _load_batch(incident_id: int, contact_ids) -> dict[int, _Recipient]:
 class BatchRead:
     """The batch query as SQL to embed in a larger statement (the sending engine claims a batch
     and reads its letters' data in one). ``sql``/``params`` select the columns that
-    ``recipients_from_rows`` reads, under aliases; ``order_by(table)`` orders them as it needs;
-    ``convert(rows)`` applies Django's conversions (JSON, …) to the fetched rows, which may carry
-    further columns after these."""
+    ``recipients_from_rows`` reads, under aliases, for every contact: the larger statement joins
+    it on ``contact_alias`` to the contacts it wants. ``order_by(table)`` orders the rows as
+    ``recipients_from_rows`` needs; ``convert(rows)`` applies Django's conversions (JSON, …) to
+    the fetched rows, which may carry further columns after these."""
 
-    def __init__(self, incident_id: int, contacts):
-        self._compiler = _batch_queryset(incident_id, contacts).query.get_compiler(connection=connection)
+    def __init__(self, incident_id: int):
+        self._compiler = _batch_queryset(incident_id).query.get_compiler(connection=connection)
         self.sql, self.params = self._compiler.as_sql()
         self.width = len(_ALIASES)
         self.contact_alias = _ALIASES[0]

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from campaigns import letters
@@ -96,7 +95,7 @@ def batch_send(*, mailing_id: int, batch: int, now: dt.datetime | None = None) -
         outcomes = [_deferred(d, error, now) for d in deliveries]
     else:
         outcomes = _hand_over(mailing, deliveries, messages, now)
-    _record(outcomes, now)
+    _record(outcomes, now, mailing_id=mailing_id, batch=batch)
     for outcome in outcomes:
         if outcome.status == Delivery.Status.SENT:
             result.sent += 1
@@ -159,7 +158,9 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
             rows = cursor.fetchall()
         rows.sort()
         return [Claimed(pk, mailing.pk, *rest) for pk, *rest in rows], None
-    read = letters.BatchRead(mailing.incident_id, RawSQL("SELECT contact_id FROM claimed", []))
+    # A plain join to claimed, the only reference to it: the planner starts from the claimed rows
+    # and looks each contact up, whatever it estimates their number to be.
+    read = letters.BatchRead(mailing.incident_id)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH claimed AS ({claim_sql}) "
@@ -358,7 +359,7 @@ def _deferred(delivery: Claimed, error: rules.HandOverError, now: dt.datetime) -
     )
 
 
-def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
+def _record(outcomes: list[_Outcome], now: dt.datetime, *, mailing_id: int, batch: int) -> None:
     """One bulk UPDATE for the whole batch (plus the failure events, only when there are any).
     Only rows still "sending" are written: a reconcile that took them over wins."""
     rows = []
@@ -372,7 +373,7 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
         delivery.updated_at = now
         rows.append(delivery)
     if connection.vendor == "postgresql":
-        _record_postgresql(rows)
+        _record_postgresql(rows, mailing_id=mailing_id, batch=batch)
     else:  # embedded SQLite: Django's CASE-based bulk update (batched by the parameter limit)
         fields = ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at"]
         models = [Delivery(id=d.pk, **{name: getattr(d, name) for name in fields}) for d in rows]
@@ -393,8 +394,12 @@ def _record(outcomes: list[_Outcome], now: dt.datetime) -> None:
         DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)
 
 
-def _record_postgresql(rows: list[Claimed]) -> None:
-    """One UPDATE … FROM unnest(arrays): six parameters whatever the batch size."""
+def _record_postgresql(rows: list[Claimed], *, mailing_id: int, batch: int) -> None:
+    """One UPDATE … FROM unnest(arrays): a fixed number of parameters whatever the batch size.
+
+    The mailing and batch in the condition keep the plan right when the statistics are stale:
+    analysed at launch, they know of no "sending" row, and the planner, trusting that, would
+    otherwise look for "sending" rows across the whole (mailing, status, batch) index."""
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -402,7 +407,7 @@ def _record_postgresql(rows: list[Claimed]) -> None:
             f"next_attempt_at = v.next_attempt_at, sent_at = v.sent_at, updated_at = v.updated_at "
             f"FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamptz[], "
             f"%s::timestamptz[], %s::timestamptz[]) AS v(id, status, message_id, last_error, next_attempt_at, "
-            f"sent_at, updated_at) WHERE d.id = v.id AND d.status = %s",
+            f"sent_at, updated_at) WHERE d.id = v.id AND d.mailing_id = %s AND d.status = %s AND d.batch = %s",
             [
                 [d.pk for d in rows],
                 [d.status for d in rows],
@@ -411,7 +416,9 @@ def _record_postgresql(rows: list[Claimed]) -> None:
                 [d.next_attempt_at for d in rows],
                 [d.sent_at for d in rows],
                 [d.updated_at for d in rows],
+                mailing_id,
                 Delivery.Status.SENDING,
+                batch,
             ],
         )
 
