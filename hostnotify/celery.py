@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue
 
@@ -28,8 +28,27 @@ app.conf.update(
     beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
     broker_connection_retry_on_startup=True,
     timezone="UTC",
+    # Celery's Django fixup closes the database connection around every task unless this is
+    # set: a new PostgreSQL backend per batch (connect, then cold catalog caches for the first
+    # query). Workers keep their connection instead and recycle it as Django does for requests
+    # (below: CONN_MAX_AGE, CONN_HEALTH_CHECKS, and after errors).
+    CELERY_DB_REUSE_MAX=1000,
 )
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _recycle_database_connections(sender=None, **kwargs) -> None:
+    """What Django does around a request: drop connections that broke or outlived CONN_MAX_AGE.
+    Not for eager tasks, which run inside the caller's connection and transaction."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 # the sending engine's tasks live in a sub-module of the campaigns.tasks package.
 app.autodiscover_tasks(["campaigns.tasks"], related_name="sending")
 
