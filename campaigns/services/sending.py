@@ -1,9 +1,11 @@
 """Sending one batch of a mailing: claim, render, hand over on one connection, record.
 
-Three SQL statements per batch whatever its size: the claim (one UPDATE … RETURNING), the render
-data (``campaigns.letters.render_messages``, set-based) and the results (one bulk UPDATE). Only a
-batch with failures writes its DeliveryEvents and checks the error rate; the mailing itself is
-cached per worker process (its content is frozen once approved).
+A fixed number of SQL statements per batch whatever its size. On PostgreSQL two: the claim, one
+UPDATE … RETURNING that also reads everything the letters need (``letters.BatchRead``), and the
+results (one bulk UPDATE); elsewhere the letters read their data with a third. The mailing is
+loaded once per worker process and cached (its content is frozen once approved), so a worker's
+first batch has one statement more. Only a batch with failures writes its DeliveryEvents and
+checks the error rate.
 """
 
 from __future__ import annotations
