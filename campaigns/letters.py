@@ -1,10 +1,11 @@
 """Letters: rendering mailings, set-based, and previews; the default apology.
 
 The placeholder language and ``validate_content`` live in ``campaigns.placeholders`` (re-exported
-here). Subjects and text bodies render
-without HTML escaping, HTML bodies with it. ``render_messages`` renders a whole batch from two
-queries (exposures; compensations with their vouchers) and compiles each language's templates
-once.
+here). Subjects and text bodies render without HTML escaping, HTML bodies with it, through
+templates compiled once per content and language (``campaigns.letter_templates``).
+``render_messages`` renders a whole batch from one query (contacts, customers, exposures,
+compensations and vouchers joined), or from rows the sending engine read with its claim
+(``BatchRead``).
 """
 
 from __future__ import annotations
@@ -223,6 +224,8 @@ def recipients_from_rows(rows) -> dict[int, _Recipient]:
     seen_exposures: set[tuple[int, int]] = set()
     for row in rows:
         contact_id = row[0]
+        if contact_id is None:  # the embedding statement's outer join found no contact
+            continue
         recipient = recipients.get(contact_id)
         if recipient is None:
             _, email, name, language, password, last_login, customer_id, number, c_name, c_lang, currency, tz = row[:12]

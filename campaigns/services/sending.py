@@ -160,14 +160,15 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
             rows = cursor.fetchall()
         rows.sort()
         return [Claimed(pk, mailing.pk, *rest) for pk, *rest in rows], None
-    # A plain join to claimed, the only reference to it: the planner starts from the claimed rows
-    # and looks each contact up, whatever it estimates their number to be.
+    # One join to claimed, its only reference: the planner starts from the claimed rows and looks
+    # each contact up, whatever it estimates their number to be. LEFT: a claimed delivery always
+    # comes back, so that it is recorded even if its letter cannot be written.
     read = letters.BatchRead(mailing.incident_id)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH claimed AS ({claim_sql}) "
             f"SELECT b.*, {', '.join(f'claimed.{c.strip()}' for c in _CLAIMED_COLUMNS.split(','))} "
-            f"FROM claimed JOIN ({read.sql}) b ON b.{read.contact_alias} = claimed.contact_id "
+            f"FROM claimed LEFT JOIN ({read.sql}) b ON b.{read.contact_alias} = claimed.contact_id "
             f"ORDER BY {read.order_by('b')}",
             [*claim_params, *read.params],
         )
