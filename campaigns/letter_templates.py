@@ -98,8 +98,8 @@ def _compile_nodelist(nodelist, autoescape: bool) -> Render:
         return lambda values: constant
     if len(parts) == 1:
         return parts[0]
-    funcs = tuple((lambda values, s=part: s) if isinstance(part, str) else part for part in parts)
-    return lambda values: "".join([func(values) for func in funcs])
+    items = tuple(parts)  # text as it is, the rest as functions of the values
+    return lambda values: "".join([item if type(item) is str else item(values) for item in items])
 
 
 def _lookups(expression: FilterExpression) -> tuple[str, ...]:
