@@ -132,7 +132,7 @@ class Claimed:
     updated_at: dt.datetime | None = None
 
 
-_CLAIMED_COLUMNS = "id, contact_id, customer_id, email, language, attempts"
+_CLAIMED_COLUMNS = ("id", "contact_id", "customer_id", "email", "language", "attempts")
 
 
 def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed], dict | None]:
@@ -148,7 +148,7 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
         f"WHERE mailing_id = %s AND batch = %s AND status = %s "
         f"AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
         f"AND EXISTS (SELECT 1 FROM {mailing_table} m WHERE m.id = %s AND m.status = %s) "
-        f"RETURNING {_CLAIMED_COLUMNS}"
+        f"RETURNING {', '.join(_CLAIMED_COLUMNS)}"
     )
     claim_params = [
         Delivery.Status.SENDING, stamp, mailing.pk, batch, Delivery.Status.PENDING, stamp, mailing.pk,
@@ -167,7 +167,7 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH claimed AS ({claim_sql}) "
-            f"SELECT b.*, {', '.join(f'claimed.{c.strip()}' for c in _CLAIMED_COLUMNS.split(','))} "
+            f"SELECT b.*, {', '.join(f'claimed.{column}' for column in _CLAIMED_COLUMNS)} "
             f"FROM claimed LEFT JOIN ({read.sql}) b ON b.{read.contact_alias} = claimed.contact_id "
             f"ORDER BY {read.order_by('b')}",
             [*claim_params, *read.params],
