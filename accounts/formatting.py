@@ -1,7 +1,7 @@
 """Money as Swiss readers expect it: ``CHF 1’234.50`` (de, it, en) and ``1 234,50 CHF`` (fr).
 
 The amount is quantised to the currency's cents (half up) only for display; computing and
-rounding belongs to ``campaigns.policy``. Thousands separators follow ``hostnotify.formats``:
+rounding belongs to ``campaigns.compensation.policy``. Thousands separators follow ``hostnotify.formats``:
 an apostrophe (U+2019) in de/it/en, a narrow no-break space (U+202F) in fr.
 """
 

@@ -1,6 +1,6 @@
 """Portal sign-in: magic links, passwords, reset, sign-out. Thin: parse, call a service, answer.
 
-Mounted by ``campaigns/urls/portal.py`` under the ``portal`` namespace.
+Mounted by ``campaigns/portal/urls.py`` under the ``portal`` namespace.
 """
 
 from django.conf import settings

@@ -11,10 +11,11 @@ from django.utils import timezone
 from accounts.models import HostingAccount, Server
 from accounts.services.inventory import inventory_import
 from bench.common import Context, write_bench_csvs
-from campaigns import demo, impact
-from campaigns.models import Exposure, Incident, OutageWindow
-from campaigns.services.exposure import exposure_recompute
-from campaigns.services.outages import outages_import
+from campaigns.demo import data as demo
+from campaigns.incidents import impact
+from campaigns.incidents.exposure import exposure_recompute
+from campaigns.incidents.models import Exposure, Incident, OutageWindow
+from campaigns.incidents.outages import outages_import
 
 NAIVE_SAMPLE = 5_000
 

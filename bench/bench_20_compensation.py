@@ -13,7 +13,8 @@ from django.contrib.auth.models import Group
 from django.db import connections
 
 from bench.common import Context, ensure_exposed_incident
-from campaigns.models import Compensation, Exposure, Incident, Voucher
+from campaigns.compensation.models import Compensation, Voucher
+from campaigns.incidents.models import Exposure, Incident
 
 PDF_SAMPLE = 1_000
 PDF_BATCH = 100
@@ -21,7 +22,7 @@ NAIVE_SAMPLE = 101
 
 
 def run(ctx: Context) -> None:
-    from campaigns.services.compensation import compensation_approve, compensation_prepare
+    from campaigns.compensation.services import compensation_approve, compensation_prepare
 
     incident = ensure_exposed_incident(ctx)
     customers = Exposure.objects.filter(incident=incident).values("customer_id").distinct().count()
@@ -51,7 +52,7 @@ def run(ctx: Context) -> None:
 
     finance = _finance_user()
     # The PDFs are measured below on their own; here approval must not render 100,000 of them.
-    with mock.patch("campaigns.services.voucher_issue._queue_pdfs"), ctx.timer() as t:
+    with mock.patch("campaigns.compensation.vouchers._queue_pdfs"), ctx.timer() as t:
         approved = compensation_approve(incident=incident, by=finance)
     ctx.record("#3", f"approve: {approved.vouchers:,} vouchers + ledger entries", f"{t.seconds:.1f} s")
 
@@ -87,7 +88,7 @@ def _rss_mb() -> float:
 
 
 def _pdfs(ctx: Context, incident: Incident) -> None:
-    from campaigns.pdf import voucher_pdfs_render
+    from campaigns.compensation.voucher_pdf import voucher_pdfs_render
 
     ids = list(
         Voucher.objects.filter(compensation__incident=incident, pdf="")
@@ -154,7 +155,7 @@ def _pdfs(ctx: Context, incident: Incident) -> None:
 
 def _render_share(ids: list[int]) -> float:
     """One worker's share; returns the CPU seconds it used."""
-    from campaigns.pdf import voucher_pdfs_render
+    from campaigns.compensation.voucher_pdf import voucher_pdfs_render
 
     connections.close_all()
     cpu = time.process_time()
@@ -170,7 +171,7 @@ def _render_rates(ids: list[int], *, naive: bool) -> tuple[float, float]:
     from django.template.loader import get_template
     from weasyprint import CSS, HTML
 
-    from campaigns.pdf import CSS_PATH, _intervals_by_customer, render_voucher_pdf, voucher_context
+    from campaigns.compensation.voucher_pdf import CSS_PATH, _intervals_by_customer, render_voucher_pdf, voucher_context
 
     vouchers = list(Voucher.objects.filter(pk__in=ids).select_related("customer", "compensation__incident"))
     intervals = _intervals_by_customer(vouchers)

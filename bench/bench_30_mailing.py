@@ -25,10 +25,11 @@ from bench.common import (
     process_cpu_seconds,
     settle_database,
 )
-from campaigns import letters
-from campaigns.models import Delivery, Mailing, Voucher
-from campaigns.services import mailing as services
-from campaigns.services.sending import batch_send, cached_mailing, delivery_message_id
+from campaigns.compensation.models import Voucher
+from campaigns.mailings import letters
+from campaigns.mailings import services as services
+from campaigns.mailings.models import Delivery, Mailing
+from campaigns.mailings.sending import batch_send, cached_mailing, delivery_message_id
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"

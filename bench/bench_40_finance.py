@@ -13,10 +13,11 @@ from django.utils import timezone
 from accounts.bulk import bulk_insert
 from accounts.models import LedgerEntry
 from bench.common import Context, ensure_exposed_incident
-from campaigns.finance_exports import report_data
-from campaigns.models import Compensation, Exposure, Incident, Voucher
-from campaigns.services.finance_export import finance_export
-from campaigns.services.release import vouchers_expire_due
+from campaigns.compensation.models import Compensation, Voucher
+from campaigns.compensation.release import vouchers_expire_due
+from campaigns.finance.export import finance_export
+from campaigns.finance.tables import report_data
+from campaigns.incidents.models import Exposure, Incident
 
 FORMS = ("balance", "balance", "extension", "partner")  # balance is the usual choice
 CHUNK = 20_000
@@ -89,11 +90,11 @@ def _finance_user(name: str):
 
 def _ensure_approved(incident: Incident) -> None:
     """Compensation approved with vouchers issued (bench 20 does it; done here when run alone)."""
-    from campaigns.services.compensation import compensation_approve, compensation_prepare
+    from campaigns.compensation.services import compensation_approve, compensation_prepare
 
     if Voucher.objects.filter(compensation__incident=incident).exists():
         return
-    with mock.patch("campaigns.services.voucher_issue._queue_pdfs"):
+    with mock.patch("campaigns.compensation.vouchers._queue_pdfs"):
         compensation_prepare(incident=incident)
         compensation_approve(incident=incident, by=_finance_user("bench-finance"))
 
@@ -145,7 +146,7 @@ def _expire_share(incident: Incident, *, every: int) -> dt.date:
 
 def _small_incident(big: Incident) -> Incident:
     """An incident with one approved compensation, to compare query counts."""
-    from campaigns.services.compensation import compensation_approve, compensation_prepare
+    from campaigns.compensation.services import compensation_approve, compensation_prepare
 
     small, created = Incident.objects.get_or_create(slug="bench-finance-one", defaults={"title": "one customer"})
     if created:
@@ -159,7 +160,7 @@ def _small_incident(big: Incident) -> Incident:
             servers=exposure.servers,
             computed_at=exposure.computed_at,
         )
-        with mock.patch("campaigns.services.voucher_issue._queue_pdfs"):
+        with mock.patch("campaigns.compensation.vouchers._queue_pdfs"):
             compensation_prepare(incident=small)
             compensation_approve(incident=small, by=_finance_user("bench-finance-2"))
     return small

@@ -71,14 +71,14 @@ def ensure_exposed_incident(ctx: Context):
     """The demo incident scaled to ``ctx.customers`` customers, imported and with exposure computed.
 
     Made once per run (by the foundation benchmark, or here when a module runs alone)."""
-    from campaigns.models import Incident
+    from campaigns.incidents.models import Incident
 
     slug = ctx.state.get("incident_slug")
     if slug:
         return Incident.objects.get(slug=slug)
     from accounts.services.inventory import inventory_import
-    from campaigns import demo
-    from campaigns.services.outages import outages_import
+    from campaigns.demo import data as demo
+    from campaigns.incidents.outages import outages_import
 
     paths = write_bench_csvs(ctx)
     inventory_import(servers=paths["servers"], customers=paths["customers"], accounts=paths["accounts"])
@@ -90,7 +90,7 @@ def ensure_exposed_incident(ctx: Context):
 def write_bench_csvs(ctx: Context) -> dict[str, Path]:
     """100,000 customers → 100,000 accounts with 150,000 placements (half of them migrated), every
     one of them hit by the incident."""
-    from campaigns import demo
+    from campaigns.demo import data as demo
 
     if "paths" not in ctx.state:
         ctx.state["paths"] = demo.write_demo_csvs(

@@ -59,8 +59,8 @@ def main() -> int:
 
     ctx = Context(customers=args.customers)
     if args.keep_db:  # rerun single modules on the data a previous run left
-        from campaigns import demo
-        from campaigns.models import Incident
+        from campaigns.demo import data as demo
+        from campaigns.incidents.models import Incident
 
         if Incident.objects.filter(slug=demo.INCIDENT, exposures__isnull=False).exists():
             ctx.state["incident_slug"] = demo.INCIDENT

@@ -28,9 +28,9 @@ def prepare(customers: int) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from campaigns import demo
-    from campaigns.models import Incident
-    from campaigns.status_demo import status_demo_updates
+    from campaigns.demo import data as demo
+    from campaigns.demo.status_timeline import status_demo_updates
+    from campaigns.incidents.models import Incident
     from tests.factories import IncidentFactory, IncidentUpdateFactory, OutageWindowFactory, ServerFactory, utc
 
     call_command("migrate", verbosity=0)

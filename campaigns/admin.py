@@ -2,10 +2,12 @@ from django import forms
 from django.contrib import admin
 
 from accounts.roles import is_finance
-from campaigns.codes import format_code, mask_code
-from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, OutageWindow, Voucher
-from campaigns.policy import PolicyInvalid, parse_policy
-from campaigns.services.policies import policy_update
+from campaigns.audit.models import AuditEntry
+from campaigns.compensation.codes import format_code, mask_code
+from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
+from campaigns.compensation.policies import policy_update
+from campaigns.compensation.policy import PolicyInvalid, parse_policy
+from campaigns.incidents.models import Exposure, Incident, OutageWindow
 
 
 class OutageWindowInline(admin.TabularInline):
@@ -24,7 +26,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        from campaigns.services.exposure import ExposureFrozen, exposure_recompute
+        from campaigns.incidents.exposure import ExposureFrozen, exposure_recompute
 
         try:
             exposure_recompute(incident=form.instance)

@@ -7,4 +7,4 @@ class CampaignsConfig(AppConfig):
 
     def ready(self):
         # connect anymail's tracking signal to the delivery tracker.
-        from campaigns import webhooks  # noqa: F401
+        from campaigns.mailings import webhooks  # noqa: F401

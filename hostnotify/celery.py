@@ -22,8 +22,8 @@ app.conf.update(
     task_default_queue="default",
     task_queues=(Queue("default"), Queue("send"), Queue("pdf")),
     task_routes={
-        "campaigns.tasks.sending.*": {"queue": "send"},
-        "campaigns.tasks.pdf.*": {"queue": "pdf"},
+        "campaigns.mailings.tasks.*": {"queue": "send"},
+        "campaigns.compensation.tasks.*": {"queue": "pdf"},
     },
     beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
     broker_connection_retry_on_startup=True,
@@ -34,7 +34,9 @@ app.conf.update(
     # (below: CONN_MAX_AGE, CONN_HEALTH_CHECKS, and after errors).
     CELERY_DB_REUSE_MAX=1000,
 )
+# Each pipeline step keeps its tasks in its own tasks.py.
 app.autodiscover_tasks()
+app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance"])
 
 
 @signals.task_prerun.connect
@@ -49,19 +51,16 @@ def _recycle_database_connections(sender=None, **kwargs) -> None:
     close_old_connections()
 
 
-# the sending engine's tasks live in a sub-module of the campaigns.tasks package.
-app.autodiscover_tasks(["campaigns.tasks"], related_name="sending")
-
 # Periodic tasks. The DatabaseScheduler of django-celery-beat copies these entries into its
 # PeriodicTask table when beat starts, so they show in the admin and can be paused there.
 app.conf.beat_schedule = {
     # Scheduled mailings, delayed retries and deliveries a dead worker left behind.
-    "sweep-mailings": {"task": "campaigns.tasks.sending.sweep_mailings", "schedule": 30.0},
+    "sweep-mailings": {"task": "campaigns.mailings.tasks.sweep_mailings", "schedule": 30.0},
     # 00:20 UTC is after midnight in Europe/Zurich all year: yesterday's vouchers are past their date.
-    "expire-vouchers": {"task": "campaigns.tasks.expiry.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
+    "expire-vouchers": {"task": "campaigns.finance.tasks.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
     # Reminders in the morning, local office hours (VOUCHER_REMINDER_DAYS before expiry; 0 = off).
     "voucher-expiry-reminders": {
-        "task": "campaigns.tasks.expiry.send_expiry_reminders",
+        "task": "campaigns.finance.tasks.send_expiry_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
 }

@@ -179,7 +179,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task not acknowledged within this time is delivered again; delays longer than half of it wait
-# in the database for a periodic task instead (campaigns.services.sending_recovery).
+# in the database for a periodic task instead (campaigns.mailings.recovery).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 # --- Product settings ------------------------------------------------------------------------

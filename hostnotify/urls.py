@@ -3,13 +3,22 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from campaigns.compensation.urls import console_urlpatterns as compensation_console
+from campaigns.finance.urls import console_urlpatterns as finance_console
+from campaigns.incidents.urls import console_urlpatterns as incidents_console
+from campaigns.mailings.urls import console_urlpatterns as mailings_console
+from campaigns.status.urls import console_urlpatterns as status_console
+
+# The staff console is one namespace made of each pipeline step's pages.
+console_urlpatterns = incidents_console + compensation_console + finance_console + status_console + mailings_console
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/status/", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("console/", include("campaigns.urls.console")),
-    path("portal/", include("campaigns.urls.portal")),
-    path("status/", include("campaigns.urls.status")),
+    path("console/", include((console_urlpatterns, "console"))),
+    path("portal/", include("campaigns.portal.urls")),
+    path("status/", include("campaigns.status.urls")),
     path("anymail/", include("anymail.urls")),
 ]
 

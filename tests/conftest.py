@@ -89,7 +89,7 @@ def finance_user(db, django_user_model):
 @pytest.fixture(autouse=True)
 def _fresh_mailing_cache():
     """the sending engine caches approved mailings per process; test databases reuse ids."""
-    from campaigns.services.sending import _MAILING_CACHE
+    from campaigns.mailings.sending import _MAILING_CACHE
 
     _MAILING_CACHE.clear()
     yield

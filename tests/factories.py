@@ -218,7 +218,7 @@ class CompensationPolicyFactory(factory.django.DjangoModelFactory):
 
 
 class CompensationFactory(factory.django.DjangoModelFactory):
-    """25 % of a 20.00 fee for 43 h on server19, as ``campaigns.policy.customer_amount`` explains it."""
+    """25 % of a 20.00 fee for 43 h on server19, as ``campaigns.compensation.policy.customer_amount`` explains it."""
 
     class Meta:
         model = "campaigns.Compensation"
@@ -257,7 +257,7 @@ class CompensationFactory(factory.django.DjangoModelFactory):
 
 
 def _voucher_code() -> str:
-    from campaigns.codes import generate_code
+    from campaigns.compensation.codes import generate_code
 
     return generate_code()
 

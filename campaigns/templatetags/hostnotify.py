@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import get_language
 
 from accounts.formatting import format_money
-from campaigns.codes import format_code, mask_code
+from campaigns.compensation.codes import format_code, mask_code
 
 register = template.Library()
 

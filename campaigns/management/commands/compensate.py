@@ -4,17 +4,17 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.formatting import format_money
-from campaigns.models import Incident
-from campaigns.policy import PolicyInvalid
-from campaigns.services.compensation import (
+from campaigns.compensation.policies import PolicyNotFound, policy_current
+from campaigns.compensation.policy import PolicyInvalid
+from campaigns.compensation.services import (
     ApprovalRefused,
     NothingToApprove,
     compensation_approve,
     compensation_prepare,
     compensation_preview,
 )
-from campaigns.services.exposure import exposure_is_frozen, exposure_recompute
-from campaigns.services.policies import PolicyNotFound, policy_current
+from campaigns.incidents.exposure import exposure_is_frozen, exposure_recompute
+from campaigns.incidents.models import Incident
 
 
 def _tier_order(tier: str):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.models import Incident
-from campaigns.services.compensation_export import FORMATS, compensation_export
+from campaigns.compensation.export import FORMATS, compensation_export
+from campaigns.incidents.models import Incident
 
 
 class Command(BaseCommand):

@@ -5,9 +5,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.finance_exports import SECTION_KEYS
-from campaigns.models import Incident
-from campaigns.services.finance_export import FORMATS, ExportRefused, finance_export
+from campaigns.finance.export import FORMATS, ExportRefused, finance_export
+from campaigns.finance.tables import SECTION_KEYS
+from campaigns.incidents.models import Incident
 
 
 def _date(value: str) -> dt.date:

@@ -5,7 +5,7 @@ from tqdm import tqdm
 
 from accounts.management.commands.import_inventory import print_errors
 from accounts.services.inventory import ImportRejected
-from campaigns.services.outages import outages_import
+from campaigns.incidents.outages import outages_import
 
 
 class Command(BaseCommand):

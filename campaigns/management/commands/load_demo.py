@@ -8,11 +8,13 @@ from tqdm import tqdm
 from accounts.models import Contact
 from accounts.roles import FINANCE, SUPPORT
 from accounts.services.portal_auth import magic_link_url
-from campaigns import demo
-from campaigns.models import Exposure, Incident, Mailing, Voucher
-from campaigns.pdf import voucher_pdfs_render
-from campaigns.services.redemption import RedemptionError, voucher_redeem
-from campaigns.status_demo import status_demo_updates
+from campaigns.compensation.models import Voucher
+from campaigns.compensation.voucher_pdf import voucher_pdfs_render
+from campaigns.demo import data as demo
+from campaigns.demo.status_timeline import status_demo_updates
+from campaigns.incidents.models import Exposure, Incident
+from campaigns.mailings.models import Mailing
+from campaigns.portal.redemption import RedemptionError, voucher_redeem
 
 DEMO_USERS = [
     # user name, password, groups, superuser

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Customer
-from campaigns.letters import LANGUAGES, CustomerNotAffected, LetterError, render_preview
-from campaigns.models import Incident
+from campaigns.incidents.models import Incident
+from campaigns.mailings.letters import LANGUAGES, CustomerNotAffected, LetterError, render_preview
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from campaigns.exports import neutralise
-from campaigns.models import Exposure, Incident
+from accounts.spreadsheets import neutralise
+from campaigns.incidents.models import Exposure, Incident
 
 COLUMNS = [
     "incident",

@@ -5,9 +5,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from campaigns.models import Incident, Mailing
-from campaigns.selectors import mailing_progress
-from campaigns.services.mailing import (
+from campaigns.incidents.models import Incident
+from campaigns.mailings.models import Mailing
+from campaigns.mailings.selectors import mailing_progress
+from campaigns.mailings.services import (
     MailingError,
     mailing_approve,
     mailing_create_default,

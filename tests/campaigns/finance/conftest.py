@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from campaigns.services.release import voucher_void, vouchers_expire_due
+from campaigns.compensation.release import voucher_void, vouchers_expire_due
 from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
 from tests.factories import (
     CustomerFactory,

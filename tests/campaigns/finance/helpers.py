@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import LedgerEntry
 from accounts.services.ledger import ledger_book
-from campaigns.codes import generate_code
+from campaigns.compensation.codes import generate_code
 from campaigns.models import Compensation, CompensationPolicy, Voucher
 
 
@@ -53,8 +53,8 @@ def issue_voucher(
 
 
 def redeem_voucher(voucher: Voucher, form: str = "balance") -> Voucher:
-    """Redeem through the portal's service (campaigns.services.redemption), offering ``form`` first."""
-    from campaigns.services.redemption import voucher_redeem
+    """Redeem through the portal's service (campaigns.portal.redemption), offering ``form`` first."""
+    from campaigns.portal.redemption import voucher_redeem
 
     incident = voucher.compensation.incident
     if form not in (incident.redemption_options or []):

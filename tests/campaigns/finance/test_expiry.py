@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import LedgerEntry
+from campaigns.compensation.release import expire_reference, vouchers_expire_due
 from campaigns.models import AuditEntry, Voucher
-from campaigns.services.release import expire_reference, vouchers_expire_due
 from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
 from tests.factories import CustomerFactory, IncidentFactory
 
@@ -89,7 +89,7 @@ def test_the_beat_task_expires_and_is_scheduled(vouchers):
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import ModelEntry
 
-    from campaigns.tasks.expiry import expire_vouchers
+    from campaigns.finance.tasks import expire_vouchers
     from hostnotify.celery import app
 
     assert expire_vouchers.delay().get()["vouchers"] >= 2  # today's date is long after 2026-03-09
@@ -97,4 +97,4 @@ def test_the_beat_task_expires_and_is_scheduled(vouchers):
     assert entry["task"] == expire_vouchers.name
     # what the DatabaseScheduler does with each entry when `celery beat` starts
     ModelEntry.from_entry("expire-vouchers", app=app, **entry)
-    assert PeriodicTask.objects.get(name="expire-vouchers").task == "campaigns.tasks.expiry.expire_vouchers"
+    assert PeriodicTask.objects.get(name="expire-vouchers").task == "campaigns.finance.tasks.expire_vouchers"

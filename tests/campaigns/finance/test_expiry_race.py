@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, transaction
 
 from accounts.models import LedgerEntry
+from campaigns.compensation.release import void_reference, voucher_void, vouchers_expire_due
 from campaigns.models import Voucher
-from campaigns.services.release import void_reference, voucher_void, vouchers_expire_due
 from tests.campaigns.finance.helpers import issue_voucher
 from tests.factories import CustomerFactory, IncidentFactory
 

@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from campaigns.finance_exports import report_data, report_sections, sections_xlsx
-from campaigns.journal import JOURNAL_HEADERS, journal_accounts
+from campaigns.finance.export import ExportRefused, finance_export
+from campaigns.finance.journal import JOURNAL_HEADERS, journal_accounts
+from campaigns.finance.tables import report_data, report_sections, sections_xlsx
 from campaigns.models import AuditEntry
-from campaigns.services.finance_export import ExportRefused, finance_export
 from tests.campaigns.finance.helpers import issue_voucher
 from tests.factories import CustomerFactory, ExposureFactory, HostingAccountFactory, PlacementFactory, ServerFactory
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.core import mail
 
+from campaigns.finance import reminders
+from campaigns.finance.reminders import voucher_reminders_send, vouchers_due_for_reminder
 from campaigns.models import AuditEntry, Delivery, Mailing, Voucher, VoucherReminder
-from campaigns.services import reminders
-from campaigns.services.reminders import voucher_reminders_send, vouchers_due_for_reminder
 from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
 from tests.factories import CustomerFactory, ExposureFactory, HostingAccountFactory, IncidentFactory
 
@@ -99,7 +99,7 @@ def test_a_pipeline_that_would_mail_everyone_holds_the_mailing(due, monkeypatch)
     # given an audience that ignores customer_ids: every affected customer of the incident
     import copy
 
-    from campaigns.services import mailing as mailing_service
+    from campaigns.mailings import services as mailing_service
 
     original = mailing_service.audience_contacts
 
@@ -120,6 +120,6 @@ def test_a_pipeline_that_would_mail_everyone_holds_the_mailing(due, monkeypatch)
 
 
 def test_reminder_letters_are_valid_in_every_language():
-    from campaigns.placeholders import validate_content
+    from campaigns.mailings.placeholders import validate_content
 
     assert validate_content(reminders.reminder_content()) == []

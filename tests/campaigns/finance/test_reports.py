@@ -5,9 +5,14 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import LedgerEntry
+from campaigns.finance.breakdowns import BreakdownRow, breakdown
+from campaigns.finance.reports import (
+    finance_report,
+    ledger_totals_by_incident,
+    redemptions_by_day,
+    voucher_amount_counts,
+)
 from campaigns.models import Voucher
-from campaigns.report_breakdowns import BreakdownRow, breakdown
-from campaigns.reports import finance_report, ledger_totals_by_incident, redemptions_by_day, voucher_amount_counts
 
 D = Decimal
 

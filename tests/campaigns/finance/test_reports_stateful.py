@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
 from accounts.models import LedgerEntry
+from campaigns.compensation.release import VoucherNotVoidable, voucher_void, vouchers_expire_due
+from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
+from campaigns.finance.reports import finance_report, ledger_totals
 from campaigns.models import Compensation, Voucher
-from campaigns.reports import finance_report, ledger_totals
-from campaigns.services.release import VoucherNotVoidable, voucher_void, vouchers_expire_due
-from campaigns.services.voucher_issue import VoucherRequest, vouchers_issue
 from tests.campaigns.finance.helpers import policy, redeem_voucher
 from tests.factories import CustomerFactory, IncidentFactory
 

@@ -1,0 +1,87 @@
+"""Compensation policies: named, versioned, never edited in place."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+
+from campaigns.audit.services import audit_record
+from campaigns.compensation import policy as rules
+from campaigns.compensation.models import CompensationPolicy
+
+DEFAULT_NAME = "default"
+PRORATA_NAME = "prorata"
+
+
+class PolicyNotFound(Exception):
+    """No current policy has this name."""
+
+
+def policy_default() -> CompensationPolicy:
+    """The current version of the "default" tier policy of DESIGN.md, created on first use."""
+    return _ensure(DEFAULT_NAME, CompensationPolicy.Kind.TIERS, rules.DEFAULT_TIERS_PARAMS)
+
+
+def policy_prorata() -> CompensationPolicy:
+    """The current version of the "prorata" policy, created on first use."""
+    return _ensure(PRORATA_NAME, CompensationPolicy.Kind.PRORATA, rules.DEFAULT_PRORATA_PARAMS)
+
+
+def _ensure(name: str, kind: str, params: dict) -> CompensationPolicy:
+    current = CompensationPolicy.objects.filter(name=name, is_current=True).first()
+    if current is not None:
+        return current
+    with transaction.atomic():
+        current, _ = CompensationPolicy.objects.get_or_create(
+            name=name,
+            is_current=True,
+            defaults={"version": 1, "kind": kind, "params": params, "note": "built-in"},
+        )
+    return current
+
+
+def policy_current(name: str) -> CompensationPolicy:
+    """The current version of a named policy; the built-in names are created on first use."""
+    if name == DEFAULT_NAME:
+        return policy_default()
+    if name == PRORATA_NAME:
+        return policy_prorata()
+    current = CompensationPolicy.objects.filter(name=name, is_current=True).first()
+    if current is None:
+        raise PolicyNotFound(name)
+    return current
+
+
+def policy_rules(policy: CompensationPolicy) -> rules.Rules:
+    return rules.parse_policy(policy.kind, policy.params)
+
+
+def policy_update(
+    *, policy: CompensationPolicy, params: dict, by=None, kind: str | None = None, note: str = ""
+) -> CompensationPolicy:
+    """Store ``params`` as the next version of ``policy``'s name; the old version stays as it was
+    (compensations computed with it keep pointing at it) but is no longer current.
+
+    Raises ``campaigns.compensation.policy.PolicyInvalid`` for unusable parameters; nothing changes then.
+    """
+    kind = kind or policy.kind
+    rules.parse_policy(kind, params)
+    with transaction.atomic():
+        versions = list(CompensationPolicy.objects.select_for_update().filter(name=policy.name).order_by("version"))
+        latest = max((v.version for v in versions), default=0)
+        CompensationPolicy.objects.filter(name=policy.name, is_current=True).update(is_current=False)
+        new = CompensationPolicy.objects.create(
+            name=policy.name,
+            version=latest + 1,
+            kind=kind,
+            params=params,
+            is_current=True,
+            note=note[:255],
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        audit_record(actor=by, action="policy.update", obj=new, name=new.name, version=new.version, params=params)
+    return new
+
+
+def policy_next_version(name: str) -> int:
+    return (CompensationPolicy.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1

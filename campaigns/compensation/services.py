@@ -1,0 +1,345 @@
+"""Compensation per customer: preview, prepare (drafts), four-eyes approval with vouchers.
+
+Set-based throughout: the incident's exposure is read in one query together with each account's
+fee and its customer's currency, existing compensations in one more, and the writes are one
+statement each on PostgreSQL (``accounts.bulk``). The statement count does not grow
+with the number of customers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
+
+from django.db import transaction
+from django.db.models.fields.json import KT
+from django.utils import timezone
+
+from accounts.bulk import bulk_insert, bulk_update_rows
+from accounts.models import Customer
+from accounts.roles import is_finance
+from campaigns.audit.services import audit_record
+from campaigns.compensation import policy as rules_mod
+from campaigns.compensation.models import Compensation, CompensationPolicy
+from campaigns.compensation.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
+from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
+from campaigns.incidents.models import Exposure, Incident
+
+# Upper bounds of the amount buckets in the preview's distribution; the last bucket is open.
+BUCKETS = (Decimal("0"), Decimal("10"), Decimal("25"), Decimal("50"), Decimal("100"), Decimal("250"))
+
+
+class ApprovalRefused(Exception):
+    """The user may not approve: not finance, or the same person who prepared the drafts."""
+
+
+class NothingToApprove(Exception):
+    """The incident has no draft compensation."""
+
+
+@dataclass(frozen=True)
+class Computed:
+    customer_id: int
+    currency: str
+    result: rules_mod.CustomerAmount
+    digest: str
+
+
+@dataclass
+class Preview:
+    customers: int = 0
+    per_tier: Counter = field(default_factory=Counter)
+    distribution: dict[str, int] = field(default_factory=dict)  # bucket label → customers
+    totals: dict[str, Decimal] = field(default_factory=dict)  # currency → total
+    largest: list[dict] = field(default_factory=list)  # the ten largest: number, name, amount, currency
+
+
+@dataclass
+class PrepareResult:
+    created: int = 0
+    recomputed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    topups: int = 0
+    kept_higher: int = 0  # approved amounts a correction would have lowered: kept as they were
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class ApproveResult:
+    approved: int
+    vouchers: int
+    totals: dict[str, Decimal]
+
+
+# --- reading the inputs ----------------------------------------------------------------------
+
+
+def _month_hours(first_start: str | None) -> int:
+    """Hours in the (UTC) month in which the account's outage began; ``YYYY-MM`` is all it needs."""
+    return _hours_in_month(first_start[:7]) if first_start else 0
+
+
+@lru_cache(maxsize=256)
+def _hours_in_month(year_month: str) -> int:
+    year, month = int(year_month[:4]), int(year_month[5:7])
+    return calendar.monthrange(year, month)[1] * 24
+
+
+def _exposure_groups(incident: Incident) -> Iterator[tuple[int, str, list[rules_mod.AccountInput]]]:
+    """One query: the incident's exposure with each account's fee and its customer's currency."""
+    rows = (
+        Exposure.objects.filter(incident=incident)
+        .annotate(first_start=KT("intervals__0__0"))
+        .order_by("customer_id", "account_id")
+        .values_list(
+            "customer_id",
+            "customer__currency",
+            "account__name",
+            "account__monthly_fee",
+            "affected_seconds",
+            "servers",
+            "first_start",
+        )
+        .iterator(chunk_size=20_000)
+    )
+    for (customer_id, currency), group in groupby(rows, key=itemgetter(0, 1)):
+        accounts = [
+            rules_mod.AccountInput(
+                account=name, fee=fee, affected_seconds=seconds, servers=servers, month_hours=_month_hours(first)
+            )
+            for _, _, name, fee, seconds, servers, first in group
+        ]
+        yield customer_id, currency, accounts
+
+
+def _digest(policy_id: int, currency: str, accounts: list[rules_mod.AccountInput]) -> str:
+    key = repr(
+        (policy_id, currency, [(a.account, str(a.fee), a.affected_seconds, a.servers, a.month_hours) for a in accounts])
+    )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _compute(policy: CompensationPolicy, rules: rules_mod.Rules, customer_id, currency, accounts) -> Computed:
+    result = rules_mod.customer_amount(rules, accounts, currency)
+    result.explanation["policy"] = {"id": policy.pk, "name": policy.name, "version": policy.version}
+    return Computed(customer_id, currency, result, _digest(policy.pk, currency, accounts))
+
+
+BUCKET_LABELS = ("0", *(f"{low}–{high}" for low, high in zip(BUCKETS, BUCKETS[1:], strict=False)), f">{BUCKETS[-1]}")
+
+
+def _bucket(amount: Decimal) -> str:
+    if amount == 0:
+        return "0"
+    for low, high in zip(BUCKETS, BUCKETS[1:], strict=False):
+        if low < amount <= high:
+            return f"{low}–{high}"
+    return f">{BUCKETS[-1]}"
+
+
+# --- preview ---------------------------------------------------------------------------------
+
+
+def compensation_preview(*, incident: Incident, policy: CompensationPolicy | None = None) -> Preview:
+    """What ``compensation_prepare`` would compute with ``policy``, without writing anything."""
+    policy = policy or policy_default()
+    rules = policy_rules(policy)
+    preview = Preview(distribution=dict.fromkeys(BUCKET_LABELS, 0))
+    top: list[tuple[Decimal, int, str]] = []
+    for customer_id, currency, accounts in _exposure_groups(incident):
+        computed = _compute(policy, rules, customer_id, currency, accounts)
+        amount = computed.result.amount
+        preview.customers += 1
+        preview.per_tier[computed.result.tier] += 1
+        preview.distribution[_bucket(amount)] += 1
+        preview.totals[currency] = preview.totals.get(currency, Decimal("0.00")) + amount
+        top.append((amount, customer_id, currency))
+        if len(top) > 100:
+            top = sorted(top, reverse=True)[:10]
+    top = sorted(top, reverse=True)[:10]
+    customers = Customer.objects.filter(pk__in=[t[1] for t in top]).values_list("pk", "number", "name")
+    names = {pk: (number, name) for pk, number, name in customers}
+    preview.largest = [
+        {"number": names[pk][0], "name": names[pk][1], "amount": amount, "currency": currency}
+        for amount, pk, currency in top
+    ]
+    return preview
+
+
+# --- prepare ---------------------------------------------------------------------------------
+
+
+def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | None = None, by=None) -> PrepareResult:
+    """Store one draft Compensation per affected customer; idempotent.
+
+    Drafts whose inputs (exposure, fee, currency, policy version) changed are recomputed;
+    drafts of customers no longer affected are removed. Approved compensations keep their policy
+    version: if their inputs changed and the amount grows, it is raised and a top-up voucher
+    issued for the difference; an approved amount is never lowered.
+    """
+    policy = policy or policy_default()
+    rules = policy_rules(policy)
+    now = timezone.now()
+    user = by if getattr(by, "pk", None) else None
+    result = PrepareResult()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        existing = {
+            row[1]: row
+            for row in Compensation.objects.filter(incident=incident).values_list(
+                "id", "customer_id", "status", "inputs_digest", "amount", "policy_id"
+            )
+        }
+        approved_policy_ids = {row[5] for row in existing.values() if row[2] == Compensation.Status.APPROVED}
+        approved_policies = {
+            p.pk: (p, policy_rules(p)) for p in CompensationPolicy.objects.filter(pk__in=approved_policy_ids)
+        }
+        inserts, updates, raised, topups = [], [], [], []
+        seen: set[int] = set()
+        for customer_id, currency, accounts in _exposure_groups(incident):
+            seen.add(customer_id)
+            row = existing.get(customer_id)
+            if row is not None and row[2] == Compensation.Status.APPROVED:
+                own_policy, own_rules = approved_policies[row[5]]
+                computed = _compute(own_policy, own_rules, customer_id, currency, accounts)
+                if computed.digest == row[3]:
+                    result.unchanged += 1
+                elif computed.result.amount > row[4]:
+                    computed.result.explanation["previous_amount"] = str(row[4])
+                    raised.append({**_fields(computed, now, user), "id": row[0]})
+                    topups.append(VoucherRequest(row[0], customer_id, computed.result.amount - row[4], currency))
+                else:
+                    result.kept_higher += 1
+                continue
+            computed = _compute(policy, rules, customer_id, currency, accounts)
+            if row is None:
+                inserts.append(
+                    {
+                        "incident_id": incident.pk,
+                        "customer_id": customer_id,
+                        "status": Compensation.Status.DRAFT,
+                        **_fields(computed, now, user),
+                    }
+                )
+            elif row[3] != computed.digest:
+                updates.append({**_fields(computed, now, user), "id": row[0]})
+            else:
+                result.unchanged += 1
+        stale = [row[0] for cid, row in existing.items() if cid not in seen and row[2] == Compensation.Status.DRAFT]
+        # Approved customers no longer exposed at all keep their amount too.
+        result.kept_higher += sum(
+            1 for cid, row in existing.items() if cid not in seen and row[2] != Compensation.Status.DRAFT
+        )
+        bulk_insert(Compensation, inserts)
+        bulk_update_rows(Compensation, updates, _UPDATE_FIELDS)
+        bulk_update_rows(Compensation, raised, _UPDATE_FIELDS)
+        vouchers_issue(requests=topups, is_topup=True, now=now)
+        if stale:
+            Compensation.objects.filter(pk__in=stale, status=Compensation.Status.DRAFT).delete()
+        result.created, result.recomputed, result.removed, result.topups = (
+            len(inserts),
+            len(updates),
+            len(stale),
+            len(topups),
+        )
+        result.totals = _totals(incident)
+        audit_record(
+            actor=by,
+            action="compensation.prepare",
+            incident=incident,
+            **({} if user else {"actor_label": "command"}),
+            policy={"id": policy.pk, "name": policy.name, "version": policy.version},
+            created=result.created,
+            recomputed=result.recomputed,
+            removed=result.removed,
+            topups=result.topups,
+            totals={currency: str(total) for currency, total in result.totals.items()},
+        )
+    return result
+
+
+_UPDATE_FIELDS = (
+    "policy_id",
+    "amount",
+    "currency",
+    "affected_seconds",
+    "tier",
+    "explanation",
+    "inputs_digest",
+    "computed_at",
+    "prepared_by_id",
+    "prepared_at",
+)
+
+
+def _fields(computed: Computed, now: dt.datetime, user) -> dict:
+    return {
+        "policy_id": computed.result.explanation["policy"]["id"],
+        "amount": computed.result.amount,
+        "currency": computed.currency,
+        "affected_seconds": computed.result.affected_seconds,
+        "tier": computed.result.tier,
+        "explanation": computed.result.explanation,
+        "inputs_digest": computed.digest,
+        "computed_at": now,
+        "prepared_by_id": user.pk if user else None,
+        "prepared_at": now,
+    }
+
+
+def _totals(incident: Incident, **filters) -> dict[str, Decimal]:
+    from django.db.models import Sum
+
+    rows = (
+        Compensation.objects.filter(incident=incident, **filters)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: Decimal(row["total"]).quantize(Decimal("0.01")) for row in rows}
+
+
+# --- approve ---------------------------------------------------------------------------------
+
+
+def compensation_approve(*, incident: Incident, by) -> ApproveResult:
+    """Four-eyes approval of every draft: ``by`` must have the finance role and must not have
+    prepared any of them. Issues one voucher per amount above zero with its ledger entry; the
+    incident's exposure is frozen from now on."""
+    if by is None or not is_finance(by):
+        raise ApprovalRefused("only finance may approve compensation")
+    now = timezone.now()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        drafts = Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
+        rows = list(drafts.values_list("id", "customer_id", "amount", "currency", "prepared_by_id"))
+        if not rows:
+            raise NothingToApprove(f"{incident.slug}: no draft compensation to approve")
+        if any(prepared_by == by.pk for *_, prepared_by in rows):
+            raise ApprovalRefused("the person who prepared the compensation may not approve it")
+        drafts.update(status=Compensation.Status.APPROVED, approved_by=by, approved_at=now)
+        requests = [
+            VoucherRequest(pk, customer, amount, currency) for pk, customer, amount, currency, _ in rows if amount > 0
+        ]
+        vouchers_issue(requests=requests, now=now)
+        totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+        for request in requests:
+            totals[request.currency] += request.amount
+        audit_record(
+            actor=by,
+            action="compensation.approve",
+            incident=incident,
+            approved=len(rows),
+            vouchers=len(requests),
+            totals={currency: str(total) for currency, total in totals.items()},
+        )
+    return ApproveResult(approved=len(rows), vouchers=len(requests), totals=dict(totals))

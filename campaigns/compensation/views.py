@@ -1,0 +1,117 @@
+"""Compensation approval in the console: support runs the dry run and prepares the drafts,
+finance approves them (a second person) and the vouchers are issued."""
+
+from django.contrib import messages
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.formatting import format_money
+from accounts.roles import finance_required, is_finance, support_required
+from campaigns.audit.models import AuditEntry
+from campaigns.compensation.charts import bar_chart_svg
+from campaigns.compensation.export import FORMATS as EXPORT_FORMATS
+from campaigns.compensation.models import Compensation, CompensationPolicy
+from campaigns.compensation.policies import policy_default
+from campaigns.compensation.services import (
+    ApprovalRefused,
+    NothingToApprove,
+    compensation_approve,
+    compensation_prepare,
+    compensation_preview,
+)
+from campaigns.incidents.models import Incident
+
+RECENT_AUDIT = 10
+
+
+def _policy(value) -> CompensationPolicy:
+    if value and str(value).isdigit():
+        policy = CompensationPolicy.objects.filter(pk=value).first()
+        if policy is not None:
+            return policy
+    return policy_default()
+
+
+def _totals_text(totals: dict, language: str) -> str:
+    return ", ".join(format_money(amount, currency, language) for currency, amount in sorted(totals.items())) or "–"
+
+
+@support_required
+def compensation(request, slug):
+    incident = get_object_or_404(Incident, slug=slug)
+    policy = _policy(request.GET.get("policy"))
+    preview = compensation_preview(incident=incident, policy=policy)
+    existing = list(
+        Compensation.objects.filter(incident=incident)
+        .values("status", "currency")
+        .annotate(customers=Count("id"), total=Sum("amount"))
+        .order_by("status", "currency")
+    )
+    drafts = Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
+    preparers = list(drafts.values_list("prepared_by_id", "prepared_by__username").distinct())
+    preparer_ids = {pk for pk, _ in preparers}
+    context = {
+        "incident": incident,
+        "policy": policy,
+        "policies": CompensationPolicy.objects.filter(is_current=True).order_by("name"),
+        "preview": preview,
+        "tiers": preview.per_tier.most_common(),
+        "chart": bar_chart_svg(list(preview.distribution.items()), title=_("Customers per amount")),
+        "existing": existing,
+        "has_drafts": bool(preparers),
+        "preparers": [name or _("command line") for _, name in preparers],
+        "may_approve": is_finance(request.user) and bool(preparers) and request.user.pk not in preparer_ids,
+        "is_preparer": request.user.pk in preparer_ids,
+        "audit": AuditEntry.objects.filter(incident=incident).select_related("actor")[:RECENT_AUDIT],
+        "export_formats": EXPORT_FORMATS if is_finance(request.user) else (),
+    }
+    return render(request, "console/finance/compensation.html", context)
+
+
+@support_required
+@require_POST
+def prepare(request, slug):
+    incident = get_object_or_404(Incident, slug=slug)
+    policy = _policy(request.POST.get("policy"))
+    result = compensation_prepare(incident=incident, policy=policy, by=request.user)
+    messages.success(
+        request,
+        _(
+            "Compensation prepared with %(policy)s: %(created)s new, %(recomputed)s recomputed, %(removed)s removed, "
+            "%(topups)s top-ups. Total: %(totals)s. Finance must now approve it."
+        )
+        % {
+            "policy": policy,
+            "created": result.created,
+            "recomputed": result.recomputed,
+            "removed": result.removed,
+            "topups": result.topups,
+            "totals": _totals_text(result.totals, request.LANGUAGE_CODE),
+        },
+    )
+    return redirect("console:compensation", slug=incident.slug)
+
+
+@finance_required
+@require_POST
+def approve(request, slug):
+    incident = get_object_or_404(Incident, slug=slug)
+    try:
+        result = compensation_approve(incident=incident, by=request.user)
+    except ApprovalRefused as exc:
+        messages.error(request, _("Approval refused: %(reason)s.") % {"reason": exc})
+    except NothingToApprove:
+        messages.error(request, _("There is no prepared compensation to approve."))
+    else:
+        messages.success(
+            request,
+            _("%(approved)s compensations approved, %(vouchers)s vouchers issued. Total: %(totals)s.")
+            % {
+                "approved": result.approved,
+                "vouchers": result.vouchers,
+                "totals": _totals_text(result.totals, request.LANGUAGE_CODE),
+            },
+        )
+    return redirect("console:compensation", slug=incident.slug)

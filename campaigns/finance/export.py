@@ -1,0 +1,86 @@
+"""Producing a finance export and recording who took it: exports are money-relevant actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from campaigns.audit.services import audit_record
+from campaigns.finance.tables import (
+    SECTION_KEYS,
+    journal_csv,
+    report_data,
+    report_pdf,
+    report_sections,
+    sections_csv,
+    sections_xlsx,
+)
+from campaigns.incidents.models import Incident
+
+FORMATS = ("csv", "xlsx", "pdf", "journal")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "journal": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+class ExportRefused(Exception):
+    """Unknown format or section: the message says which ones exist."""
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def finance_export(
+    *,
+    fmt: str,
+    incident: Incident | None = None,
+    section: str = "totals",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    by=None,
+    actor_label: str = "command",
+) -> ExportFile:
+    """The report of one incident (or all) as ``csv`` (one section), ``xlsx``, ``pdf``, or the
+    accounting ``journal`` (CSV); records an audit entry."""
+    if fmt not in FORMATS:
+        raise ExportRefused(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "csv" and section not in SECTION_KEYS:
+        raise ExportRefused(f"unknown section {section!r}; choose one of {', '.join(SECTION_KEYS)}")
+    if fmt == "csv" and section == "incidents" and incident is not None:
+        raise ExportRefused("the section 'incidents' exists only in the report over all incidents")
+    now = timezone.now()
+    scope = incident.slug if incident else "all"
+    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
+    if fmt == "journal":
+        content = journal_csv(incident=incident, since=since, until=until)
+        filename = f"journal-{scope}-{stamp}.csv"
+    else:
+        data = report_data(incident=incident)
+        if fmt == "pdf":
+            content = report_pdf(data, generated_at=now)
+        elif fmt == "xlsx":
+            content = sections_xlsx(report_sections(data))
+        else:
+            content = sections_csv(report_sections(data), section)
+        filename = f"finance-{scope}-{section + '-' if fmt == 'csv' else ''}{stamp}.{fmt}"
+    audit_record(
+        actor=by,
+        action="finance.export",
+        incident=incident,
+        **({} if getattr(by, "pk", None) else {"actor_label": actor_label}),
+        format=fmt,
+        section=section if fmt == "csv" else "",
+        since=since.isoformat() if since else "",
+        until=until.isoformat() if until else "",
+        size=len(content),
+    )
+    return ExportFile(filename, CONTENT_TYPES[fmt], content)

@@ -1,0 +1,271 @@
+"""The finance report as tables ("sections"), and those tables as CSV, XLSX and PDF.
+
+A section is a title, headers and typed rows (Decimal, int, date, text): the XLSX gets one sheet
+per section with number formats and a frozen header, the CSV one section per file, the PDF all of
+them with the charts. Text that a spreadsheet would run as a formula is neutralised
+(``accounts.spreadsheets.neutralise``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from accounts.spreadsheets import XLSX_DATE, XLSX_MONEY, neutralise, write_csv
+from campaigns.compensation import charts as finance_charts
+from campaigns.finance.breakdowns import DIMENSIONS, all_breakdowns
+from campaigns.finance.journal import JOURNAL_HEADERS, journal_lines
+from campaigns.finance.reports import (
+    REDEMPTION_FORMS,
+    FinanceReport,
+    finance_report,
+    form_label,
+    ledger_totals_by_incident,
+    redemptions_by_day,
+    report_session,
+    voucher_amount_counts,
+)
+from campaigns.incidents.models import Incident
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list]
+
+
+@dataclass
+class ReportData:
+    """Everything a report page, export or PDF shows, read with a fixed number of queries."""
+
+    report: FinanceReport
+    breakdowns: dict
+    redemptions: dict
+    amounts: dict
+    by_incident: list[tuple[Incident, dict]] | None
+
+    @property
+    def histograms(self) -> dict[str, list[finance_charts.Bin]]:
+        return {currency: finance_charts.histogram(pairs) for currency, pairs in self.amounts.items()}
+
+    def charts(self) -> dict:
+        return {
+            "redemptions": finance_charts.timeline_svg(self.redemptions, title=_("Redemptions over time (cumulative)")),
+            "histograms": {
+                currency: finance_charts.histogram_svg(
+                    bins, title=_("Voucher amounts in %(currency)s") % {"currency": currency}
+                )
+                for currency, bins in self.histograms.items()
+            },
+        }
+
+
+def report_data(*, incident: Incident | None = None) -> ReportData:
+    """A fixed number of queries in one transaction: every figure from the same snapshot."""
+    with report_session():
+        by_incident = None
+        if incident is None:
+            totals = ledger_totals_by_incident()
+            incidents = Incident.objects.in_bulk([pk for pk in totals if pk is not None])
+            by_incident = [(incidents[pk], totals[pk]) for pk in sorted(incidents, key=lambda pk: incidents[pk].slug)]
+        return ReportData(
+            report=finance_report(incident=incident),
+            breakdowns=all_breakdowns(incident=incident),
+            redemptions=redemptions_by_day(incident=incident),
+            amounts=voucher_amount_counts(incident=incident),
+            by_incident=by_incident,
+        )
+
+
+def _totals_row(totals) -> list:
+    return [
+        totals.currency,
+        totals.issued,
+        totals.redeemed,
+        *(totals.redeemed_by_form.get(form, Decimal("0.00")) for form in REDEMPTION_FORMS),
+        totals.expired,
+        totals.void,
+        totals.adjusted,
+        totals.outstanding,
+    ]
+
+
+def _totals_headers() -> list[str]:
+    return [
+        _("currency"),
+        _("issued"),
+        _("redeemed"),
+        *(_("redeemed as %(form)s") % {"form": form_label(form)} for form in REDEMPTION_FORMS),
+        _("expired"),
+        _("void"),
+        _("adjusted"),
+        _("outstanding"),
+    ]
+
+
+def report_sections(data: ReportData) -> list[Section]:
+    report = data.report
+    sections = [
+        Section("totals", _("Totals"), _totals_headers(), [_totals_row(t) for t in report.ledger.values()]),
+        Section(
+            "reconciliation",
+            _("Reconciliation"),
+            [_("check"), _("currency"), _("ledger"), _("vouchers / report"), _("difference"), _("ok")],
+            [
+                [c.label, c.currency, c.ledger, c.other, c.difference, _("yes") if c.ok else _("NO")]
+                for c in report.checks
+            ],
+        ),
+        Section(
+            "compensations",
+            _("Compensations"),
+            [_("currency"), _("status"), _("customers"), _("of them zero"), _("amount")],
+            [[r["currency"], r["status"], r["customers"], r["zero"], r["total"]] for r in report.compensations],
+        ),
+    ]
+    if data.by_incident is not None:
+        sections.append(
+            Section(
+                "incidents",
+                _("By incident"),
+                [_("incident"), _("title"), *_totals_headers()],
+                [
+                    [i.slug, i.title, *_totals_row(t)]
+                    for i, per_currency in data.by_incident
+                    for t in per_currency.values()
+                ],
+            )
+        )
+    for dimension, label in DIMENSIONS.items():
+        sections.append(
+            Section(
+                f"by_{dimension}",
+                _("By %(dimension)s") % {"dimension": label},
+                [
+                    str(label),
+                    _("currency"),
+                    _("customers"),
+                    _("vouchers"),
+                    _("issued"),
+                    _("redeemed"),
+                    _("expired"),
+                    _("void"),
+                    _("outstanding"),
+                ],  # fmt: skip
+                [
+                    [
+                        r.label,
+                        r.currency,
+                        r.customers,
+                        r.vouchers,
+                        r.issued,
+                        r.redeemed,
+                        r.expired,
+                        r.void,
+                        r.outstanding,
+                    ]
+                    for r in data.breakdowns[dimension]
+                ],
+            )
+        )
+    sections.append(
+        Section(
+            "redemptions",
+            _("Redemptions by day"),
+            [_("date"), _("currency and form"), _("amount")],
+            [[day, series, amount] for series, points in sorted(data.redemptions.items()) for day, amount in points],
+        )
+    )
+    sections.append(
+        Section(
+            "amounts",
+            _("Voucher amounts"),
+            [_("currency"), _("from"), _("below"), _("vouchers")],
+            [[currency, b.low, b.high, b.count] for currency, bins in data.histograms.items() for b in bins],
+        )
+    )
+    return sections
+
+
+SECTION_KEYS = ["totals", "reconciliation", "compensations", "incidents", *(f"by_{d}" for d in DIMENSIONS),
+                "redemptions", "amounts"]  # fmt: skip
+
+
+# --- writers -----------------------------------------------------------------------------------
+
+
+def sections_csv(sections: list[Section], key: str) -> bytes:
+    """One section as UTF-8 CSV (a spreadsheet opens one table per file)."""
+    for section in sections:
+        if section.key == key:
+            return write_csv([neutralise(h) for h in section.headers], section.rows)
+    raise KeyError(key)
+
+
+def sections_xlsx(sections: list[Section]) -> bytes:
+    """One sheet per section: bold frozen header, money as numbers with two decimals, dates as dates."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for section in sections:
+        sheet = workbook.create_sheet(neutralise(section.title)[:31].replace("'", ""))
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(section.headers, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(60, len(header) + 4))
+        header_cells = []
+        for header in section.headers:
+            cell = WriteOnlyCell(sheet, value=neutralise(header))
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in section.rows:
+            sheet.append([_xlsx_cell(sheet, value, WriteOnlyCell) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value, cell_class):
+    if isinstance(value, Decimal):
+        cell = cell_class(sheet, value=value)
+        cell.number_format = XLSX_MONEY
+        return cell
+    if isinstance(value, dt.date):
+        cell = cell_class(sheet, value=value)
+        cell.number_format = XLSX_DATE
+        return cell
+    if isinstance(value, int):
+        return value
+    return neutralise("" if value is None else str(value))
+
+
+def journal_csv(*, incident: Incident | None = None, since=None, until=None) -> bytes:
+    return write_csv(
+        JOURNAL_HEADERS, (line.as_row() for line in journal_lines(incident=incident, since=since, until=until))
+    )
+
+
+def report_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "pdf/finance_report.html",
+        {
+            "data": data,
+            "report": data.report,
+            "sections": report_sections(data),
+            "charts": data.charts(),
+            "generated_at": generated_at,
+        },  # fmt: skip
+    )
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,103 @@
+"""Computing and storing exposure: set-based, a fixed number of SQL statements per incident."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.bulk import bulk_insert
+from accounts.models import Placement, Server
+from campaigns.incidents import impact
+from campaigns.incidents.models import Exposure, Incident
+
+
+class ExposureFrozen(Exception):
+    """Exposure of an incident whose compensation was approved cannot change any more."""
+
+
+@dataclass(frozen=True)
+class ExposureResult:
+    accounts: int
+    customers: int
+    affected_seconds: int
+
+
+def exposure_is_frozen(incident: Incident) -> bool:
+    # Through the reverse relation: compensation is a later step that this one does not import.
+    return incident.compensations.filter(status="approved").exists()
+
+
+def exposure_recompute(*, incident: Incident, now: dt.datetime | None = None, force: bool = False) -> ExposureResult:
+    """Replace the incident's exposure with a fresh computation from its windows and placements.
+
+    Idempotent: the same windows and placements give the same rows. Ongoing windows count up to
+    ``now``. Refused once compensation for the incident is approved, unless ``force`` (an explicit
+    ``compensate`` run after windows were corrected: approved amounts then only ever grow).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the incident row: two recomputations of one incident run one after the other.
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not force and exposure_is_frozen(incident):
+            raise ExposureFrozen(f"compensation for {incident.slug} is approved: its exposure is frozen")
+        rows = list(_compute_rows(incident, now))
+        Exposure.objects.filter(incident=incident).delete()
+        _insert(rows)
+    return ExposureResult(
+        accounts=len(rows),
+        customers=len({row[2] for row in rows}),
+        affected_seconds=sum(row[3] for row in rows),
+    )
+
+
+def _compute_rows(incident: Incident, now: dt.datetime):
+    windows = list(incident.windows.values_list("server_id", "volume_id", "start", "end"))
+    if not windows:
+        return
+    volume_ids = {volume for _, volume, _, _ in windows if volume is not None}
+    servers_of_volume: dict[int, list[int]] = {}
+    for server_id, volume_id in Server.objects.filter(storage_volume_id__in=volume_ids).values_list(
+        "id", "storage_volume_id"
+    ):
+        servers_of_volume.setdefault(volume_id, []).append(server_id)
+    windows_by_server = impact.windows_per_server(
+        ((server, volume, start, end or max(now, start)) for server, volume, start, end in windows),
+        servers_of_volume,
+    )
+    if not windows_by_server:
+        return
+    server_names = dict(Server.objects.filter(id__in=windows_by_server).values_list("id", "name"))
+    earliest = min(spans[0][0] for spans in windows_by_server.values())
+    latest = max(spans[-1][1] for spans in windows_by_server.values())
+
+    placements = (
+        Placement.objects.filter(server_id__in=windows_by_server, active_from__lt=latest)
+        .filter(Q(active_until__isnull=True) | Q(active_until__gt=earliest))
+        .order_by("account_id", "active_from")
+        .values_list("account_id", "account__customer_id", "server_id", "active_from", "active_until")
+        .iterator(chunk_size=20_000)
+    )
+    computed_at = timezone.now()
+    for (account_id, customer_id), group in groupby(placements, key=itemgetter(0, 1)):
+        pieces = impact.account_pieces(((p[2], p[3], p[4]) for p in group), windows_by_server)
+        if not pieces:
+            continue
+        seconds = impact.affected_seconds(pieces)
+        if seconds <= 0:
+            continue
+        names = list(dict.fromkeys(server_names[server] for _, _, server in pieces))
+        intervals = [[s.isoformat(), e.isoformat(), server_names[server]] for s, e, server in pieces]
+        yield (incident.pk, account_id, customer_id, seconds, intervals, ", ".join(names), computed_at)
+
+
+_COLUMNS = ("incident_id", "account_id", "customer_id", "affected_seconds", "intervals", "servers", "computed_at")
+
+
+def _insert(rows: list[tuple]) -> None:
+    bulk_insert(Exposure, [dict(zip(_COLUMNS, row, strict=True)) for row in rows])

@@ -1,0 +1,106 @@
+"""What happened: incidents, their outage windows, and each account's exposure."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Customer, HostingAccount, Language, Server, StorageVolume
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    description = models.TextField(_("description"), blank=True)
+    default_language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.DE
+    )
+    public = models.BooleanField(_("shown on the status page"), default=True)
+    # Redemption forms the portal offers for this incident's vouchers; the first is the default.
+    redemption_options = models.JSONField(_("redemption options"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+
+    def __str__(self):
+        return self.title or self.slug
+
+
+class OutageWindow(models.Model):
+    """A server or a whole storage volume was down during ``[start, end)``; no end = ongoing."""
+
+    class TargetType(models.TextChoices):
+        SERVER = "server", _("server")
+        VOLUME = "volume", _("storage volume")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="windows")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    target_type = models.CharField(_("target type"), max_length=8, choices=TargetType.choices)
+    server = models.ForeignKey(Server, on_delete=models.PROTECT, null=True, blank=True, related_name="windows")
+    volume = models.ForeignKey(StorageVolume, on_delete=models.PROTECT, null=True, blank=True, related_name="windows")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"), null=True, blank=True, help_text=_("Empty while ongoing."))
+
+    class Meta:
+        ordering = ["incident_id", "start", "id"]
+        verbose_name = _("outage window")
+        verbose_name_plural = _("outage windows")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="window_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=(Q(target_type="server", server__isnull=False, volume__isnull=True))
+                | Q(target_type="volume", volume__isnull=False, server__isnull=True),
+                name="window_target_matches_type",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target} {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}" if self.end else str(self.target)
+
+    @property
+    def target(self):
+        return self.server if self.target_type == self.TargetType.SERVER else self.volume
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.end is None
+
+
+class Exposure(models.Model):
+    """The merged downtime of one account in one incident.
+
+    ``intervals`` holds the merged pieces as ``[start_iso_utc, end_iso_utc, server_name]``,
+    ordered by start; ``servers`` the distinct server names in order of first appearance.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="exposures")
+    account = models.ForeignKey(HostingAccount, on_delete=models.CASCADE, related_name="exposures")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="exposures")
+    affected_seconds = models.BigIntegerField(_("affected seconds"))
+    intervals = models.JSONField(_("intervals"), default=list)
+    servers = models.CharField(_("servers"), max_length=500)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["incident_id", "customer_id", "account_id"]
+        verbose_name = _("exposure")
+        verbose_name_plural = _("exposures")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "account"], name="exposure_unique_account"),
+            models.CheckConstraint(condition=Q(affected_seconds__gt=0), name="exposure_seconds_positive"),
+        ]
+        indexes = [models.Index(fields=["incident", "customer"])]
+
+    def __str__(self):
+        return f"{self.account_id} in {self.incident_id}: {self.affected_seconds}s"

@@ -1,0 +1,120 @@
+"""Outage import: incidents and their windows from ``windows.csv``.
+
+The file is the complete list of windows for each incident it names: importing it replaces those
+incidents' windows when they differ, and recomputes their exposure. Importing it twice changes
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import Server, StorageVolume
+from accounts.parsing import parse_period
+from accounts.services.inventory import ImportRejected, RowError, read_csv
+from campaigns.incidents.exposure import ExposureResult, exposure_is_frozen, exposure_recompute
+from campaigns.incidents.models import Incident, OutageWindow
+
+WINDOW_COLUMNS = ("incident", "title", "target_type", "target", "start", "end")
+
+
+@dataclass
+class OutageImportSummary:
+    incidents_created: list[str] = field(default_factory=list)
+    incidents_changed: list[str] = field(default_factory=list)
+    incidents_unchanged: list[str] = field(default_factory=list)
+    windows: int = 0
+    exposure: dict[str, ExposureResult] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+def outages_import(*, source, dry_run: bool = False) -> OutageImportSummary:
+    errors: list[RowError] = []
+    rows = read_csv(source, WINDOW_COLUMNS, "windows.csv", errors)
+    if errors:
+        raise ImportRejected(errors)
+    servers = dict(Server.objects.values_list("name", "id"))
+    volumes = dict(StorageVolume.objects.values_list("name", "id"))
+    incidents: dict[str, dict] = {}
+    for line, row in rows:
+        problems = []
+        slug = row["incident"]
+        if not slug or slugify(slug) != slug:
+            problems.append(f"bad incident slug {slug!r} (lower-case letters, digits and dashes)")
+        target_type, target = row["target_type"].lower(), row["target"]
+        server_id = volume_id = None
+        if target_type == "server":
+            server_id = servers.get(target)
+            if server_id is None:
+                problems.append(f"unknown server {target!r}")
+        elif target_type == "volume":
+            volume_id = volumes.get(target)
+            if volume_id is None:
+                problems.append(f"unknown storage volume {target!r}")
+        else:
+            problems.append(f"bad target_type {row['target_type']!r} (server or volume)")
+        start, end, period_problems = parse_period(row["start"], row["end"], start_label="start", end_label="end")
+        problems.extend(period_problems)
+        incident = incidents.setdefault(slug, {"title": row["title"], "line": line, "windows": []})
+        if row["title"] != incident["title"]:
+            problems.append(
+                f"incident {slug!r} has title {row['title']!r} here but {incident['title']!r} on line {incident['line']}"
+            )
+        if problems:
+            errors.extend(RowError("windows.csv", line, p) for p in problems)
+            continue
+        incident["windows"].append((target_type, server_id, volume_id, start, end))
+
+    existing = {i.slug: i for i in Incident.objects.filter(slug__in=incidents)}
+    current: dict[int, list[tuple]] = {}
+    for incident_id, *window in OutageWindow.objects.filter(incident__in=existing.values()).values_list(
+        "incident_id", "target_type", "server_id", "volume_id", "start", "end"
+    ):
+        current.setdefault(incident_id, []).append(tuple(window))
+    changed = []
+    for slug, data in incidents.items():
+        incident = existing.get(slug)
+        if incident is not None and sorted(current.get(incident.pk, []), key=_key) != sorted(data["windows"], key=_key):
+            changed.append(slug)
+            if exposure_is_frozen(incident):
+                errors.append(
+                    RowError(
+                        "windows.csv", data["line"], f"compensation for {slug!r} is approved: its windows are frozen"
+                    )
+                )
+    if errors:
+        raise ImportRejected(errors)
+
+    summary = OutageImportSummary(dry_run=dry_run, windows=sum(len(d["windows"]) for d in incidents.values()))
+    with transaction.atomic():
+        for slug, data in incidents.items():
+            incident = existing.get(slug)
+            if incident is None:
+                incident = Incident.objects.create(
+                    slug=slug, title=data["title"] or slug, redemption_options=["balance"]
+                )
+                summary.incidents_created.append(slug)
+            elif slug in changed:
+                incident.windows.all().delete()
+                summary.incidents_changed.append(slug)
+            else:
+                if incident.title != data["title"] and data["title"]:
+                    Incident.objects.filter(pk=incident.pk).update(title=data["title"])
+                summary.incidents_unchanged.append(slug)
+                continue
+            OutageWindow.objects.bulk_create(
+                OutageWindow(incident=incident, target_type=t, server_id=s, volume_id=v, start=start, end=end)
+                for t, s, v, start, end in data["windows"]
+            )
+            summary.exposure[slug] = exposure_recompute(incident=incident)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+def _key(window: tuple):
+    target_type, server_id, volume_id, start, end = window
+    return (target_type, server_id or 0, volume_id or 0, start, end is None, end or start)

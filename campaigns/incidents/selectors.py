@@ -1,0 +1,71 @@
+"""Reads shared by several views and commands."""
+
+from django.db.models import Count, Max, Min, Q, Sum
+
+from accounts.models import Server
+from campaigns.incidents.models import Exposure, Incident
+
+
+def incident_list_with_counts():
+    return Incident.objects.annotate(
+        window_count=Count("windows", distinct=True),
+        first_start=Min("windows__start"),
+        last_end=Max("windows__end"),
+        ongoing_count=Count("windows", filter=Q(windows__end__isnull=True), distinct=True),
+    ).order_by("-created_at")
+
+
+def incident_exposure_totals(incident: Incident) -> dict:
+    """Affected customers, accounts and account-hours of an incident (one query)."""
+    totals = Exposure.objects.filter(incident=incident).aggregate(
+        accounts=Count("id"), customers=Count("customer_id", distinct=True), seconds=Sum("affected_seconds")
+    )
+    totals["hours"] = (totals["seconds"] or 0) / 3600
+    return totals
+
+
+def incident_timeline_lanes(incident: Incident) -> list[tuple]:
+    """Lanes for the timeline chart: each targeted volume, then each server hit directly or through
+    its volume, with the number of affected accounts on it. A fixed number of queries."""
+    windows = list(incident.windows.select_related("server", "volume").order_by("start"))
+    volume_ids = {w.volume_id for w in windows if w.volume_id}
+    servers = {
+        s.id: s
+        for s in Server.objects.filter(
+            Q(id__in={w.server_id for w in windows if w.server_id}) | Q(storage_volume_id__in=volume_ids)
+        )
+    }
+    # Exposure.servers lists the servers an account was down on; few distinct combinations exist.
+    accounts_per_server: dict[str, int] = {}
+    for names, count in (
+        Exposure.objects.filter(incident=incident).values_list("servers").annotate(n=Count("id")).order_by()
+    ):
+        for name in names.split(", "):
+            accounts_per_server[name] = accounts_per_server.get(name, 0) + count
+    lanes = []
+    for volume_id in sorted(volume_ids, key=lambda v: next(w.volume.name for w in windows if w.volume_id == v)):
+        spans = [(w.start, w.end) for w in windows if w.volume_id == volume_id]
+        name = next(w.volume.name for w in windows if w.volume_id == volume_id)
+        on_volume = [s for s in servers.values() if s.storage_volume_id == volume_id]
+        lanes.append((name, "volume", spans, f"{len(on_volume)} servers"))
+    for server in sorted(servers.values(), key=lambda s: s.name):
+        spans = [
+            (w.start, w.end)
+            for w in windows
+            if w.server_id == server.id or (w.volume_id and w.volume_id == server.storage_volume_id)
+        ]
+        lanes.append((server.name, "server", spans, str(accounts_per_server.get(server.name, 0))))
+    return lanes
+
+
+def exposure_on_server(name: str) -> Q:
+    """Exposures whose server list names ``name`` exactly (server1 is not server19)."""
+    return (
+        Q(servers=name)
+        | Q(servers__startswith=f"{name}, ")
+        | Q(servers__endswith=f", {name}")
+        | Q(servers__contains=f", {name}, ")
+    )
+
+
+# --- Mailing progress ---------------------------------------------------------------

@@ -1,0 +1,20 @@
+"""Console pages of mailings: compose, preview, test, launch, follow and resend."""
+
+from django.urls import path
+
+from campaigns.mailings import views
+
+console_urlpatterns = [
+    path("incidents/<slug:slug>/mailings/", views.mailing_list, name="mailings"),
+    path("incidents/<slug:slug>/mailings/new/", views.mailing_create, name="mailing_create"),
+    path("incidents/<slug:slug>/mailings/preview/", views.compose_preview, name="compose_preview"),
+    path("incidents/<slug:slug>/mailings/count/", views.compose_count, name="compose_count"),
+    path("mailings/<int:pk>/", views.mailing_detail, name="mailing"),
+    path("mailings/<int:pk>/edit/", views.mailing_edit, name="mailing_edit"),
+    path("mailings/<int:pk>/preview/", views.mailing_preview, name="mailing_preview"),
+    path("mailings/<int:pk>/progress/", views.mailing_progress_partial, name="mailing_progress"),
+    path("mailings/<int:pk>/test/", views.mailing_test, name="mailing_test"),
+    path("mailings/<int:pk>/log/", views.mailing_log, name="mailing_log"),
+    path("mailings/<int:pk>/log/<int:delivery_pk>/resend/", views.delivery_resend, name="delivery_resend"),
+    path("mailings/<int:pk>/<slug:action>/", views.mailing_action, name="mailing_action"),
+]

@@ -1,0 +1,357 @@
+"""Support console for mailings: list, compose with live preview and recipient count, test send,
+approve/launch/pause/resume/cancel/retry/clone, live progress and the per-recipient log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Customer
+from accounts.roles import support_required
+from campaigns.incidents.models import Incident
+from campaigns.mailings import services as lifecycle
+from campaigns.mailings.drafts import (
+    MailingContentInvalid,
+    MailingNotEditable,
+    mailing_draft_create,
+    mailing_draft_update,
+    mailing_test_send,
+)
+from campaigns.mailings.forms import MailingForm
+from campaigns.mailings.letters import PLACEHOLDERS, CustomerNotAffected, LetterError, default_content, render_preview
+from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
+from campaigns.mailings.placeholders import LANGUAGES
+from campaigns.mailings.selectors import mailing_progress
+
+LOG_PAGE_SIZE = 50
+
+
+def _mailing(pk) -> Mailing:
+    return get_object_or_404(Mailing.objects.select_related("incident", "created_by", "approved_by"), pk=pk)
+
+
+@support_required
+def mailing_list(request, slug):
+    incident = get_object_or_404(Incident, slug=slug)
+    mailings = incident.mailings.select_related("created_by", "approved_by").order_by("-created_at")
+    return render(request, "console/mailings/list.html", {"incident": incident, "mailings": mailings})
+
+
+def _compose(request, incident: Incident, mailing: Mailing | None):
+    if request.method == "POST":
+        form = MailingForm(request.POST, incident=incident)
+        if form.is_valid():
+            try:
+                if mailing is None:
+                    mailing = mailing_draft_create(incident=incident, by=request.user, **form.mailing_fields())
+                else:
+                    mailing = mailing_draft_update(mailing=mailing, by=request.user, **form.mailing_fields())
+            except MailingContentInvalid as exc:
+                for error in exc.errors:
+                    form.add_error(None, error)
+            except MailingNotEditable as exc:
+                messages.error(request, str(exc))
+                return redirect("console:mailing", pk=mailing.pk)
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("console:mailing", pk=mailing.pk)
+    elif mailing is not None:
+        form = MailingForm(initial=MailingForm.initial_for(mailing), incident=incident)
+    else:
+        draft = Mailing(
+            incident=incident,
+            name=_("Apology: %(title)s") % {"title": incident.title},
+            content=default_content(),
+            contact_roles=["primary"],
+        )
+        form = MailingForm(initial=MailingForm.initial_for(draft), incident=incident)
+    context = {
+        "incident": incident,
+        "mailing": mailing,
+        "form": form,
+        "placeholders": PLACEHOLDERS,
+        "languages": LANGUAGES,
+        "sample_customers": _sample_customers(incident),
+    }
+    return render(request, "console/mailings/form.html", context)
+
+
+@support_required
+def mailing_create(request, slug):
+    return _compose(request, get_object_or_404(Incident, slug=slug), None)
+
+
+@support_required
+def mailing_edit(request, pk):
+    mailing = _mailing(pk)
+    if mailing.status != Mailing.Status.DRAFT:
+        messages.error(request, _("Only drafts can be edited; clone this mailing to change it."))
+        return redirect("console:mailing", pk=mailing.pk)
+    return _compose(request, mailing.incident, mailing)
+
+
+def _sample_customers(incident: Incident, limit: int = 20):
+    """A few affected customers to pick for the preview (any other by customer number)."""
+    return Customer.objects.filter(exposures__incident=incident).distinct().order_by("number")[:limit]
+
+
+@support_required
+def mailing_detail(request, pk):
+    mailing = _mailing(pk)
+    context = {
+        "mailing": mailing,
+        "incident": mailing.incident,
+        **_progress_context(mailing),
+        "recipients": _recipient_count(mailing) if mailing.status in _BEFORE_LAUNCH else None,
+        "languages": LANGUAGES,
+        "sample_customers": _sample_customers(mailing.incident),
+        "can_approve": mailing.status == Mailing.Status.DRAFT and mailing.created_by_id != request.user.pk,
+    }
+    return render(request, "console/mailings/detail.html", context)
+
+
+_BEFORE_LAUNCH = (Mailing.Status.DRAFT, Mailing.Status.APPROVED)
+
+
+def _recipient_count(mailing: Mailing) -> int:
+    return lifecycle.audience_contacts(mailing).count()
+
+
+# --- htmx partials ------------------------------------------------------------------------------
+
+
+def _preview_response(request, *, incident, content_or_mailing, customer_number, language):
+    context = {"customer_number": customer_number, "language": language}
+    customer = Customer.objects.filter(number=customer_number).first() if customer_number else None
+    if customer is None and not customer_number:
+        customer = _sample_customers(incident, 1).first()
+    if customer is None:
+        context["error"] = _("No customer with number %(number)s.") % {"number": customer_number}
+    else:
+        try:
+            context["message"] = render_preview(
+                content_or_mailing, customer, language=language or None, incident=incident
+            )
+            context["customer"] = customer
+        except CustomerNotAffected:
+            context["error"] = _("Customer %(number)s is not affected by this incident.") % {"number": customer.number}
+        except LetterError as exc:
+            context["errors"] = exc.errors
+    return render(request, "console/mailings/_preview.html", context)
+
+
+@support_required
+def mailing_preview(request, pk):
+    """Preview of a saved mailing for any recipient in any language (GET ?customer=&language=)."""
+    mailing = _mailing(pk)
+    return _preview_response(
+        request,
+        incident=mailing.incident,
+        content_or_mailing=mailing,
+        customer_number=request.GET.get("customer", "").strip(),
+        language=request.GET.get("language", ""),
+    )
+
+
+@support_required
+def compose_preview(request, slug):
+    """Live preview of the content being composed (POST of the compose form, nothing saved)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    incident = get_object_or_404(Incident, slug=slug)
+    form = MailingForm(request.POST, incident=incident)
+    content = form.content(raw=True)  # as typed: invalid content shows its errors in the preview
+    return _preview_response(
+        request,
+        incident=incident,
+        content_or_mailing=content or {"": {}},
+        customer_number=request.POST.get("preview_customer", "").strip(),
+        language=request.POST.get("preview_language", ""),
+    )
+
+
+@support_required
+def compose_count(request, slug):
+    """How many contacts the audience filters of the compose form reach (POST, nothing saved)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    incident = get_object_or_404(Incident, slug=slug)
+    form = MailingForm(request.POST, incident=incident)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    probe = Mailing(incident=incident, audience=form.audience(), contact_roles=data.get("contact_roles") or [])
+    return render(request, "console/mailings/_count.html", {"recipients": _recipient_count(probe)})
+
+
+@support_required
+def mailing_progress_partial(request, pk):
+    mailing = _mailing(pk)
+    return render(request, "console/mailings/_progress.html", _progress_context(mailing))
+
+
+def _progress_context(mailing: Mailing) -> dict:
+    progress = mailing_progress(mailing)
+    eta = ""
+    if progress.eta_seconds is not None:
+        minutes, seconds = divmod(int(progress.eta_seconds + 0.5), 60)
+        hours, minutes = divmod(minutes, 60)
+        eta = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return {"mailing": mailing, "progress": progress, "eta": eta}
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+@support_required
+@require_POST
+def mailing_test(request, pk):
+    mailing = _mailing(pk)
+    customer = Customer.objects.filter(number=request.POST.get("customer", "").strip()).first()
+    customer = customer or _sample_customers(mailing.incident, 1).first()
+    if customer is None:
+        messages.error(request, _("No affected customer to take the test letter from."))
+        return redirect("console:mailing", pk=mailing.pk)
+    try:
+        mailing_test_send(
+            mailing=mailing, customer=customer, to=request.user.email, by=request.user,
+            language=request.POST.get("language") or None,
+        )  # fmt: skip
+    except (CustomerNotAffected, LetterError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Test letter for %(number)s sent to %(email)s.")
+            % {"number": customer.number, "email": request.user.email},
+        )
+    return redirect("console:mailing", pk=mailing.pk)
+
+
+def _approve(mailing, user):
+    lifecycle.mailing_approve(mailing=mailing, by=user)
+    return _("Mailing approved.")
+
+
+def _launch(mailing, user):
+    lifecycle.mailing_launch(mailing=mailing, by=user)
+    return _("Mailing launched.")
+
+
+def _pause(mailing, user):
+    lifecycle.mailing_pause(mailing=mailing, by=user, reason=_("paused in the console"))
+    return _("Mailing paused.")
+
+
+def _resume(mailing, user):
+    lifecycle.mailing_resume(mailing=mailing, by=user)
+    return _("Mailing resumed.")
+
+
+def _cancel(mailing, user):
+    lifecycle.mailing_cancel(mailing=mailing, by=user)
+    return _("Mailing cancelled.")
+
+
+def _retry(mailing, user):
+    count = lifecycle.mailing_retry_failed(mailing=mailing, by=user)
+    return _("%(count)s failed deliveries queued again.") % {"count": count}
+
+
+ACTIONS = {
+    "approve": _approve,
+    "launch": _launch,
+    "pause": _pause,
+    "resume": _resume,
+    "cancel": _cancel,
+    "retry": _retry,
+}
+
+
+@support_required
+@require_POST
+def mailing_action(request, pk, action):
+    mailing = _mailing(pk)
+    if action == "clone":
+        try:
+            clone = lifecycle.mailing_clone(mailing=mailing, by=request.user)
+        except lifecycle.MailingError as exc:
+            messages.error(request, str(exc))
+            return redirect("console:mailing", pk=mailing.pk)
+        messages.success(request, _("Cloned into a new draft."))
+        return redirect("console:mailing_edit", pk=clone.pk)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        return HttpResponseNotAllowed(list(ACTIONS))
+    try:
+        messages.success(request, handler(mailing, request.user))
+    except lifecycle.MailingError as exc:
+        messages.error(request, str(exc))
+    return redirect("console:mailing", pk=mailing.pk)
+
+
+@support_required
+@require_POST
+def delivery_resend(request, pk, delivery_pk):
+    delivery = get_object_or_404(Delivery, pk=delivery_pk, mailing_id=pk)
+    try:
+        lifecycle.mailing_resend(delivery=delivery, by=request.user)
+    except lifecycle.MailingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Sending again to %(email)s.") % {"email": delivery.email})
+    return redirect("console:mailing_log", pk=pk)
+
+
+# --- the per-recipient log ----------------------------------------------------------------------
+
+LOG_FILTERS = {
+    "": Q(),
+    "pending": Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING),
+    "sent": Q(status=Delivery.Status.SENT),
+    "failed": Q(status=Delivery.Status.FAILED),
+    "unknown": Q(status=Delivery.Status.UNKNOWN),
+    "delivered": Q(tracking__in=[Delivery.Tracking.DELIVERED, Delivery.Tracking.OPENED, Delivery.Tracking.CLICKED]),
+    "bounced": Q(tracking=Delivery.Tracking.BOUNCED),
+    "complained": Q(tracking=Delivery.Tracking.COMPLAINED),
+}
+
+
+@support_required
+def mailing_log(request, pk):
+    mailing = _mailing(pk)
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()
+    deliveries = Delivery.objects.filter(mailing=mailing).filter(LOG_FILTERS.get(status, Q()))
+    if query:
+        deliveries = deliveries.filter(Q(email__icontains=query) | Q(customer__number=query))
+    deliveries = deliveries.select_related("customer").order_by("id")
+    page = Paginator(deliveries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the events of the whole page, not one per delivery.
+    events: dict[int, list] = {}
+    for event in DeliveryEvent.objects.filter(delivery__in=[d.pk for d in page]).order_by("occurred_at", "id"):
+        events.setdefault(event.delivery_id, []).append(event)
+    rows = [(delivery, events.get(delivery.pk, [])) for delivery in page]
+    context = {
+        "mailing": mailing,
+        "incident": mailing.incident,
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "q": query,
+        "filters": [
+            ("", _("all")),
+            ("pending", _("pending")),
+            ("sent", _("sent")),
+            ("failed", _("failed")),
+            ("unknown", _("unknown")),
+            ("delivered", _("delivered")),
+            ("bounced", _("bounced")),
+            ("complained", _("complained")),
+        ],
+    }
+    return render(request, "console/mailings/log.html", context)

@@ -1,0 +1,104 @@
+"""Customer portal: vouchers, their PDFs, redemption, balance and ledger history."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import ratelimit
+from accounts.portal_session import portal_login_required
+from campaigns.compensation.codes import format_code, normalize_code
+from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
+from campaigns.portal.redemption import (
+    FORM_LABELS,
+    RedemptionError,
+    VoucherInvalid,
+    redemption_options,
+    voucher_check,
+    voucher_lookup,
+    voucher_redeem,
+)
+from campaigns.portal.selectors import portal_balances, portal_ledger, portal_voucher, portal_vouchers
+
+CODE_SCOPE = "voucher-code"
+
+
+def _code_subjects(request) -> list[str]:
+    return [f"customer:{request.portal_customer.pk}", f"ip:{request.META.get('REMOTE_ADDR', '')}"]
+
+
+@portal_login_required
+def credit(request):
+    customer = request.portal_customer
+    context = {
+        "vouchers": portal_vouchers(customer=customer),
+        "balances": portal_balances(customer=customer),
+        "entries": portal_ledger(customer=customer),
+    }
+    return render(request, "portal/credit.html", context)
+
+
+@portal_login_required
+def voucher_pdf(request, pk):
+    voucher = portal_voucher(customer=request.portal_customer, pk=pk)
+    response = HttpResponse(voucher_pdf_bytes(voucher), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="voucher-{format_code(voucher.code)}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@portal_login_required
+def redeem_code(request):
+    """A code received on paper: find the customer's voucher, then confirm on the next page."""
+    error, code, status = "", "", 200
+    if request.method == "POST":
+        code = request.POST.get("code", "")[:64]
+        subjects = _code_subjects(request)
+        limit = settings.HOSTNOTIFY["PORTAL_CODE_ATTEMPTS"]
+        if ratelimit.rate_limited(scope=CODE_SCOPE, subjects=subjects, limit=limit):
+            error, status = _("Too many attempts. Please wait a while and try again."), 429
+        else:
+            try:
+                voucher = voucher_lookup(customer=request.portal_customer, code=normalize_code(code))
+            except VoucherInvalid as exc:
+                ratelimit.rate_limit_count(
+                    scope=CODE_SCOPE, subjects=subjects, window=settings.HOSTNOTIFY["PORTAL_CODE_WINDOW"]
+                )
+                error = str(exc.message)
+            except RedemptionError as exc:
+                error = str(exc.message)
+            else:
+                return redirect("portal:redeem", pk=voucher.pk)
+    return render(request, "portal/redeem_code.html", {"error": error, "code": code}, status=status)
+
+
+@portal_login_required
+def redeem(request, pk):
+    """Choose the form the incident offers, confirm, redeem (once: the service locks the voucher)."""
+    customer = request.portal_customer
+    voucher = portal_voucher(customer=customer, pk=pk)
+    options = redemption_options(voucher)
+    error = ""
+    try:
+        voucher_check(voucher)
+    except RedemptionError as exc:
+        error = str(exc.message)
+    if request.method == "POST" and not error:
+        form = request.POST.get("form", "")
+        try:
+            voucher_redeem(
+                customer=customer, code=voucher.code, form=form, actor_label=f"contact:{request.portal_contact.email}"
+            )
+        except RedemptionError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(request, _("Your voucher has been redeemed: %(form)s.") % {"form": FORM_LABELS[form]})
+            return redirect("portal:credit")
+    context = {
+        "voucher": voucher,
+        "options": [(option, FORM_LABELS[option]) for option in options],
+        "selected": request.POST.get("form") or options[0],
+        "error": error,
+    }
+    return render(request, "portal/redeem_confirm.html", context, status=409 if error else 200)

@@ -1,0 +1,121 @@
+"""Reads of the customer portal. Every query is scoped to one customer: another customer's
+objects are simply not found (the views answer 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
+
+from accounts.models import Customer, LedgerEntry
+from accounts.services.ledger import ledger_balances
+from campaigns.compensation.models import Compensation, Voucher
+from campaigns.incidents.models import Exposure, Incident
+
+
+@dataclass(frozen=True)
+class AccountOutage:
+    account: str
+    product: str
+    servers: list[str]
+    affected_seconds: int
+    # (start, end, server) as aware UTC datetimes; the template shows them in local time.
+    intervals: list[tuple[dt.datetime, dt.datetime, str]]
+
+
+def portal_incidents(*, customer: Customer):
+    """The incidents that hit the customer, newest first, with its compensation and downtime.
+
+    ``customer_seconds`` is the downtime of the customer's longest-hit account (what the letters
+    say too), from a subquery: joins for the filter would multiply an aggregate."""
+    longest = (
+        Exposure.objects.filter(incident=OuterRef("pk"), customer=customer)
+        .values("incident")
+        .annotate(longest=Max("affected_seconds"))
+        .values("longest")
+    )
+    return (
+        Incident.objects.filter(
+            Q(pk__in=Exposure.objects.filter(customer=customer).values("incident"))
+            | Q(pk__in=Compensation.objects.filter(customer=customer).values("incident"))
+        )
+        .annotate(customer_seconds=Subquery(longest))
+        .prefetch_related(
+            Prefetch(
+                "compensations",
+                queryset=Compensation.objects.filter(customer=customer),
+                to_attr="customer_compensations",
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+def portal_incident(*, customer: Customer, slug: str) -> Incident:
+    incident = Incident.objects.filter(slug=slug).filter(
+        Q(exposures__customer=customer) | Q(compensations__customer=customer)
+    )
+    found = incident.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def portal_outages(*, customer: Customer, incident: Incident) -> list[AccountOutage]:
+    exposures = (
+        Exposure.objects.filter(incident=incident, customer=customer)
+        .select_related("account")
+        .order_by("account__name")
+    )
+    return [
+        AccountOutage(
+            account=exposure.account.name,
+            product=exposure.account.product,
+            servers=[name for name in exposure.servers.split(",") if name] if exposure.servers else [],
+            affected_seconds=exposure.affected_seconds,
+            intervals=[
+                (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end), server)
+                for start, end, server in exposure.intervals
+            ],
+        )
+        for exposure in exposures
+    ]
+
+
+def portal_compensation(*, customer: Customer, incident: Incident) -> Compensation | None:
+    return Compensation.objects.filter(customer=customer, incident=incident).first()
+
+
+def portal_vouchers(*, customer: Customer, incident: Incident | None = None):
+    vouchers = Voucher.objects.filter(customer=customer).select_related("compensation__incident")
+    if incident is not None:
+        vouchers = vouchers.filter(compensation__incident=incident)
+    return vouchers.order_by("-issued_at", "id")
+
+
+def portal_voucher(*, customer: Customer, pk: int) -> Voucher:
+    voucher = portal_vouchers(customer=customer).filter(pk=pk).first()
+    if voucher is None:
+        raise Http404
+    return voucher
+
+
+def portal_ledger(*, customer: Customer, limit: int = 200):
+    """The customer's bookings on the credit books (not the internal voucher liability), newest first."""
+    return (
+        LedgerEntry.objects.filter(customer=customer)
+        .exclude(book=LedgerEntry.Book.VOUCHER)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def portal_balances(*, customer: Customer) -> list[tuple[str, str, object]]:
+    """``[(book label, currency, total), ...]``: the account balance, then other credit books, where not zero."""
+    rows = []
+    for book in (LedgerEntry.Book.BALANCE, LedgerEntry.Book.EXTENSION, LedgerEntry.Book.PARTNER):
+        for currency, total in ledger_balances(customer=customer, book=book).items():
+            if total or book == LedgerEntry.Book.BALANCE:
+                rows.append((book.label, currency, total))
+    return rows

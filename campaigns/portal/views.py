@@ -1,0 +1,56 @@
+"""Customer portal: the incidents that hit the customer and what happened to them.
+
+Sign-in lives in ``accounts.views``; vouchers and redemption in ``campaigns.portal.credit_views``.
+Every view reads through ``campaigns.portal.selectors``, scoped to the signed-in customer.
+"""
+
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from accounts.portal_session import customer_time_zone, portal_login_required
+from campaigns.compensation.explanation import explanation_view
+from campaigns.portal.selectors import (
+    portal_balances,
+    portal_compensation,
+    portal_incident,
+    portal_incidents,
+    portal_outages,
+    portal_vouchers,
+)
+from campaigns.portal.timeline import timeline_layout
+from campaigns.status.selectors import incident_updates
+
+
+@portal_login_required
+def home(request):
+    customer = request.portal_customer
+    context = {
+        "incidents": portal_incidents(customer=customer),
+        "vouchers": portal_vouchers(customer=customer),
+        "balances": portal_balances(customer=customer),
+    }
+    return render(request, "portal/home.html", context)
+
+
+@portal_login_required
+def incident_detail(request, slug):
+    customer = request.portal_customer
+    incident = portal_incident(customer=customer, slug=slug)
+    outages = portal_outages(customer=customer, incident=incident)
+    compensation = portal_compensation(customer=customer, incident=incident)
+    timeline = timeline_layout(
+        [(outage.account, [(start, end) for start, end, _ in outage.intervals]) for outage in outages],
+        tz=customer_time_zone(customer),
+    )
+    context = {
+        "incident": incident,
+        "outages": outages,
+        "timeline": timeline,
+        "total_seconds": sum(outage.affected_seconds for outage in outages),
+        "compensation": compensation,
+        "explanation": explanation_view(compensation.explanation) if compensation else None,
+        "vouchers": portal_vouchers(customer=customer, incident=incident),
+        "time_zone": customer.time_zone,
+        "updates": incident_updates(incident, get_language()),
+    }
+    return render(request, "portal/incident.html", context)

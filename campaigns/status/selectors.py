@@ -1,0 +1,81 @@
+"""Reads for the public status pages: incidents, windows and updates in the reader's language."""
+
+from django.db.models import Count, Max, Min, Q
+
+from accounts.models import Server
+from campaigns.incidents.models import Incident
+from campaigns.status.models import IncidentUpdate, localized_text
+
+# --- Public status page and incident timeline -----------------------------------------
+
+STATUS_HISTORY_LENGTH = 100  # past incidents listed on /status/ (each keeps its own page and feed)
+
+
+def _localize_updates(updates, language: str, default_language: str) -> list:
+
+    for update in updates:
+        update.text, update.text_language = localized_text(update.texts, language, default_language)
+        update.is_fallback = update.text_language != language
+    return updates
+
+
+def incident_updates(incident, language: str) -> list:
+    """The incident's updates, newest first, each with ``text`` in ``language`` (or the fallback),
+    ``text_language`` and ``is_fallback``; render them with ``templates/status/_updates.html``."""
+
+    updates = list(IncidentUpdate.objects.filter(incident=incident).order_by("-published_at", "-id"))
+    return _localize_updates(updates, language, incident.default_language)
+
+
+def status_overview(language: str) -> dict:
+    """Public incidents for ``/status/``: open ones (with windows and latest update), then the history.
+
+    A fixed number of queries whatever the number of incidents and windows.
+    """
+    from django.db.models import Prefetch
+
+    from campaigns.incidents.models import OutageWindow
+
+    public = Incident.objects.filter(public=True).annotate(
+        first_start=Min("windows__start"),
+        last_end=Max("windows__end"),
+        ongoing_count=Count("windows", filter=Q(windows__end__isnull=True), distinct=True),
+    )
+    current = list(
+        public.filter(status=Incident.Status.OPEN)
+        .prefetch_related(
+            Prefetch(
+                "windows", queryset=OutageWindow.objects.select_related("server", "volume").order_by("start", "id")
+            ),
+            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-published_at", "-id")),
+        )
+        .order_by("-first_start", "-created_at")
+    )
+    for incident in current:
+        updates = _localize_updates(list(incident.updates.all()), language, incident.default_language)
+        incident.latest_updates = updates[:1]
+        incident.affected_targets = sorted({window.target.name for window in incident.windows.all()})
+    history = list(
+        public.exclude(status=Incident.Status.OPEN).order_by("-first_start", "-created_at")[:STATUS_HISTORY_LENGTH]
+    )
+    return {"current": current, "history": history}
+
+
+def status_incident(incident, language: str) -> dict:
+    """One public incident: its windows, affected servers and volumes, and its localized timeline."""
+    from campaigns.incidents.models import OutageWindow
+
+    windows = list(
+        OutageWindow.objects.filter(incident=incident).select_related("server", "volume").order_by("start", "id")
+    )
+    volumes = sorted({w.volume for w in windows if w.volume_id}, key=lambda v: v.name)
+    servers = {w.server for w in windows if w.server_id}
+    if volumes:
+        servers.update(Server.objects.filter(storage_volume__in=volumes))
+    return {
+        "windows": windows,
+        "ongoing": any(w.end is None for w in windows),
+        "servers": sorted(servers, key=lambda s: s.name),
+        "volumes": volumes,
+        "updates": incident_updates(incident, language),
+    }

@@ -1,0 +1,59 @@
+"""preview_notice INCIDENT CUSTOMER_NUMBER [--language xx]"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.campaigns.mailings.mailing_data import affected_customer, mailing_for
+from tests.factories import CustomerFactory, IncidentFactory
+
+CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("preview_notice", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_prints_the_default_apology_in_the_customers_language(db):
+    incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
+    affected_customer(incident, number="K1001", accounts=(("web000019", CHRISTMAS),))
+
+    output = run("xmas-2005", "K1001")
+
+    assert "Subject: Speicherausfall: unsere Entschuldigung und Ihre Gutschrift\n" in output
+    assert "Ihr Account web000019 auf server19 war vom 31.12.2005 23:30 bis 02.01.2006 19:00 betroffen." in output
+    assert "Ihr Gutscheincode: ABCD-2345-EFGH-6789 (gültig bis 31.12.2006)" in output
+
+
+def test_language_option_and_the_latest_mailing_content(db):
+    incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
+    affected_customer(incident, number="K1001", accounts=(("web000019", CHRISTMAS),))
+    mailing_for(incident, name="old", content={"en": {"subject": "Old", "text": "old"}})
+    mailing_for(
+        incident, name="new", content={"en": {"subject": "Sorry {{ customer_number }}", "text": "{{ accounts_block }}"}}
+    )
+
+    assert "Subject: Sorry K1001\n" in run("xmas-2005", "K1001", "--language", "en")
+    assert "Your account web000019 on server19 was affected from 31.12.2005 23:30 to 02.01.2006 19:00." in run(
+        "xmas-2005", "K1001", "--language", "en"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nope", "K1001"), "unknown incident 'nope'"),
+        (("xmas-2005", "K9999"), "unknown customer 'K9999'"),
+        (("xmas-2005", "K2002"), "customer K2002 is not affected by incident xmas-2005"),
+    ],
+)
+def test_bad_input_is_a_clear_error(db, args, message):
+    incident = IncidentFactory(slug="xmas-2005")
+    affected_customer(incident, number="K1001")
+    CustomerFactory(number="K2002")
+
+    with pytest.raises(CommandError, match=message):
+        run(*args)

@@ -1,0 +1,287 @@
+"""Support console for mailings: compose with validation, live preview and count, test send,
+approval by a second user, launch, progress and the recipient log; forbidden without the role."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.urls import reverse
+
+from campaigns.mailings.letters import default_content
+from campaigns.models import Delivery, DeliveryEvent, Mailing
+from tests.campaigns.mailings.mailing_data import affected_customer
+from tests.factories import ContactFactory, IncidentFactory
+
+CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
+DST = [["2006-03-25T23:30:00+00:00", "2006-03-26T07:00:00+00:00", "server7"]]
+
+
+@pytest.fixture
+def incident(db):
+    incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
+    affected_customer(incident, number="K1", accounts=(("web000019", CHRISTMAS),), code="AAAA2345EFGH6789")
+    affected_customer(incident, number="K2", language="fr", accounts=(("web000007", DST),), code="BBBB2345EFGH6789")
+    affected_customer(incident, number="K3", language="en", accounts=(("web000008", DST),), amount=Decimal("0"))
+    return incident
+
+
+@pytest.fixture
+def support_client(client, support_user):
+    client.force_login(support_user)
+    return client
+
+
+@pytest.fixture
+def second_supporter(db, django_user_model):
+    user = django_user_model.objects.create_user("second", "second@example.ch", "pw-second-1", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="support")[0])
+    return user
+
+
+def compose_data(**changes):
+    data = {"name": "Apology", "contact_roles": ["primary"], "attach_voucher": "on"}
+    for language, parts in default_content().items():
+        for part, source in parts.items():
+            data[f"{part}_{language}"] = source
+    data.update(changes)
+    return data
+
+
+def draft(incident, user, **fields):
+    return Mailing.objects.create(
+        incident=incident,
+        name="Apology",
+        content=default_content(),
+        contact_roles=["primary"],
+        created_by=user,
+        **fields,
+    )
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def test_pages_need_the_support_role(incident, client, django_user_model):
+    mailing = draft(incident, None)
+    urls = [
+        reverse("console:mailings", args=[incident.slug]),
+        reverse("console:mailing_create", args=[incident.slug]),
+        reverse("console:mailing", args=[mailing.pk]),
+        reverse("console:mailing_preview", args=[mailing.pk]),
+        reverse("console:mailing_log", args=[mailing.pk]),
+        reverse("console:mailing_progress", args=[mailing.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302  # anonymous: to the sign-in page
+    client.force_login(django_user_model.objects.create_user("customer", "c@example.ch", "pw-customer-1"))
+    for url in urls:
+        assert client.get(url).status_code == 403
+    staff = django_user_model.objects.create_user("clerk", "clerk@example.ch", "pw-clerk-1", is_staff=True)
+    client.force_login(staff)
+    for url in urls:
+        assert client.get(url).status_code == 403
+    response = client.post(reverse("console:mailing_action", args=[mailing.pk, "approve"]))
+    assert response.status_code == 403
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT
+
+
+# --- compose ------------------------------------------------------------------------------------
+
+
+def test_compose_page_starts_from_the_default_apology(incident, support_client):
+    response = support_client.get(reverse("console:mailing_create", args=[incident.slug]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "{{ incident_title }}: unsere Entschuldigung" in page
+    assert 'value="server19"' in page and 'value="server7"' in page  # audience: the incident's servers
+    assert "{{ voucher_code }}" in page  # the placeholder list
+
+
+def test_compose_saves_a_draft_with_audience_roles_and_content(incident, support_client, support_user):
+    data = compose_data(servers=["server7"], languages=["fr"], min_amount="5.00", reply_to="help@example.ch")
+
+    response = support_client.post(reverse("console:mailing_create", args=[incident.slug]), data)
+
+    mailing = Mailing.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("console:mailing", args=[mailing.pk])
+    assert mailing.status == Mailing.Status.DRAFT
+    assert mailing.created_by == support_user
+    assert mailing.audience == {"servers": ["server7"], "languages": ["fr"], "min_amount": "5.00"}
+    assert mailing.contact_roles == ["primary"]
+    assert mailing.content == default_content()
+    assert (mailing.attach_voucher, mailing.reply_to) == (True, "help@example.ch")
+
+
+def test_compose_shows_placeholder_errors_and_saves_nothing(incident, support_client):
+    data = compose_data(text_de="Guten Tag {{ custmer_name }}", subject_fr="{% if has_credit %}")
+
+    response = support_client.post(reverse("console:mailing_create", args=[incident.slug]), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "unknown placeholder {{ custmer_name }}; valid placeholders: {{ customer_name }}" in page
+    assert "syntax error: Unclosed tag" in page
+    assert not Mailing.objects.exists()
+
+
+def test_editing_a_draft_changes_it(incident, support_client, support_user):
+    mailing = draft(incident, support_user)
+    url = reverse("console:mailing_edit", args=[mailing.pk])
+    assert support_client.get(url).status_code == 200
+
+    support_client.post(url, compose_data(name="Renamed", subject_en="Sorry", contact_roles=["technical"]))
+
+    mailing.refresh_from_db()
+    assert (mailing.name, mailing.content["en"]["subject"], mailing.contact_roles) == (
+        "Renamed",
+        "Sorry",
+        ["technical"],
+    )
+
+
+def test_live_preview_of_the_composed_letter_for_any_customer_and_language(incident, support_client):
+    url = reverse("console:compose_preview", args=[incident.slug])
+    data = compose_data(preview_customer="K2", preview_language="it")
+
+    response = support_client.post(url, data, HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert "Il suo account web000007 su server7 è stato colpito dal 26.03.2006 00:30 al 26.03.2006 09:00." in page
+    assert "Speicherausfall: le nostre scuse e il suo accredito" in page
+    assert "BBBB-2345-EFGH-6789" in page
+
+
+def test_live_preview_shows_errors_and_unaffected_customers(incident, support_client):
+    url = reverse("console:compose_preview", args=[incident.slug])
+    ContactFactory(customer__number="K9")
+
+    broken = support_client.post(url, compose_data(text_de="{{ nope }}", preview_customer="K1")).content.decode()
+    bystander = support_client.post(url, compose_data(preview_customer="K9")).content.decode()
+
+    assert "unknown placeholder {{ nope }}" in broken
+    assert "Customer K9 is not affected by this incident." in bystander
+
+
+def test_recipient_count_follows_the_audience_filters(incident, support_client):
+    url = reverse("console:compose_count", args=[incident.slug])
+    ContactFactory(customer=incident.exposures.get(account__name="web000019").customer, role="technical")
+
+    everyone = support_client.post(url, compose_data(contact_roles=[])).content.decode()
+    primary = support_client.post(url, compose_data()).content.decode()
+    french = support_client.post(url, compose_data(languages=["fr"])).content.decode()
+    credited = support_client.post(url, compose_data(min_amount="5")).content.decode()
+
+    assert "4 recipients" in everyone
+    assert "3 recipients" in primary
+    assert "1 recipient<" in french
+    assert "2 recipients" in credited
+
+
+# --- a saved mailing ----------------------------------------------------------------------------
+
+
+def test_detail_shows_recipient_count_and_preview_of_any_recipient(incident, support_client, support_user):
+    mailing = draft(incident, support_user)
+
+    detail = support_client.get(reverse("console:mailing", args=[mailing.pk])).content.decode()
+    preview = support_client.get(
+        reverse("console:mailing_preview", args=[mailing.pk]), {"customer": "K3", "language": "de"}
+    ).content.decode()
+
+    assert "3 recipients" in detail
+    assert "Another staff member must approve this mailing." in detail
+    assert "Ihr Account web000008 auf server7 war vom 26.03.2006 00:30 bis 26.03.2006 09:00 betroffen." in preview
+    assert "Die Unterbrechung war kürzer als eine Stunde" in preview
+
+
+def test_test_send_goes_to_the_signed_in_user_only(incident, support_client, support_user):
+    mailing = draft(incident, support_user)
+
+    response = support_client.post(reverse("console:mailing_test", args=[mailing.pk]), {"customer": "K2"})
+
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["support@example.ch"]
+    assert message.subject == "[TEST] Speicherausfall : nos excuses et votre avoir"
+    assert "Votre compte web000007 sur server7" in message.body
+    assert not Delivery.objects.exists()
+
+
+def test_second_user_approves_then_launch_sends_and_progress_and_log_show_it(
+    incident, client, support_user, second_supporter, django_capture_on_commit_callbacks
+):
+    mailing = draft(incident, support_user)
+    client.force_login(support_user)
+    client.post(reverse("console:mailing_action", args=[mailing.pk, "approve"]))
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT  # the author cannot approve
+
+    client.force_login(second_supporter)
+    client.post(reverse("console:mailing_action", args=[mailing.pk, "approve"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("console:mailing_action", args=[mailing.pk, "launch"]))
+
+    mailing.refresh_from_db()
+    assert mailing.approved_by == second_supporter
+    assert mailing.status == Mailing.Status.DONE
+    assert len(mail.outbox) == 3
+    progress = client.get(reverse("console:mailing_progress", args=[mailing.pk])).content.decode()
+    assert "<b>3</b>sent" in progress
+    assert "hx-trigger" not in progress  # polling stops once done
+    delivery = Delivery.objects.get(customer__number="K1")
+    DeliveryEvent.objects.create(
+        delivery=delivery, esp="postmark", event_type="bounced", event_id="e1", occurred_at=delivery.sent_at,
+        description="mailbox full",
+    )  # fmt: skip
+    log = client.get(reverse("console:mailing_log", args=[mailing.pk])).content.decode()
+    assert "3 deliveries" in log
+    assert 'bounced <span class="muted">(postmark)</span>: mailbox full' in log
+    failed_only = client.get(reverse("console:mailing_log", args=[mailing.pk]), {"status": "failed"}).content.decode()
+    assert "No deliveries match." in failed_only
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("console:delivery_resend", args=[mailing.pk, delivery.pk]))
+
+    assert len(mail.outbox) == 4
+    assert mail.outbox[3].to == [delivery.email]
+
+
+def test_progress_polls_while_sending_and_cancel_stops(incident, support_client, support_user):
+    mailing = draft(incident, support_user, status=Mailing.Status.SENDING)
+    Delivery.objects.create(
+        mailing=mailing, contact=incident.exposures.first().customer.contacts.get(),
+        customer=incident.exposures.first().customer, email="x@example.ch", language="de",
+    )  # fmt: skip
+
+    progress = support_client.get(reverse("console:mailing_progress", args=[mailing.pk])).content.decode()
+    support_client.post(reverse("console:mailing_action", args=[mailing.pk, "cancel"]))
+
+    assert 'hx-trigger="every 2s"' in progress
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.CANCELLED
+
+
+def test_clone_opens_the_new_draft(incident, support_client, support_user):
+    mailing = draft(incident, support_user, status=Mailing.Status.DONE)
+
+    response = support_client.post(reverse("console:mailing_action", args=[mailing.pk, "clone"]))
+
+    clone = Mailing.objects.exclude(pk=mailing.pk).get()
+    assert response["Location"] == reverse("console:mailing_edit", args=[clone.pk])
+    assert clone.status == Mailing.Status.DRAFT and clone.content == mailing.content
+
+
+def test_mailing_list_links_each_mailing(incident, support_client, support_user):
+    mailing = draft(incident, support_user)
+
+    page = support_client.get(reverse("console:mailings", args=[incident.slug])).content.decode()
+
+    assert reverse("console:mailing", args=[mailing.pk]) in page
+    assert (
+        reverse("console:mailings", args=[incident.slug])
+        in support_client.get(reverse("console:incident", args=[incident.slug])).content.decode()
+    )
