@@ -14,9 +14,23 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
-from campaigns.mailings.sending import OWN_ESP, delivery_message_id, product_setting
+from campaigns.mailings.sending import OWN_ESP, BatchResult, batch_send, delivery_message_id, product_setting
 
 log = logging.getLogger(__name__)
+
+
+def mailing_batch_process(*, mailing_id: int, batch: int) -> BatchResult:
+    """Send one batch and keep the mailing moving: queue the retry a temporary failure asks for
+    (unless the mailing paused), count the deliveries it closed, or, when the batch had nothing
+    left (a duplicate or late run), see whether the whole mailing is done."""
+    result = batch_send(mailing_id=mailing_id, batch=batch)
+    if result.retry_in is not None and not result.paused:
+        requeue_retry(mailing_id, batch, result.retry_in)
+    if result.claimed:
+        deliveries_closed(mailing_id, result.sent + result.failed)
+    else:
+        mailing_finish_if_complete(mailing_id=mailing_id)
+    return result
 
 
 def _open_key(mailing_id: int) -> str:
