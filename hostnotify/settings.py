@@ -18,7 +18,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 32)
+# Unset or empty: a public development key, refused with DEBUG off (hostnotify/checks.py).
+SECRET_KEY = env.str("SECRET_KEY", default="") or "insecure-dev-key-change-me-" + "x" * 32
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -163,7 +164,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hostnotify Support <support@example.ch>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {
-    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="hostnotify:webhook-secret"),
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or "hostnotify:webhook-secret",
     **{
         key[len("ANYMAIL_") :]: value
         for key, value in env.ENVIRON.items()

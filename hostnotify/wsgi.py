@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostnotify.settings")
 
 application = get_wsgi_application()
+
+from hostnotify.checks import refuse_unsafe_secrets  # noqa: E402 - needs the apps loaded
+
+refuse_unsafe_secrets()

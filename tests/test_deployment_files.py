@@ -52,3 +52,13 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in ci and "make test" in readme and "make demo" in readme
     assert "libharfbuzz-subset0" in ci and "chromium" in ci
+
+
+def test_compose_requires_the_secrets_from_the_environment():
+    # given the compose file as shipped: no default a reader could copy into production
+    env = compose()["services"]["web"]["environment"]
+    for name in ("SECRET_KEY", "ANYMAIL_WEBHOOK_SECRET"):
+        assert env[name].startswith("${" + name + ":?"), f"{name} must be required (${{{name}:?…}}), not defaulted"
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "change-me-to-a-long-random-string" not in text
+    assert "hostnotify:change-me" not in text
