@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery
 from django.http import Http404
 
 from accounts.models import Customer, LedgerEntry
@@ -25,6 +25,15 @@ class AccountOutage:
     intervals: list[tuple[dt.datetime, dt.datetime, str]]
 
 
+def _hit(customer: Customer) -> Exists:
+    """The incident has an exposure or a compensation of ``customer``: two index probes per
+    incident. (An OR across the two reverse joins would pair every exposure of the incident with
+    every compensation before filtering — quadratic in the size of the incident.)"""
+    return Exists(Exposure.objects.filter(incident=OuterRef("pk"), customer=customer)) | Exists(
+        Compensation.objects.filter(incident=OuterRef("pk"), customer=customer)
+    )
+
+
 def portal_incidents(*, customer: Customer):
     """The incidents that hit the customer, newest first, with its compensation and downtime.
 
@@ -37,10 +46,7 @@ def portal_incidents(*, customer: Customer):
         .values("longest")
     )
     return (
-        Incident.objects.filter(
-            Q(pk__in=Exposure.objects.filter(customer=customer).values("incident"))
-            | Q(pk__in=Compensation.objects.filter(customer=customer).values("incident"))
-        )
+        Incident.objects.filter(_hit(customer))
         .annotate(customer_seconds=Subquery(longest))
         .prefetch_related(
             Prefetch(
@@ -54,10 +60,7 @@ def portal_incidents(*, customer: Customer):
 
 
 def portal_incident(*, customer: Customer, slug: str) -> Incident:
-    incident = Incident.objects.filter(slug=slug).filter(
-        Q(exposures__customer=customer) | Q(compensations__customer=customer)
-    )
-    found = incident.first()
+    found = Incident.objects.filter(_hit(customer), slug=slug).first()
     if found is None:
         raise Http404
     return found
