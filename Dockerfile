@@ -14,4 +14,4 @@ RUN python manage.py compilemessages --ignore=.venv -v 0 \
 RUN useradd --system --home /app hostnotify && mkdir -p /app/var/media && chown -R hostnotify /app/var
 USER hostnotify
 EXPOSE 8000
-CMD ["gunicorn", "hostnotify.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "hostnotify.wsgi", "--config", "hostnotify/gunicorn.conf.py"]

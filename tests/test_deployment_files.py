@@ -1,9 +1,14 @@
 """docker-compose.yml cannot run here (no Docker engine): check it by reading."""
 
+import os
 import re
+import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import environ
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +67,76 @@ def test_compose_requires_the_secrets_from_the_environment():
     text = (ROOT / "docker-compose.yml").read_text()
     assert "change-me-to-a-long-random-string" not in text
     assert "hostnotify:change-me" not in text
+
+
+def gunicorn_settings(**env):
+    """The shipped gunicorn configuration as gunicorn reads it, under the environment ``env``."""
+    from gunicorn.config import Config
+
+    saved = {name: os.environ.get(name) for name in [*env, "DATABASE_STATEMENT_TIMEOUT"]}
+    os.environ.update(env)
+    try:
+        namespace = runpy.run_path(str(ROOT / "hostnotify" / "gunicorn.conf.py"))
+        statement_timeout = os.environ.get("DATABASE_STATEMENT_TIMEOUT")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    config = Config()
+    for name, value in namespace.items():
+        if name in config.settings:
+            config.set(name, value)
+    return config, statement_timeout
+
+
+def test_web_server_runs_threads_with_timeouts_so_a_slow_page_cannot_starve_the_others():
+    # given the shipped configuration on a machine with no overrides
+    config, statement_timeout = gunicorn_settings()
+    # then: threaded workers, several of them, and every request bounded
+    assert config.worker_class_str == "gthread"
+    assert config.threads == 8
+    assert config.workers >= 2
+    assert config.timeout == 30 and config.keepalive == 5
+    assert statement_timeout == "30000"
+    # and the operator can size it
+    config, _ = gunicorn_settings(WEB_WORKERS="5", WEB_THREADS="12", WEB_BIND="127.0.0.1:9000")
+    assert (config.workers, config.threads, config.bind) == (5, 12, ["127.0.0.1:9000"])
+
+
+def test_every_way_of_serving_uses_the_shipped_web_server_configuration():
+    command = compose()["services"]["web"]["command"]
+    assert "gunicorn hostnotify.wsgi --config hostnotify/gunicorn.conf.py" in command
+    assert "--workers" not in command
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "hostnotify.wsgi", "--config", "hostnotify/gunicorn.conf.py"]' in dockerfile
+    assert "--config hostnotify/gunicorn.conf.py" in (ROOT / "README.md").read_text()
+    # PostgreSQL has room for every web thread's connection
+    assert compose()["services"]["db"]["command"] == ["postgres", "-c", "max_connections=200"]
+
+
+@pytest.mark.postgres
+def test_the_statement_timeout_reaches_postgresql():
+    # given a process started as the web server starts it (DATABASE_STATEMENT_TIMEOUT set)
+    script = (
+        "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+        "c.execute('SHOW statement_timeout'); print(c.fetchone()[0])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hostnotify.settings", "DEBUG": "1"}
+    shown = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**env, "DATABASE_STATEMENT_TIMEOUT": "1500"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # then PostgreSQL holds the web process's statements to it …
+    assert shown.stdout.strip() == "1500ms", shown.stderr
+    # … and other processes (Celery, commands) have no limit
+    env.pop("DATABASE_STATEMENT_TIMEOUT", None)
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert shown.stdout.strip() == "0", shown.stderr
