@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery, Sum
 from django.http import Http404
 
 from accounts.models import Customer, LedgerEntry
-from accounts.services.ledger import ledger_balances
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.incidents.models import Exposure, Incident
 
@@ -115,10 +114,21 @@ def portal_ledger(*, customer: Customer, limit: int = 200):
 
 
 def portal_balances(*, customer: Customer) -> list[tuple[str, str, object]]:
-    """``[(book label, currency, total), ...]``: the account balance, then other credit books, where not zero."""
-    rows = []
-    for book in (LedgerEntry.Book.BALANCE, LedgerEntry.Book.EXTENSION, LedgerEntry.Book.PARTNER):
-        for currency, total in ledger_balances(customer=customer, book=book).items():
-            if total or book == LedgerEntry.Book.BALANCE:
-                rows.append((book.label, currency, total))
-    return rows
+    """``[(book label, currency, total), ...]``: the account balance, then other credit books, where
+    not zero — one query over the customer's bookings."""
+    books = (LedgerEntry.Book.BALANCE, LedgerEntry.Book.EXTENSION, LedgerEntry.Book.PARTNER)
+    totals = (
+        LedgerEntry.objects.filter(customer=customer, book__in=books)
+        .values("book", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    by_book: dict[str, list[tuple[str, object]]] = {}
+    for row in totals:
+        by_book.setdefault(row["book"], []).append((row["currency"], row["total"]))
+    return [
+        (book.label, currency, total)
+        for book in books
+        for currency, total in by_book.get(book, [])
+        if total or book == LedgerEntry.Book.BALANCE
+    ]

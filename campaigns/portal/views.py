@@ -18,7 +18,7 @@ from campaigns.portal.selectors import (
     portal_vouchers,
 )
 from campaigns.portal.timeline import timeline_layout
-from campaigns.status.selectors import incident_updates
+from campaigns.status.selectors import incident_updates_cached
 
 
 @portal_login_required
@@ -51,6 +51,6 @@ def incident_detail(request, slug):
         "explanation": explanation_view(compensation.explanation) if compensation else None,
         "vouchers": portal_vouchers(customer=customer, incident=incident),
         "time_zone": customer.time_zone,
-        "updates": incident_updates(incident, get_language()),
+        "updates": incident_updates_cached(incident, get_language()),
     }
     return render(request, "portal/incident.html", context)

@@ -1,9 +1,11 @@
 """Reads for the public status pages: incidents, windows and updates in the reader's language."""
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q
 
 from accounts.models import Server
 from campaigns.incidents.models import Incident
+from campaigns.status.cache import status_cache_generation, status_cache_seconds
 from campaigns.status.models import IncidentUpdate, localized_text
 
 # --- Public status page and incident timeline -----------------------------------------
@@ -25,6 +27,21 @@ def incident_updates(incident, language: str) -> list:
 
     updates = list(IncidentUpdate.objects.filter(incident=incident).order_by("-published_at", "-id"))
     return _localize_updates(updates, language, incident.default_language)
+
+
+def incident_updates_cached(incident, language: str) -> list:
+    """``incident_updates`` through the status pages' cache: one entry per incident, language and
+    cache generation (posting an update starts a new generation), kept ``STATUS_CACHE_SECONDS``.
+    The portal shows them to every customer of the incident."""
+    seconds = status_cache_seconds()
+    if not seconds:
+        return incident_updates(incident, language)
+    key = f"status:updates:{status_cache_generation()}:{incident.pk}:{language}"
+    updates = cache.get(key)
+    if updates is None:
+        updates = incident_updates(incident, language)
+        cache.set(key, updates, seconds)
+    return updates
 
 
 def status_overview(language: str) -> dict:

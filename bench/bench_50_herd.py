@@ -1,0 +1,322 @@
+"""Issue 15: the morning after the mailing. Customers sign in through the real magic-link flow,
+then 32 connections hammer the portal of the production server setup (gunicorn with
+``hostnotify/gunicorn.conf.py``) with wrk, rotating the signed-in sessions: incident page, home,
+credit page, voucher PDF, and ``/status/`` alone and beside the portal load.
+
+Needs ``wrk`` (Debian package ``wrk``). ``BENCH_HERD_SIGNINS`` (default 1,000) customers sign in;
+``BENCH_HERD_SECONDS`` (default 20) per wrk run.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+from django.conf import settings
+
+from bench.common import Context, ensure_exposed_incident, settle_database
+from campaigns.compensation.models import Voucher
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNINS = int(os.environ.get("BENCH_HERD_SIGNINS", "1000"))
+SECONDS = int(os.environ.get("BENCH_HERD_SECONDS", "20"))
+CONNECTIONS = 32
+PORTAL_RPS, PORTAL_P99_MS, PDF_RPS, STATUS_RPS, STATUS_BESIDE_RPS, CONFIRM_P99_MS = 300, 300, 200, 1000, 500, 300
+LUA = """
+local sessions = {%(rows)s}
+local counter = 0
+local failed = 0
+local threads = {}
+setup = function(thread)
+  thread:set("offset", #threads * 7919)
+  table.insert(threads, thread)
+end
+init = function(args)
+  counter = offset or 0
+end
+request = function()
+  counter = counter + 1
+  local s = sessions[(counter %% #sessions) + 1]
+  return wrk.format("GET", s[2], {["Cookie"] = s[1]})
+end
+response = function(status, headers, body)
+  if status ~= 200 then failed = failed + 1 end
+end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("failed") end
+  io.write(string.format("not-200: %%d\\n", total))
+end
+"""
+
+
+def run(ctx: Context) -> None:
+    if not shutil.which("wrk"):
+        ctx.record("#15", "portal herd", "skipped: wrk is not installed (apt-get install wrk)", ok=False)
+        return
+    incident = ensure_exposed_incident(ctx)
+    vouchers = _vouchers(incident)
+    if not vouchers:
+        ctx.record(
+            "#15", "portal herd", "skipped: the incident has no vouchers (run the compensation module)", ok=False
+        )
+        return
+    _render_pdfs(vouchers)
+    ctx.record("#15", "database before the herd", settle_database())
+    server = _Server(ctx.workdir)
+    try:
+        _herd(ctx, incident, vouchers, server)
+    finally:
+        server.stop()
+
+
+def _vouchers(incident) -> list[Voucher]:
+    """``SIGNINS`` vouchers of the incident, spread over its customers."""
+    ids = list(
+        Voucher.objects.filter(compensation__incident=incident, is_topup=False)
+        .order_by("customer_id")
+        .values_list("pk", flat=True)
+    )
+    step = max(1, len(ids) // SIGNINS)
+    picked = ids[::step][:SIGNINS]
+    return list(Voucher.objects.filter(pk__in=picked).select_related("customer").order_by("customer_id"))
+
+
+def _render_pdfs(vouchers: list[Voucher]) -> None:
+    """The PDFs the letters carried: rendered already when the mailing attached them."""
+    from campaigns.compensation.voucher_pdf import voucher_pdfs_render
+
+    missing = [v.pk for v in vouchers if not v.pdf]
+    for start in range(0, len(missing), 200):
+        voucher_pdfs_render(missing[start : start + 200])
+
+
+class _Server:
+    """gunicorn as docker-compose starts it (its shipped configuration), on a free loopback port."""
+
+    def __init__(self, workdir: Path):
+        self.secret_key = secrets.token_urlsafe(50)
+        settings.SECRET_KEY = self.secret_key  # the links this process signs open on the server
+        env = {
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": self.secret_key,
+            "ANYMAIL_WEBHOOK_SECRET": f"bench:{secrets.token_urlsafe(24)}",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "WEB_BIND": "127.0.0.1:0",
+            "WEB_ACCESS_LOG": "",
+        }
+        self.log = (workdir / "herd-gunicorn.log").open("w")
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "hostnotify.wsgi", "--config", "hostnotify/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.port = self._port(workdir / "herd-gunicorn.log")
+        self.workers = int(env.get("WEB_WORKERS", max(2, os.cpu_count() or 2)))
+        self.threads = int(env.get("WEB_THREADS", 8))
+
+    def _port(self, log: Path) -> int:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
+            if found:
+                return int(found.group(1))
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _herd(ctx: Context, incident, vouchers: list[Voucher], server: _Server) -> None:
+    from accounts.models import Contact
+    from accounts.services.portal_auth import MagicLinks
+
+    ctx.record("#15", "server", f"gunicorn gthread, {server.workers} workers × {server.threads} threads")
+    links = MagicLinks()
+    contacts = {
+        c.customer_id: c for c in Contact.objects.filter(customer__in=[v.customer_id for v in vouchers], role="primary")
+    }
+    tokens = [(v, links.token(contacts[v.customer_id])) for v in vouchers if v.customer_id in contacts]
+    _warm(server.port, ["/status/", "/portal/login/"])
+    with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+        signins = list(pool.map(lambda pair: _sign_in(server.port, pair[1]), tokens))
+    failures = sum(1 for s in signins if s is None)
+    done = [s for s in signins if s is not None]
+    confirm = [s["confirm"] for s in done]
+    first = [s["first"] for s in done]
+    p99 = _percentile(confirm, 99)
+    ctx.record(
+        "#15",
+        f"sign in {len(tokens):,} customers (magic link, {CONNECTIONS} in parallel): confirm POST",
+        f"p50 {_percentile(confirm, 50):.0f} ms, p99 {p99:.0f} ms, {failures} failed",
+        f"p99 ≤ {CONFIRM_P99_MS} ms, 0 failed",
+        p99 <= CONFIRM_P99_MS and failures == 0,
+    )
+    ctx.record(
+        "#15",
+        "first portal page after signing in",
+        f"p50 {_percentile(first, 50):.0f} ms, p99 {_percentile(first, 99):.0f} ms",
+    )
+    sessions = [(s["cookie"], v) for s, (v, _) in zip(signins, tokens, strict=True) if s is not None]
+    pages = {
+        "portal incident page": lambda v: f"/portal/incidents/{incident.slug}/",
+        "portal home": lambda v: "/portal/",
+        "credit page": lambda v: "/portal/credit/",
+        "voucher PDF": lambda v: f"/portal/vouchers/{v.pk}/pdf/",
+    }
+    for label, path in pages.items():
+        script = _script(ctx.workdir, label, [(cookie, path(v)) for cookie, v in sessions])
+        _warm(server.port, [path(sessions[0][1])], cookie=sessions[0][0])
+        result = _wrk(server.port, script)
+        rps_target = PDF_RPS if label == "voucher PDF" else PORTAL_RPS
+        ok = result["rps"] >= rps_target and result["errors"] == 0
+        target = f"≥ {rps_target} req/s, 0 errors"
+        if label != "voucher PDF":
+            ok = ok and result["p99"] <= PORTAL_P99_MS
+            target = f"≥ {rps_target} req/s, p99 ≤ {PORTAL_P99_MS} ms, 0 errors"
+        ctx.record("#15", f"{label} ({CONNECTIONS} connections, {SECONDS} s)", _describe(result), target, ok)
+    status = _wrk(server.port, None, path="/status/")
+    ctx.record(
+        "#15",
+        "/status/ alone",
+        _describe(status),
+        f"≥ {STATUS_RPS} req/s, 0 errors",
+        status["rps"] >= STATUS_RPS and status["errors"] == 0,
+    )
+    portal_script = _script(
+        ctx.workdir, "beside", [(cookie, f"/portal/incidents/{incident.slug}/") for cookie, _ in sessions]
+    )
+    beside: dict = {}
+    thread = threading.Thread(target=lambda: beside.update(_wrk(server.port, portal_script)))
+    thread.start()
+    time.sleep(1)
+    status = _wrk(server.port, None, path="/status/", seconds=SECONDS - 2)
+    thread.join()
+    ctx.record(
+        "#15",
+        "/status/ beside the portal incident page load",
+        f"{_describe(status)}; portal meanwhile {beside['rps']:,.0f} req/s",
+        f"≥ {STATUS_BESIDE_RPS} req/s, 0 errors",
+        status["rps"] >= STATUS_BESIDE_RPS and status["errors"] == 0 and beside["errors"] == 0,
+    )
+
+
+def _warm(port: int, paths: list[str], cookie: str = "") -> None:
+    for _ in range(8):
+        for path in paths:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            connection.getresponse().read()
+            connection.close()
+
+
+def _sign_in(port: int, token: str) -> dict | None:
+    """Open the link from the letter, confirm, follow the redirect: as a browser does."""
+    path = f"/portal/login/{token}/"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        page = response.read().decode()
+        cookies = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if response.status != 200 or csrf is None or "csrftoken" not in cookies:
+            return None
+        body = f"csrfmiddlewaretoken={csrf.group(1)}"
+        started = time.perf_counter()
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        confirm = (time.perf_counter() - started) * 1000
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        if response.status != 302 or settings.SESSION_COOKIE_NAME not in cookies:
+            return None
+        cookie = "; ".join(f"{name}={cookies[name].value}" for name in cookies if cookies[name].value)
+        started = time.perf_counter()
+        connection.request("GET", response.headers["Location"], headers={"Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        first = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            return None
+        return {"confirm": confirm, "first": first, "cookie": cookie}
+    finally:
+        connection.close()
+
+
+def _script(workdir: Path, label: str, rows: list[tuple[str, str]]) -> Path:
+    path = workdir / f"herd-{re.sub(r'[^a-z]+', '-', label.lower())}.lua"
+    lua_rows = ",\n".join(f'{{"{cookie}", "{url}"}}' for cookie, url in rows)
+    path.write_text(LUA % {"rows": lua_rows})
+    return path
+
+
+def _wrk(port: int, script: Path | None, *, path: str = "/", seconds: int = SECONDS) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    out = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=seconds + 60
+    ).stdout
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    not_200 = re.search(r"not-200: (\d+)", out)
+    errors = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    errors += int(not_200.group(1)) if not_200 else int(non_2xx.group(1)) if non_2xx else 0
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
+        "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        "errors": errors,
+    }
+
+
+def _ms(text: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def _describe(result: dict) -> str:
+    return (
+        f"{result['rps']:,.0f} req/s, p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms, {result['errors']} errors"
+    )
