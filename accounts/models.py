@@ -1,5 +1,6 @@
 """Who: customers, their contacts, hosting accounts, servers, volumes, placements and the ledger."""
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -70,6 +71,11 @@ class Customer(models.Model):
         return f"{self.number} {self.name}"
 
 
+def new_token_secret() -> str:
+    """A contact's sign-in secret: 256 random bits, part of every sign-in link's digest."""
+    return secrets.token_urlsafe(32)
+
+
 class Contact(models.Model):
     class Role(models.TextChoices):
         PRIMARY = "primary", _("primary")
@@ -86,6 +92,9 @@ class Contact(models.Model):
     # Portal sign-in: a password only for contacts who set one; last_login makes magic links single-use.
     password = models.CharField(_("password"), max_length=128, blank=True)
     last_login = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+    # Random, never shown, rotated whenever a link is used and on sign-out: without it, ids and
+    # addresses would be enough to compute a valid link for whoever holds the SECRET_KEY.
+    token_secret = models.CharField(_("sign-in secret"), max_length=64, default=new_token_secret, editable=False)
 
     class Meta:
         ordering = ["customer_id", "role", "email"]

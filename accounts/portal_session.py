@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import Contact
+from accounts.services.contact_tokens import contact_rotate_token_secret
 
 SESSION_CONTACT = "portal_contact_id"
 SESSION_HASH = "portal_contact_hash"
@@ -32,11 +33,14 @@ def portal_sign_in(request, contact: Contact) -> None:
     request.session.cycle_key()
     request.session[SESSION_CONTACT] = contact.pk
     request.session[SESSION_HASH] = _password_digest(contact)
-    contact.last_login = timezone.now()
-    contact.save(update_fields=["last_login"])
+    contact_rotate_token_secret(contact=contact, last_login=timezone.now())
 
 
 def portal_sign_out(request) -> None:
+    """End this session; every sign-in link sent to the contact before stops working too."""
+    contact = portal_contact(request)
+    if contact is not None:
+        contact_rotate_token_secret(contact=contact)
     request.session.pop(SESSION_CONTACT, None)
     request.session.pop(SESSION_HASH, None)
     request.session.cycle_key()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import ratelimit
+from accounts.client_address import client_address
 from accounts.forms import ChangePasswordForm, EmailForm, NewPasswordForm, PasswordSignInForm
 from accounts.portal_session import portal_login_required, portal_sign_in, portal_sign_out
 from accounts.services.portal_auth import magic_link_contact
@@ -22,17 +23,13 @@ def _too_many() -> str:
     return _("Too many attempts. Please wait a while and try again.")
 
 
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _signin_limited(request, scope: str, email: str) -> bool:
-    subjects = [f"email:{email.strip().lower()}", f"ip:{_client_address(request)}"]
+    subjects = [f"email:{email.strip().lower()}", f"ip:{client_address(request)}"]
     return ratelimit.rate_limited(scope=scope, subjects=subjects, limit=settings.HOSTNOTIFY["PORTAL_SIGNIN_ATTEMPTS"])
 
 
 def _signin_count(request, scope: str, email: str) -> None:
-    subjects = [f"email:{email.strip().lower()}", f"ip:{_client_address(request)}"]
+    subjects = [f"email:{email.strip().lower()}", f"ip:{client_address(request)}"]
     ratelimit.rate_limit_count(scope=scope, subjects=subjects, window=settings.HOSTNOTIFY["PORTAL_SIGNIN_WINDOW"])
 
 
@@ -91,9 +88,18 @@ def login(request):
 
 
 def magic_link(request, token):
-    """GET asks to confirm (mail scanners that open links must not spend them); POST signs in."""
+    """GET asks to confirm (mail scanners that open links must not spend them); POST signs in.
+
+    Unknown, used, expired and forged tokens get one answer; a client address that keeps
+    presenting bad tokens is stopped before any token is looked at."""
+    subjects = [f"ip:{client_address(request)}"]
+    limit = settings.HOSTNOTIFY["PORTAL_LINK_ATTEMPTS"]
+    if ratelimit.rate_limited(scope="magic-link", subjects=subjects, limit=limit):
+        return render(request, "portal/link_invalid.html", {"link_form": EmailForm(prefix="link")}, status=410)
     contact = magic_link_contact(token)
     if contact is None:
+        window = settings.HOSTNOTIFY["PORTAL_SIGNIN_WINDOW"]
+        ratelimit.rate_limit_count(scope="magic-link", subjects=subjects, window=window)
         return render(request, "portal/link_invalid.html", {"link_form": EmailForm(prefix="link")}, status=410)
     if request.method == "POST":
         return _signed_in(request, contact)

@@ -253,6 +253,8 @@ HOSTNOTIFY.update(
         "PORTAL_CODE_WINDOW": env.int("PORTAL_CODE_WINDOW", default=15 * 60),
         "PORTAL_SIGNIN_ATTEMPTS": env.int("PORTAL_SIGNIN_ATTEMPTS", default=5),
         "PORTAL_SIGNIN_WINDOW": env.int("PORTAL_SIGNIN_WINDOW", default=60 * 60),
+        # Bad sign-in links per client address and window before every link answers "invalid".
+        "PORTAL_LINK_ATTEMPTS": env.int("PORTAL_LINK_ATTEMPTS", default=10),
     }
 )
 PORTAL_PASSWORD_RESET_MAX_AGE = env.int("PORTAL_PASSWORD_RESET_MAX_AGE", default=3600)
@@ -263,3 +265,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Public status page ------------------------------------------------------------
 # Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
 HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)
+
+# --- Client address behind reverse proxies (accounts.client_address) -------------------------
+# How many proxies of ours stand in front of Django, and the header they append the client to.
+# 0: REMOTE_ADDR is the client. Every rate limit and the staff sign-in lockout count by it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = "HTTP_" + env.str("TRUSTED_PROXY_HEADER", default="X-Forwarded-For").upper().replace("-", "_")

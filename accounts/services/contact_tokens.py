@@ -2,21 +2,31 @@
 and password-reset links.
 
 A token carries the contact id and a digest of the contact's sign-in state (address, password hash,
-last sign-in). Signing in or changing the password changes that state, so every earlier token
-stops working. Each kind of link has its own salt, so a token of one kind never opens the other.
+last sign-in) and of the contact's random ``token_secret``. The secret is never shown, so knowing
+ids, addresses and even the SECRET_KEY is not enough to make a token. Signing in, signing out or
+changing the password changes that state (``contact_rotate_token_secret``), so every earlier
+token stops working. Each kind of link has its own salt, so a token of one kind never opens the other.
 """
 
 import hashlib
 
 from django.core import signing
 
-from accounts.models import Contact
+from accounts.models import Contact, new_token_secret
 
 
 def contact_state_digest(contact: Contact) -> str:
     last = contact.last_login.isoformat() if contact.last_login else ""
-    state = f"{contact.pk}|{contact.email}|{contact.password}|{last}"
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
+    state = f"{contact.pk}|{contact.email}|{contact.password}|{last}|{contact.token_secret}"
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def contact_rotate_token_secret(*, contact: Contact, **also_changed) -> None:
+    """A new secret for ``contact`` (and any other fields given): every token issued before is void."""
+    contact.token_secret = new_token_secret()
+    for name, value in also_changed.items():
+        setattr(contact, name, value)
+    Contact.objects.filter(pk=contact.pk).update(token_secret=contact.token_secret, **also_changed)
 
 
 class ContactTokens:

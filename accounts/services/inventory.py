@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.bulk import bulk_insert, lookup_ids
-from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume
+from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume, new_token_secret
 from accounts.parsing import parse_currency, parse_fee, parse_language, parse_period
 
 SERVER_COLUMNS = ("name", "hostname", "storage_volume", "datacenter")
@@ -332,8 +332,8 @@ def _write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tic
     bulk_insert(
         Contact,
         _dicts(
-            ("customer_id", "email", "role", "name", "language", "password"),
-            [(cid, email, Contact.Role.PRIMARY, "", "", "") for cid, email in contacts_new],
+            ("customer_id", "email", "role", "name", "language", "password", "token_secret"),
+            [(cid, email, Contact.Role.PRIMARY, "", "", "", new_token_secret()) for cid, email in contacts_new],
         ),
     )
     _count(summary, "contacts", created=len(contacts_new), updated=len(contacts_moved))

@@ -148,6 +148,7 @@ class _ContactData:
     language: str
     password: str
     last_login: dt.datetime | None
+    token_secret: str = ""
 
     @property
     def customer_id(self) -> int:
@@ -167,13 +168,14 @@ _BATCH_COLUMNS = (
     "exp__id", "exp__account__name", "exp__account__product", "exp__affected_seconds", "exp__intervals",
     "comp__id", "comp__amount", "comp__currency", "comp__explanation", "comp__vouchers__id",
     "comp__vouchers__code", "comp__vouchers__amount", "comp__vouchers__currency", "comp__vouchers__expires_on",
-    "comp__vouchers__status", "comp__vouchers__is_topup", "comp__vouchers__pdf",
+    "comp__vouchers__status", "comp__vouchers__is_topup", "comp__vouchers__pdf", "token_secret",
 )  # fmt: skip
 # Selected under short aliases (l0, l1, …), so that the query can also be embedded as a subquery.
 _ALIASES = tuple(f"l{index}" for index in range(len(_BATCH_COLUMNS)))
 _ORDER = tuple(_ALIASES[_BATCH_COLUMNS.index(path)] for path in ("id", "exp__account__name", "exp__id"))
 _EXPOSURE_ID = _BATCH_COLUMNS.index("exp__id")
 _COMPENSATION_ID = _BATCH_COLUMNS.index("comp__id")
+_TOKEN_SECRET = _BATCH_COLUMNS.index("token_secret")
 
 
 def _batch_queryset(incident_id: int, contact_ids=None):
@@ -232,7 +234,9 @@ def recipients_from_rows(rows) -> dict[int, _Recipient]:
         if recipient is None:
             _, email, name, language, password, last_login, customer_id, number, c_name, c_lang, currency, tz = row[:12]
             customer = _CustomerData(customer_id, number, c_name, c_lang, currency, tz)
-            contact = _ContactData(contact_id, customer, email, name, language, password, last_login)
+            contact = _ContactData(
+                contact_id, customer, email, name, language, password, last_login, row[_TOKEN_SECRET]
+            )
             recipient = recipients[contact_id] = _Recipient(contact=contact)
         exposure_id = row[_EXPOSURE_ID]
         if exposure_id is not None and (contact_id, exposure_id) not in seen_exposures:

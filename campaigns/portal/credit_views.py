@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import ratelimit
+from accounts.client_address import client_address
 from accounts.portal_session import portal_login_required
 from campaigns.compensation.codes import format_code, normalize_code
 from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
@@ -25,7 +26,7 @@ CODE_SCOPE = "voucher-code"
 
 
 def _code_subjects(request) -> list[str]:
-    return [f"customer:{request.portal_customer.pk}", f"ip:{request.META.get('REMOTE_ADDR', '')}"]
+    return [f"customer:{request.portal_customer.pk}", f"ip:{client_address(request)}"]
 
 
 @portal_login_required
