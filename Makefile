@@ -35,6 +35,7 @@ bench: $(STAMP)  ## needs PostgreSQL: DATABASE_URL or postgres://postgres@127.0.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run  # DEBUG: no production secrets needed to lint
 
 messages: $(STAMP)

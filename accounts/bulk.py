@@ -21,13 +21,21 @@ from django.db import connection, models
 BATCH = 2_000
 
 
+def _column(model: type[models.Model], name: str) -> tuple[str, str, bool]:
+    """``(column, database type, is JSON)`` of the concrete field ``name``."""
+    field = model._meta.get_field(name)
+    column = getattr(field, "column", None)
+    db_type = field.db_type(connection) if isinstance(field, models.Field) else None
+    if column is None or db_type is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return column, db_type, isinstance(field, models.JSONField)
+
+
 def _casts(model: type[models.Model], columns: Sequence[str]) -> list[tuple[str, str, bool]]:
     out = []
     for name in columns:
-        field = model._meta.get_field(name)
-        db_type = field.db_type(connection)
-        is_json = isinstance(field, models.JSONField)
-        out.append((field.column, "text" if is_json else db_type, is_json))
+        column, db_type, is_json = _column(model, name)
+        out.append((column, "text" if is_json else db_type, is_json))
     return out
 
 
@@ -45,7 +53,7 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: S
         return []
     columns = list(rows[0])
     if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        objs = model._default_manager.bulk_create([model(**row) for row in rows], batch_size=BATCH)
         return [tuple(getattr(obj, name) for name in returning) for obj in objs]
     casts = _casts(model, columns)
     select = ", ".join(f"u.c{i}::jsonb" if is_json else f"u.c{i}" for i, (_, _, is_json) in enumerate(casts))
@@ -55,7 +63,7 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: S
         f"WITH ORDINALITY AS u({', '.join(f'c{i}' for i in range(len(casts)))}, n) ORDER BY u.n"
     )
     if returning:
-        sql += " RETURNING " + ", ".join(model._meta.get_field(name).column for name in returning)
+        sql += " RETURNING " + ", ".join(_column(model, name)[0] for name in returning)
     # INSERT … SELECT … ORDER BY returns rows in insertion order on PostgreSQL.
     return _execute_binary(sql, _arrays(casts, columns, rows), fetch=bool(returning))
 
@@ -66,7 +74,7 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Se
         return
     if connection.vendor != "postgresql":
         objs = [model(**{"id": row["id"], **{name: row[name] for name in fields}}) for row in rows]
-        model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
+        model._default_manager.bulk_update(objs, list(fields), batch_size=BATCH)
         return
     columns = ["id", *fields]
     casts = _casts(model, columns)
@@ -91,9 +99,9 @@ def existing_values(model: type[models.Model], field: str, values: Sequence[str]
         found: set[str] = set()
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
-            found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
+            found.update(model._default_manager.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
         return found
-    column = model._meta.get_field(field).column
+    column = _column(model, field)[0]
     sql = f"SELECT {column} FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
     return {row[0] for row in _execute_binary(sql, [list(values)], fetch=True)}
 
@@ -122,8 +130,8 @@ def lookup_ids(model: type[models.Model], field: str, values) -> dict:
         found: dict = {}
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
-            found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, "id"))
+            found.update(model._default_manager.filter(**{f"{field}__in": chunk}).values_list(field, "id"))
         return found
-    column = model._meta.get_field(field).column
+    column = _column(model, field)[0]
     sql = f"SELECT {column}, id FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
     return dict(_execute_binary(sql, [values], fetch=True))

@@ -20,7 +20,8 @@ class NewPasswordForm(forms.Form):
     new_password2 = forms.CharField(label=_("New password again"), strip=False, widget=forms.PasswordInput)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second and first != second:
             raise forms.ValidationError(_("The two passwords differ."))

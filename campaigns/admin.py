@@ -50,9 +50,13 @@ class CompensationPolicyForm(forms.ModelForm):
         fields = ["name", "kind", "params", "note"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
+        kind = cleaned.get("kind")
+        if kind is None:  # the field itself reports why
+            return cleaned
         try:
-            parse_policy(cleaned.get("kind"), cleaned.get("params") or {})
+            parse_policy(kind, cleaned.get("params") or {})
         except PolicyInvalid as exc:
             raise forms.ValidationError({"params": str(exc)}) from None
         return cleaned

@@ -6,6 +6,7 @@ executed in-process and mail written as ``.eml`` files under ``var/mail/``. Sett
 """
 
 from pathlib import Path
+from typing import Literal
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -260,7 +261,7 @@ HOSTNOTIFY.update(
 PORTAL_PASSWORD_RESET_MAX_AGE = env.int("PORTAL_PASSWORD_RESET_MAX_AGE", default=3600)
 LANGUAGE_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None", False] | None = "Lax"
 
 # --- Public status page ------------------------------------------------------------
 # Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.

@@ -46,9 +46,9 @@ class ContactTokens:
             data = self._signer.unsign_object(token, max_age=max_age)
         except signing.BadSignature:
             return None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not isinstance(data.get("c"), int):
             return None
-        contact = Contact.objects.select_related("customer").filter(pk=data.get("c")).first()
+        contact = Contact.objects.select_related("customer").filter(pk=data["c"]).first()
         if contact is None or data.get("s") != contact_state_digest(contact):
             return None
         return contact

@@ -316,8 +316,7 @@ def _write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tic
     contacts_new, contacts_moved = [], []
     for number, (_, email, _, _) in customers_in.items():
         customer_id = ids[number]
-        current = primary.get(customer_id)
-        if current == email:
+        if primary.get(customer_id) == email:
             continue
         if (customer_id, email) in all_emails:
             contacts_moved.append((customer_id, email))
@@ -373,20 +372,25 @@ def _write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: 
     tick(len(accounts_in) // 2)
 
     # Placements: the file is the whole history of each account it names.
-    current: dict[int, list[tuple]] = {}
+    stored: dict[int, list[tuple]] = {}
     if existing:
-        wanted = {account_ids[n] for n in accounts_in if n in existing}
+        known_ids = {account_ids[n] for n in accounts_in if n in existing}
         for account_id, server_id, start, until in _rows_of(
-            Placement, "account_id", wanted, ("account_id", "server_id", "active_from", "active_until"), "active_from"
+            Placement,
+            "account_id",
+            known_ids,
+            ("account_id", "server_id", "active_from", "active_until"),
+            "active_from",
         ):
-            current.setdefault(account_id, []).append((server_id, start, until))
-    replace, new_placements = [], []
+            stored.setdefault(account_id, []).append((server_id, start, until))
+    replace: list[int] = []
+    new_placements: list[tuple] = []
     for name, account in accounts_in.items():
         account_id = account_ids[name]
         wanted = [(server_ids[server], start, until) for _, server, start, until in account["placements"]]
-        if current.get(account_id, []) == wanted:
+        if stored.get(account_id, []) == wanted:
             continue
-        if account_id in current:
+        if account_id in stored:
             replace.append(account_id)
         new_placements.extend((account_id, *placement) for placement in wanted)
     if replace:

@@ -61,7 +61,7 @@ def compensation(request, slug):
         "chart": bar_chart_svg(list(preview.distribution.items()), title=_("Customers per amount")),
         "existing": existing,
         "has_drafts": bool(preparers),
-        "preparers": [name or _("command line") for _, name in preparers],
+        "preparers": [name or _("command line") for _user_id, name in preparers],
         "may_approve": is_finance(request.user) and bool(preparers) and request.user.pk not in preparer_ids,
         "is_preparer": request.user.pk in preparer_ids,
         "audit": AuditEntry.objects.filter(incident=incident).select_related("actor")[:RECENT_AUDIT],

@@ -181,7 +181,9 @@ def _intervals_by_customer(vouchers: list[Voucher]) -> dict[tuple[int, int], lis
 
 def _save_file(voucher: Voucher, data: bytes) -> str:
     # A random part in the name: the file name must not reveal or be derivable from the code.
-    voucher.pdf.save(f"voucher-{voucher.pk}-{secrets.token_hex(8)}.pdf", ContentFile(data), save=False)
+    field = voucher.pdf.field
+    name = field.generate_filename(voucher, f"voucher-{voucher.pk}-{secrets.token_hex(8)}.pdf")
+    voucher.pdf.name = voucher.pdf.storage.save(name, ContentFile(data), max_length=field.max_length)
     return voucher.pdf.name
 
 

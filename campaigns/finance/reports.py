@@ -16,6 +16,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, Q, QuerySet, Sum, Value
@@ -25,6 +26,9 @@ from django.utils.translation import gettext as _
 from accounts.models import LedgerEntry
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.incidents.models import Incident
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -69,7 +73,11 @@ def _voucher_id_of_reference():
     return Cast(Substr(rest, 1, StrIndex(rest, Value(":")) - 1), BigIntegerField())
 
 
-def voucher_ledger_entries(incident: Incident | None = None) -> QuerySet[LedgerEntry]:
+class _VoucherId(TypedDict):
+    voucher_id: int
+
+
+def voucher_ledger_entries(incident: Incident | None = None) -> QuerySet[WithAnnotations[LedgerEntry, _VoucherId]]:
     """Ledger entries booked for a voucher, annotated with its ``voucher_id``; only those of the
     incident's vouchers when one is given."""
     entries = LedgerEntry.objects.filter(reference__regex=r"^voucher:[0-9]+(:|$)").annotate(

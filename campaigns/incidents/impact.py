@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 Interval = tuple[dt.datetime, dt.datetime]
-Piece = tuple[dt.datetime, dt.datetime, str]  # an interval attributed to a server name
+# A server as the caller names it: its id in the service, a name in the tests.
+ServerKey = TypeVar("ServerKey", int, str)
+Piece = tuple[dt.datetime, dt.datetime, ServerKey]  # an interval attributed to a server
 
 FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 
@@ -46,16 +49,16 @@ def seconds(intervals: Iterable[Interval]) -> int:
 
 
 def account_pieces(
-    placements: Iterable[tuple[str, dt.datetime, dt.datetime | None]],
-    windows_by_server: Mapping[str, Sequence[Interval]],
-) -> list[Piece]:
+    placements: Iterable[tuple[ServerKey, dt.datetime, dt.datetime | None]],
+    windows_by_server: Mapping[ServerKey, Sequence[Interval]],
+) -> list[Piece[ServerKey]]:
     """Where and when one account was down.
 
     ``placements`` are ``(server, active_from, active_until)``; ``windows_by_server`` maps a server
     to the merged windows that hit it (its own and its volume's). Pieces on the same server that
     touch or overlap are joined; the result is sorted by start.
     """
-    by_server: dict[str, list[Interval]] = {}
+    by_server: dict[ServerKey, list[Interval]] = {}
     for server, active_from, active_until in placements:
         windows = windows_by_server.get(server)
         if windows:
@@ -65,19 +68,27 @@ def account_pieces(
     return pieces
 
 
-def affected_seconds(pieces: Iterable[Piece]) -> int:
+def affected_seconds(pieces: Iterable[Piece[ServerKey]]) -> int:
     """Downtime of an account: overlapping pieces (bad data, two placements at once) count once."""
     return seconds(merge((s, e) for s, e, _ in pieces))
 
 
 def windows_per_server(
-    windows: Iterable[tuple[str | None, str | None, dt.datetime, dt.datetime]],
-    servers_of_volume: Mapping[str, Iterable[str]],
-) -> dict[str, list[Interval]]:
-    """Merged windows per server, from windows given as ``(server, volume, start, end)``."""
-    spans: dict[str, list[Interval]] = {}
+    windows: Iterable[tuple[ServerKey | None, ServerKey | None, dt.datetime, dt.datetime]],
+    servers_of_volume: Mapping[ServerKey, Iterable[ServerKey]],
+) -> dict[ServerKey, list[Interval]]:
+    """Merged windows per server, from windows given as ``(server, volume, start, end)``.
+
+    A window names its server, or else its volume (``servers_of_volume`` maps a volume to its servers).
+    """
+    spans: dict[ServerKey, list[Interval]] = {}
     for server, volume, start, end in windows:
-        targets = [server] if server is not None else list(servers_of_volume.get(volume, ()))
+        if server is not None:
+            targets = [server]
+        elif volume is not None:
+            targets = list(servers_of_volume.get(volume, ()))
+        else:
+            targets = []
         for target in targets:
             spans.setdefault(target, []).append((start, end))
     return {server: merge(items) for server, items in spans.items()}

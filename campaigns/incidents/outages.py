@@ -58,15 +58,15 @@ def outages_import(*, source, dry_run: bool = False) -> OutageImportSummary:
             problems.append(f"bad target_type {row['target_type']!r} (server or volume)")
         start, end, period_problems = parse_period(row["start"], row["end"], start_label="start", end_label="end")
         problems.extend(period_problems)
-        incident = incidents.setdefault(slug, {"title": row["title"], "line": line, "windows": []})
-        if row["title"] != incident["title"]:
+        parsed = incidents.setdefault(slug, {"title": row["title"], "line": line, "windows": []})
+        if row["title"] != parsed["title"]:
             problems.append(
-                f"incident {slug!r} has title {row['title']!r} here but {incident['title']!r} on line {incident['line']}"
+                f"incident {slug!r} has title {row['title']!r} here but {parsed['title']!r} on line {parsed['line']}"
             )
         if problems:
             errors.extend(RowError("windows.csv", line, p) for p in problems)
             continue
-        incident["windows"].append((target_type, server_id, volume_id, start, end))
+        parsed["windows"].append((target_type, server_id, volume_id, start, end))
 
     existing = {i.slug: i for i in Incident.objects.filter(slug__in=incidents)}
     current: dict[int, list[tuple]] = {}

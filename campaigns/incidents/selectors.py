@@ -43,9 +43,10 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
         for name in names.split(", "):
             accounts_per_server[name] = accounts_per_server.get(name, 0) + count
     lanes = []
-    for volume_id in sorted(volume_ids, key=lambda v: next(w.volume.name for w in windows if w.volume_id == v)):
+    volume_names = {w.volume.pk: w.volume.name for w in windows if w.volume is not None}
+    for volume_id in sorted(volume_ids, key=volume_names.__getitem__):
         spans = [(w.start, w.end) for w in windows if w.volume_id == volume_id]
-        name = next(w.volume.name for w in windows if w.volume_id == volume_id)
+        name = volume_names[volume_id]
         on_volume = [s for s in servers.values() if s.storage_volume_id == volume_id]
         lanes.append((name, "volume", spans, f"{len(on_volume)} servers"))
     for server in sorted(servers.values(), key=lambda s: s.name):

@@ -90,8 +90,9 @@ def mailing_test_send(
     if not to:
         raise LetterError(["your user account has no e-mail address for the test send"])
     message = render_preview(mailing, customer, contact=contact, language=language)
+    subject = f"[TEST] {message.subject}"
     email = EmailMultiAlternatives(
-        subject=f"[TEST] {message.subject}",
+        subject=subject,
         body=message.text,
         from_email=mailing.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[to],
@@ -101,4 +102,4 @@ def mailing_test_send(
         email.attach_alternative(message.html, "text/html")
     email.send()
     audit_record(actor=by, action="mailing.test_send", incident=mailing.incident, obj=mailing, to=to)
-    return email.subject
+    return subject

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,11 @@ from campaigns.mailings.models import Mailing
 from campaigns.mailings.placeholders import LANGUAGES, PARTS, content_errors
 
 AUDIENCE_LISTS = ("servers", "volumes", "languages", "products")
+
+
+def _offer(field: forms.Field, names: list[str]) -> None:
+    """Offer ``names`` in one of the form's audience lists (each a MultipleChoiceField)."""
+    cast(forms.MultipleChoiceField, field).choices = [(name, name) for name in names]
 
 
 class MailingForm(forms.Form):
@@ -47,15 +54,15 @@ class MailingForm(forms.Form):
         # The servers that actually hit someone: from the exposure rows (few distinct combinations).
         combos = Exposure.objects.filter(incident=incident).values_list("servers", flat=True).distinct()
         servers = sorted({name for combo in combos for name in combo.split(", ") if name})
-        self.fields["servers"].choices = [(name, name) for name in servers]
+        _offer(self.fields["servers"], servers)
         volumes = StorageVolume.objects.filter(
             Q(windows__incident=incident) | Q(servers__windows__incident=incident)
         ).values_list("name", flat=True)
-        self.fields["volumes"].choices = [(name, name) for name in sorted(set(volumes))]
+        _offer(self.fields["volumes"], sorted(set(volumes)))
         products = HostingAccount.objects.filter(
             pk__in=Exposure.objects.filter(incident=incident).values("account_id")
         ).values_list("product", flat=True)
-        self.fields["products"].choices = [(name, name) for name in sorted(set(products))]
+        _offer(self.fields["products"], sorted(set(products)))
         for language in LANGUAGES:
             name = dict(Language.choices)[language]
             self.fields[f"subject_{language}"] = forms.CharField(

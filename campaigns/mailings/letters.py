@@ -329,7 +329,14 @@ class _Sender:
 
 
 def _context(
-    *, incident: Incident, customer: Customer, contact: Contact, language: str, exposures, compensation, sender: _Sender
+    *,
+    incident: Incident,
+    customer: _CustomerData,
+    contact: _ContactData,
+    language: str,
+    exposures,
+    compensation,
+    sender: _Sender,
 ):
     tz = customer.time_zone or sender.default_time_zone
     accounts = []

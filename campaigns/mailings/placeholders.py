@@ -6,6 +6,8 @@ Content is Django template syntax restricted to the placeholders in ``PLACEHOLDE
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.template import Engine, TemplateSyntaxError
 from django.template.base import FilterExpression, TextNode, VariableNode
 from django.template.defaulttags import CommentNode, ForNode, IfNode
@@ -117,8 +119,10 @@ def _check_nodes(nodelist, scope: dict[str, str], problems: list[str]) -> None:
                 _check_condition(condition, scope, problems)
                 _check_nodes(branch, scope, problems)
         elif isinstance(node, ForNode):
-            _check_expression(node.sequence, scope, problems)
-            item_kind = _SEQUENCES.get(_kind_path(node.sequence, scope))
+            # django-stubs types ForNode.sequence as FilterExpression | str; the parser only makes the former.
+            sequence = cast(FilterExpression, node.sequence)
+            _check_expression(sequence, scope, problems)
+            item_kind = _SEQUENCES.get(_kind_path(sequence, scope))
             inner = dict(scope, forloop="forloop")
             for name in node.loopvars:
                 inner[name] = item_kind or "value"

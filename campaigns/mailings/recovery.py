@@ -72,7 +72,8 @@ def queue_batches(mailing_id: int, batches: Iterable[int], *, countdown: float |
         from campaigns.mailings.tasks import send_batch
 
         for batch in batches:
-            send_batch.apply_async((mailing_id, batch), countdown=countdown)
+            # celery-types wants a float; None is Celery's own default (no delay).
+            send_batch.apply_async((mailing_id, batch), countdown=countdown)  # type: ignore[arg-type]
 
     transaction.on_commit(publish)
 

@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, field
 
 from anymail.backends.base import AnymailBaseBackend
+from anymail.message import AnymailMessage
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import connection
 from django.utils import timezone
 
@@ -106,7 +107,7 @@ def batch_send(*, mailing_id: int, batch: int, now: dt.datetime | None = None) -
             result.errors.append(outcome.error)
         else:
             result.deferred += 1
-            wait = (outcome.next_attempt_at - now).total_seconds()
+            wait = ((outcome.next_attempt_at or now) - now).total_seconds()
             result.retry_in = wait if result.retry_in is None else min(result.retry_in, wait)
     if result.failed:
         result.paused = mailing_auto_pause_if_needed(mailing_id=mailing_id)
@@ -181,7 +182,7 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
     return [deliveries[pk] for pk in sorted(deliveries)], letters.recipients_from_rows(rows)
 
 
-def _build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> list[EmailMultiAlternatives]:
+def _build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> list[AnymailMessage]:
     rendered = letters.render_messages(mailing, deliveries, recipients=recipients)
     vouchers = _vouchers(mailing, deliveries, rendered) if mailing.attach_voucher else {}
     from_email = mailing.from_email or settings.DEFAULT_FROM_EMAIL
@@ -189,7 +190,7 @@ def _build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> 
     messages = []
     for index, delivery in enumerate(deliveries):
         item = rendered[delivery.pk] if isinstance(rendered, dict) else rendered[index]
-        message = EmailMultiAlternatives(
+        message = AnymailMessage(
             subject=_part(item, "subject"),
             body=_part(item, "text"),
             from_email=from_email,
@@ -203,7 +204,7 @@ def _build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> 
         voucher = vouchers.get(delivery.customer_id)
         if voucher is not None:
             message.attach(*_voucher_attachment(voucher))
-        # anymail: echoed back in tracking webhooks, so events find their delivery.
+        # Echoed back in tracking webhooks, so events find their delivery.
         message.metadata = {"delivery_id": str(delivery.pk), "mailing_id": str(mailing.pk)}
         message.tags = [f"mailing-{mailing.pk}"]
         messages.append(message)
@@ -297,7 +298,7 @@ def _hand_over_merged(mailing, deliveries, messages, now, backend, merge_size: i
         for start, chunk in _merge_chunks(pairs, merge_size):
             for _ in chunk:
                 throttle.wait()
-            batch = EmailMultiAlternatives(
+            batch = AnymailMessage(
                 subject=field % "subject",
                 body=field % "text",
                 from_email=chunk[0][1].from_email,

@@ -54,9 +54,10 @@ def _compose(request, incident: Incident, mailing: Mailing | None):
             except MailingContentInvalid as exc:
                 for error in exc.errors:
                     form.add_error(None, error)
-            except MailingNotEditable as exc:
+            except MailingNotEditable as exc:  # only an existing mailing can have left the draft state
                 messages.error(request, str(exc))
-                return redirect("console:mailing", pk=mailing.pk)
+                if mailing is not None:
+                    return redirect("console:mailing", pk=mailing.pk)
             else:
                 messages.success(request, _("Draft saved."))
                 return redirect("console:mailing", pk=mailing.pk)

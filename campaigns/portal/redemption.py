@@ -93,13 +93,13 @@ def voucher_redeem(*, customer: Customer, code: str, form: str, actor_label: str
     """Redeem the customer's voucher ``code`` as ``form``: status redeemed, the amount moved from
     the voucher book to the form's book, an audit entry. Raises a ``RedemptionError``."""
     with transaction.atomic():
-        voucher = (
+        voucher = voucher_check(
             Voucher.objects.select_for_update(of=("self",))
             .select_related("compensation__incident")
             .filter(customer=customer, code=code)
-            .first()
+            .first(),
+            form=form,
         )
-        voucher_check(voucher, form=form)
         voucher.status = Voucher.Status.REDEEMED
         voucher.redeemed_at = timezone.now()
         voucher.redeemed_form = form

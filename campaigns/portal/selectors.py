@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery, Sum
 from django.http import Http404
@@ -113,7 +114,7 @@ def portal_ledger(*, customer: Customer, limit: int = 200):
     )
 
 
-def portal_balances(*, customer: Customer) -> list[tuple[str, str, object]]:
+def portal_balances(*, customer: Customer) -> list[tuple[str, str, Decimal]]:
     """``[(book label, currency, total), ...]``: the account balance, then other credit books, where
     not zero — one query over the customer's bookings."""
     books = (LedgerEntry.Book.BALANCE, LedgerEntry.Book.EXTENSION, LedgerEntry.Book.PARTNER)
@@ -123,11 +124,11 @@ def portal_balances(*, customer: Customer) -> list[tuple[str, str, object]]:
         .annotate(total=Sum("amount"))
         .order_by("currency")
     )
-    by_book: dict[str, list[tuple[str, object]]] = {}
+    by_book: dict[str, list[tuple[str, Decimal]]] = {}
     for row in totals:
         by_book.setdefault(row["book"], []).append((row["currency"], row["total"]))
     return [
-        (book.label, currency, total)
+        (str(book.label), currency, total)
         for book in books
         for currency, total in by_book.get(book, [])
         if total or book == LedgerEntry.Book.BALANCE

@@ -19,7 +19,7 @@ def status_cache_seconds() -> int:
 
 
 def status_cache_generation() -> int:
-    return cache.get_or_set(_VERSION_KEY, time.time_ns, timeout=None)
+    return int(cache.get_or_set(_VERSION_KEY, time.time_ns, timeout=None) or 0)
 
 
 def status_cache_bump() -> None:

@@ -41,7 +41,8 @@ class UpdateForm(forms.Form):
             self.fields["notify"] = forms.BooleanField(label=_("Notify affected customers by mail"), required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not any((data.get(f"text_{code}") or "").strip() for code in STATUS_LANGUAGES):
             raise forms.ValidationError(_("Write the update in at least one language."))
         return data
@@ -96,7 +97,7 @@ def status_updates(request, slug):
             form.add_error(None, str(exc))
         else:
             messages.success(request, gettext("The update is published on the status page."))
-            if update.mailing_id:
+            if update.mailing is not None:
                 messages.info(
                     request,
                     gettext(

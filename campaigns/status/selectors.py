@@ -1,5 +1,7 @@
 """Reads for the public status pages: incidents, windows and updates in the reader's language."""
 
+from dataclasses import dataclass
+
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q
 
@@ -44,6 +46,15 @@ def incident_updates_cached(incident, language: str) -> list:
     return updates
 
 
+@dataclass(frozen=True)
+class CurrentIncident:
+    """An open public incident as ``/status/`` lists it."""
+
+    incident: Incident  # annotated with first_start, last_end, ongoing_count; windows prefetched
+    latest_updates: list[IncidentUpdate]
+    affected_targets: list[str]
+
+
 def status_overview(language: str) -> dict:
     """Public incidents for ``/status/``: open ones (with windows and latest update), then the history.
 
@@ -58,7 +69,7 @@ def status_overview(language: str) -> dict:
         last_end=Max("windows__end"),
         ongoing_count=Count("windows", filter=Q(windows__end__isnull=True), distinct=True),
     )
-    current = list(
+    open_incidents = (
         public.filter(status=Incident.Status.OPEN)
         .prefetch_related(
             Prefetch(
@@ -68,10 +79,14 @@ def status_overview(language: str) -> dict:
         )
         .order_by("-first_start", "-created_at")
     )
-    for incident in current:
-        updates = _localize_updates(list(incident.updates.all()), language, incident.default_language)
-        incident.latest_updates = updates[:1]
-        incident.affected_targets = sorted({window.target.name for window in incident.windows.all()})
+    current = [
+        CurrentIncident(
+            incident=incident,
+            latest_updates=_localize_updates(list(incident.updates.all()), language, incident.default_language)[:1],
+            affected_targets=sorted({window.target.name for window in incident.windows.all()}),
+        )
+        for incident in open_incidents
+    ]
     history = list(
         public.exclude(status=Incident.Status.OPEN).order_by("-first_start", "-created_at")[:STATUS_HISTORY_LENGTH]
     )
@@ -85,8 +100,8 @@ def status_incident(incident, language: str) -> dict:
     windows = list(
         OutageWindow.objects.filter(incident=incident).select_related("server", "volume").order_by("start", "id")
     )
-    volumes = sorted({w.volume for w in windows if w.volume_id}, key=lambda v: v.name)
-    servers = {w.server for w in windows if w.server_id}
+    volumes = sorted({w.volume for w in windows if w.volume is not None}, key=lambda v: v.name)
+    servers = {w.server for w in windows if w.server is not None}
     if volumes:
         servers.update(Server.objects.filter(storage_volume__in=volumes))
     return {

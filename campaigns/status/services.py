@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -152,8 +153,16 @@ def _follow_latest_phase(incident: Incident) -> None:
         Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
 
 
+class UpdateLetterWords(TypedDict):
+    greeting: str
+    intro: str
+    more: str
+    closing: str
+    phases: dict[str, str]
+
+
 # The update notice's fixed words per language: letter content, not UI strings.
-UPDATE_LETTER = {
+UPDATE_LETTER: dict[str, UpdateLetterWords] = {
     "de": {
         "greeting": "Guten Tag",
         "intro": "Neuigkeiten zur Störung «{title}» – {phase}:",

@@ -76,9 +76,9 @@ def status_cacheable(view):
 
 
 def _last_modified(response, *moments):
-    moments = [moment for moment in moments if moment is not None]
-    if moments:
-        response["Last-Modified"] = http_date(max(moments).timestamp())
+    known = [moment for moment in moments if moment is not None]
+    if known:
+        response["Last-Modified"] = http_date(max(known).timestamp())
     return response
 
 
@@ -90,8 +90,8 @@ def _context(**extra):
 def index(request):
     overview = status_overview(translation.get_language())
     response = render(request, "status/index.html", _context(**overview))
-    incidents = [*overview["current"], *overview["history"]]
-    updates = [update for incident in overview["current"] for update in incident.latest_updates]
+    incidents = [*(entry.incident for entry in overview["current"]), *overview["history"]]
+    updates = [update for entry in overview["current"] for update in entry.latest_updates]
     return _last_modified(response, *(i.updated_at for i in incidents), *(u.updated_at for u in updates))
 
 
@@ -115,7 +115,7 @@ def language(request, code):
             settings.LANGUAGE_COOKIE_NAME,
             code,
             max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             secure=settings.LANGUAGE_COOKIE_SECURE,
         )
     return response
