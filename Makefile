@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo  # import contracts in pyproject.toml: accounts <- campaigns, slices in pipeline order
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run  # DEBUG: no production secrets needed to lint
 
 messages: $(STAMP)
