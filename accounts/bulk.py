@@ -13,10 +13,11 @@ transaction): Django's client-side binding would quote every element in Python, 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 
 from django.db import connection, models
+
+from accounts.private_apis import execute_binary
 
 BATCH = 2_000
 
@@ -65,7 +66,7 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: S
     if returning:
         sql += " RETURNING " + ", ".join(_column(model, name)[0] for name in returning)
     # INSERT … SELECT … ORDER BY returns rows in insertion order on PostgreSQL.
-    return _execute_binary(sql, _arrays(casts, columns, rows), fetch=bool(returning))
+    return execute_binary(sql, _arrays(casts, columns, rows), fetch=bool(returning))
 
 
 def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Sequence[str]) -> None:
@@ -88,7 +89,7 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Se
         f"FROM unnest({', '.join(f'%b::{cast}[]' for _, cast, _ in casts)}) "
         f"AS u({', '.join(f'c{i}' for i in range(len(casts)))}) WHERE t.id = u.c0"
     )
-    _execute_binary(sql, _arrays(casts, columns, rows))
+    execute_binary(sql, _arrays(casts, columns, rows))
 
 
 def existing_values(model: type[models.Model], field: str, values: Sequence[str]) -> set[str]:
@@ -103,22 +104,7 @@ def existing_values(model: type[models.Model], field: str, values: Sequence[str]
         return found
     column = _column(model, field)[0]
     sql = f"SELECT {column} FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
-    return {row[0] for row in _execute_binary(sql, [list(values)], fetch=True)}
-
-
-def _execute_binary(sql: str, params: list, *, fetch: bool = False) -> list[tuple]:
-    """One statement with binary parameters, logged like Django's own (query counts stay true)."""
-    import psycopg
-
-    connection.ensure_connection()
-    start = time.monotonic()
-    # wrap_database_errors: a unique violation surfaces as Django's IntegrityError, as elsewhere.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params)
-        rows = [tuple(row) for row in cursor.fetchall()] if fetch else []
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
-    return rows
+    return {row[0] for row in execute_binary(sql, [list(values)], fetch=True)}
 
 
 def lookup_ids(model: type[models.Model], field: str, values) -> dict:
@@ -134,4 +120,4 @@ def lookup_ids(model: type[models.Model], field: str, values) -> dict:
         return found
     column = _column(model, field)[0]
     sql = f"SELECT {column}, id FROM {model._meta.db_table} WHERE {column} = ANY(%b::text[])"
-    return dict(_execute_binary(sql, [values], fetch=True))
+    return dict(execute_binary(sql, [values], fetch=True))

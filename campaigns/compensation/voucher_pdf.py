@@ -24,6 +24,7 @@ from django.template.loader import get_template
 
 from accounts.bulk import bulk_update_rows
 from accounts.formatting import format_money
+from accounts.private_apis import html_class_with_user_agent_css
 from campaigns.compensation.codes import format_code
 from campaigns.compensation.models import Voucher
 from campaigns.incidents.models import Exposure
@@ -94,20 +95,13 @@ br::before { content: "\\A"; white-space: pre-line }
 @lru_cache(maxsize=1)
 def _weasy():
     """The stylesheet, font configuration, template and document class, built once per process."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
     css = CSS(string=CSS_PATH.read_text(encoding="utf-8"), font_config=fonts)
-    lean_ua = CSS(string=LEAN_UA_CSS, font_config=fonts)
-
-    class VoucherHTML(HTML):
-        # WeasyPrint (pinned 70.0) has no public option for the user-agent stylesheet; should the
-        # private hook go away, the default stylesheet applies again and only speed is lost.
-        def _ua_stylesheets(self, forms=False):
-            return [lean_ua]
-
-    return css, fonts, get_template("pdf/voucher.html"), VoucherHTML
+    voucher_html = html_class_with_user_agent_css(CSS(string=LEAN_UA_CSS, font_config=fonts))
+    return css, fonts, get_template("pdf/voucher.html"), voucher_html
 
 
 def redeem_url(code: str) -> str:

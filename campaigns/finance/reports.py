@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Concat, StrIndex, Substr, TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.models import LedgerEntry
+from accounts.private_apis import planner_settings, queryset_sql
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.incidents.models import Incident
 
@@ -47,14 +48,10 @@ def form_label(form: str) -> str:
 def report_session():
     """One transaction for a report's GROUP BYs; on PostgreSQL its sorts and hashes get enough
     memory to stay off disk (the server default of 4 MB spills at 100,000 compensations)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
-                cursor.execute("SET LOCAL jit = off")  # compiling costs ~1 s, more than it saves here
-                # The planner overestimates the breakdowns' joins tenfold (unnest) and then sorts
-                # 150,000 wide rows for a merge join; hashing them is twice as fast.
-                cursor.execute("SET LOCAL enable_mergejoin = off")
+    # jit: compiling costs ~1 s, more than it saves here. enable_mergejoin: the planner
+    # overestimates the breakdowns' joins tenfold (unnest) and then sorts 150,000 wide rows for a
+    # merge join; hashing them is twice as fast.
+    with transaction.atomic(), planner_settings(work_mem="64MB", jit="off", enable_mergejoin="off"):
         yield
 
 
@@ -161,7 +158,7 @@ def ledger_totals_by_incident() -> dict[int | None, dict[str, LedgerTotals]]:
     """Per incident (None: entries of vouchers that no longer exist), one GROUP BY. The ledger rows
     join their voucher on the id parsed from the reference, which the ORM cannot join on."""
     entries = voucher_ledger_entries().values("voucher_id", "book", "kind", "currency", "amount")
-    inner, params = entries.query.sql_with_params()
+    inner, params = queryset_sql(entries)
     sql = (
         f"SELECT c.incident_id, le.book, le.kind, le.currency, SUM(le.amount), COUNT(*) FROM ({inner}) le "
         f"LEFT JOIN {Voucher._meta.db_table} v ON v.id = le.voucher_id "

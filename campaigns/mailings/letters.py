@@ -19,13 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F, FilteredRelation, Q
 from django.template import Engine, TemplateSyntaxError
 from django.utils.safestring import mark_safe
 
 from accounts.formatting import format_money
 from accounts.models import Contact, Customer
+from accounts.private_apis import EmbeddedQuery
 from accounts.services.portal_auth import MagicLinks
 from campaigns.compensation import codes
 from campaigns.compensation.models import Voucher
@@ -209,8 +209,8 @@ class BatchRead:
     the fetched rows, which may carry further columns after these."""
 
     def __init__(self, incident_id: int):
-        self._compiler = _batch_queryset(incident_id).query.get_compiler(connection=connection)
-        self.sql, self.params = self._compiler.as_sql()
+        self._query = EmbeddedQuery(_batch_queryset(incident_id))
+        self.sql, self.params = self._query.sql, self._query.params
         self.width = len(_ALIASES)
         self.contact_alias = _ALIASES[0]
 
@@ -219,7 +219,7 @@ class BatchRead:
         return ", ".join(f"{table}.{alias}" for alias in _ORDER)
 
     def convert(self, rows: list) -> list:
-        return list(self._compiler.results_iter(results=[rows]))
+        return self._query.convert(rows)
 
 
 def recipients_from_rows(rows) -> dict[int, _Recipient]:

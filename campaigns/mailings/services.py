@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from accounts.models import Contact
+from accounts.private_apis import analyze_stale, db_datetime, queryset_sql
 from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Compensation
 from campaigns.incidents.models import Exposure, Incident
@@ -176,7 +177,7 @@ def _servers_q(names: list[str]) -> Q:
 def _snapshot_deliveries(mailing: Mailing, now: dt.datetime) -> int:
     """One INSERT … SELECT: a Delivery per audience contact, numbered into fixed-size batches."""
     contacts = audience_contacts(mailing).values_list("id", "customer_id", "email", "letter_language")
-    select_sql, select_params = contacts.query.sql_with_params()
+    select_sql, select_params = queryset_sql(contacts)
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -189,7 +190,7 @@ def _snapshot_deliveries(mailing: Mailing, now: dt.datetime) -> int:
                 mailing.pk,
                 Delivery.Status.PENDING,
                 mailing.batch_size,
-                connection.ops.adapt_datetimefield_value(now),
+                db_datetime(now),
                 *select_params,
             ],
         )
@@ -210,24 +211,9 @@ _BATCH_TABLES = (
 
 
 def _refresh_planner_statistics(*, new_deliveries: int = 0) -> None:
-    """ANALYZE those batch tables whose statistics are missing or more than 10 % out of date.
-
-    The activity counters lag (a backend reports them at most once a second), so the deliveries
-    just snapshotted are judged by their number against the table's size at its last ANALYZE."""
-    if connection.vendor != "postgresql":
-        return
-    delivery_table = Delivery._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-            "WHERE s.relname = ANY(%s) AND ((s.last_analyze IS NULL AND s.last_autoanalyze IS NULL) "
-            "OR s.n_mod_since_analyze > 0.1 * GREATEST(s.n_live_tup, 1000) "
-            "OR (s.relname = %s AND %s > 0.1 * GREATEST(c.reltuples, 1000)))",
-            [list(_BATCH_TABLES), delivery_table, new_deliveries],
-        )
-        stale = [name for (name,) in cursor.fetchall()]
-        if stale:
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(name) for name in stale))
+    """ANALYZE those batch tables whose statistics are missing or more than 10 % out of date, the
+    deliveries just snapshotted counted in."""
+    analyze_stale(_BATCH_TABLES, growing={Delivery._meta.db_table: new_deliveries})
 
 
 def mailing_pause(*, mailing: Mailing, by, reason: str = "") -> Mailing:

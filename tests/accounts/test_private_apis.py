@@ -1,0 +1,145 @@
+"""Each private API the product leans on, checked on its own: these fail first when an upgrade of
+Django, psycopg, PostgreSQL or WeasyPrint changes what is behind them."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from accounts.models import Customer
+from accounts.private_apis import (
+    EmbeddedQuery,
+    analyze_stale,
+    db_datetime,
+    execute_binary,
+    html_class_with_user_agent_css,
+    planner_settings,
+    queryset_sql,
+)
+from campaigns.compensation.models import CompensationPolicy
+from tests.factories import CustomerFactory
+
+
+def test_queryset_sql_embeds_as_a_subquery_with_its_parameters_apart(db):
+    # given two customers, a queryset that selects one of them
+    CustomerFactory(number="K-1")
+    CustomerFactory(number="K-2")
+    sql, params = queryset_sql(Customer.objects.filter(number="K-2").values_list("number"))
+
+    # when its SQL is embedded in a statement of our own
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MIN(q.number) FROM ({sql}) q", params)
+        row = cursor.fetchone()
+
+    # then it selects what the queryset selects, the value passed as a parameter
+    assert row == (1, "K-2")
+    assert "K-2" in params and "K-2" not in sql
+
+
+def test_embedded_query_converts_fetched_rows_like_django_and_passes_extra_columns(db):
+    # given a JSON column, which PostgreSQL hands a raw cursor as text
+    policy = CompensationPolicy.objects.create(name="p", version=1, kind="tiered", params={"tiers": [1, 8]})
+    query = EmbeddedQuery(CompensationPolicy.objects.filter(pk=policy.pk).values_list("id", "params"))
+
+    # when a statement of our own embeds the query and adds a column
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT q.*, 7 FROM ({query.sql}) q", query.params)
+        rows = [tuple(row) for row in query.convert(cursor.fetchall())]
+
+    # then the JSON comes back as Python data, the added column as it was
+    assert rows == [(policy.pk, {"tiers": [1, 8]}, 7)]
+
+
+def test_db_datetime_is_a_parameter_the_backend_stores_as_that_moment(db):
+    customer = CustomerFactory()
+    moment = dt.datetime(2005, 12, 31, 23, 30, tzinfo=dt.UTC)
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_customer SET created_at = %s WHERE id = %s", [db_datetime(moment), customer.pk])
+
+    customer.refresh_from_db()
+    assert customer.created_at == moment
+
+
+@pytest.mark.postgres
+def test_execute_binary_sends_arrays_as_binary_parameters_logged_like_django(db):
+    with CaptureQueriesContext(connection) as queries:
+        rows = execute_binary("SELECT u FROM unnest(%b::text[]) AS u", [["a", "b'c", "ä"]], fetch=True)
+
+    assert rows == [("a",), ("b'c",), ("ä",)]
+    assert len(queries) == 1
+    assert "unnest" in queries[0]["sql"]
+
+
+@pytest.mark.postgres
+def test_execute_binary_raises_django_errors_in_the_same_transaction(db):
+    CustomerFactory(number="K-1")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        execute_binary(
+            "INSERT INTO accounts_customer (number, name, language, currency, time_zone, created_at) "
+            "SELECT n, 'x', 'de', 'CHF', 'Europe/Zurich', now() FROM unnest(%b::text[]) AS n",
+            [["K-2", "K-1"]],
+        )
+
+    assert sorted(Customer.objects.values_list("number", flat=True)) == ["K-1"]
+
+
+def _show(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_planner_settings_hold_for_the_transaction_only(transactional_db):
+    with transaction.atomic():
+        with planner_settings(enable_mergejoin="off", work_mem="64MB", jit="off"):
+            inside = (_show("enable_mergejoin"), _show("work_mem"), _show("jit"))
+        still_in_transaction = _show("enable_mergejoin")
+
+    assert inside == ("off", "64MB", "off")
+    assert still_in_transaction == "off"  # SET LOCAL: until the transaction ends
+    assert _show("enable_mergejoin") == "on"
+
+
+@pytest.mark.postgres
+def test_analyze_stale_analyzes_only_named_tables_without_statistics(transactional_db):
+    # given two tables with rows, never analysed (reltuples -1)
+    with connection.cursor() as cursor:
+        for table in ("probe_named", "probe_other"):
+            cursor.execute(f"CREATE TABLE {table} AS SELECT generate_series(1, 3) AS n")
+    try:
+        # when the named one is checked
+        analyzed = analyze_stale(["probe_named"])
+
+        # then it is analysed (the planner now knows its 3 rows), the other is left alone
+        assert analyzed == ["probe_named"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname LIKE 'probe_%' ORDER BY relname")
+            assert cursor.fetchall() == [("probe_named", 3.0), ("probe_other", -1.0)]
+
+        # and rows just added count in, however the lagging activity counters see them
+        assert analyze_stale(["probe_named"], growing={"probe_named": 5_000}) == ["probe_named"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE probe_named, probe_other")
+
+
+def _pdf_text(html_class, markup: str) -> str:
+    pdf = html_class(string=markup).write_pdf()
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_html_class_with_user_agent_css_replaces_weasyprints_default_stylesheet():
+    from weasyprint import CSS, HTML
+
+    markup = "<html><head><title>Title</title></head><body><p>Body</p></body></html>"
+    # Without the default stylesheet, only what ours says is displayed: here the title, not the body.
+    lean = html_class_with_user_agent_css(CSS(string="html, head, title { display: block } body { display: none }"))
+
+    assert _pdf_text(HTML, markup).strip() == "Body"
+    assert _pdf_text(lean, markup).strip() == "Title"
