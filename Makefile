@@ -23,9 +23,10 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## test: the whole suite (REQUIRE_SERVICES=1 makes PostgreSQL/Redis/Chromium tests fail instead of skip)
+## (PostgreSQL and Redis at their local default addresses when they answer and DATABASE_URL/REDIS_URL are unset)
 test: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@eval "$$($(PY) tests/services.py)" && $(PY) -m pytest $(PYTEST_ARGS)
 
 ## bench: the benchmark table (PostgreSQL when DATABASE_URL is set)
 bench: $(STAMP)  ## needs PostgreSQL: DATABASE_URL or postgres://postgres@127.0.0.1:5432/hostnotify_bench

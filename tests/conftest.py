@@ -35,6 +35,31 @@ def _service_markers(request):
         _missing("this test needs Chromium (Debian package chromium)")
 
 
+def _services_line() -> str:
+    """What this run talks to, e.g. ``database: PostgreSQL 16.4 (test_hostnotify), broker: Redis …``."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        name = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
+        database = f"PostgreSQL at {db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432} ({name})"
+    else:
+        database = "SQLite (PostgreSQL tests skip, or fail with REQUIRE_SERVICES=1)"
+    url = urlsplit(_redis_url())
+    broker = f"Redis at {url.hostname}:{url.port or 6379}{url.path}" if url.hostname else "none, Celery in-process"
+    return f"database: {database}; broker: {broker}"
+
+
+def pytest_report_header(config):
+    return _services_line()
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(_services_line())
+
+
 def _redis_url() -> str:
     url = os.environ.get("REDIS_URL", "")
     if url:
@@ -52,7 +77,9 @@ def redis_url():
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
-    """Media and .eml mail go to a per-test directory; Celery runs eagerly unless a test opts out."""
+    """Media and .eml mail go to a per-test directory; Celery runs eagerly unless a test opts out;
+    passwords hash with MD5 (one PBKDF2 hash costs most of a second; hashing is not under test)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     # Tests read English unless they choose a language: the product default is German.
     settings.LANGUAGE_CODE = "en"
     from django.utils import translation
