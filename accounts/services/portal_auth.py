@@ -28,10 +28,6 @@ class MagicLinks:
         return f"{self._base}{self.token(contact)}/"
 
 
-def magic_link_token(*, contact: Contact) -> str:
-    return MagicLinks().token(contact)
-
-
 def magic_link_url(*, contact: Contact) -> str:
     return MagicLinks().url(contact)
 

@@ -36,10 +36,6 @@ HEADERS = (
 )
 
 
-class UnknownFormat(ValueError):
-    pass
-
-
 def compensation_rows(incident: Incident) -> Iterator[tuple]:
     """One row per affected customer, values typed (Decimal, int, date, datetime), in customer order.
     Top-up vouchers appear after the original voucher, codes separated by a space."""
@@ -77,7 +73,7 @@ def compensation_export(*, incident: Incident, fmt: str) -> bytes:
         return write_xlsx(HEADERS, compensation_rows(incident), title=incident.slug)
     if fmt == "pdf":
         return _summary_pdf(incident)
-    raise UnknownFormat(fmt)
+    raise ValueError(f"unknown export format {fmt!r}: one of {', '.join(FORMATS)}")
 
 
 def _summary_pdf(incident: Incident) -> bytes:
@@ -111,29 +107,3 @@ def _summary_pdf(incident: Incident) -> bytes:
         },
     )
     return HTML(string=html).write_pdf()
-
-
-def compensation_summary(incident: Incident) -> dict:
-    """Counts and totals of the stored compensation, for the finance console (a few queries)."""
-    from django.db.models import Count, Sum
-
-    by_status = list(
-        Compensation.objects.filter(incident=incident)
-        .values("status", "currency")
-        .annotate(customers=Count("id"), total=Sum("amount"))
-        .order_by("status", "currency")
-    )
-    tiers = list(
-        Compensation.objects.filter(incident=incident).values("tier").annotate(customers=Count("id")).order_by("tier")
-    )
-    largest = list(
-        Compensation.objects.filter(incident=incident)
-        .select_related("customer")
-        .order_by("-amount", "customer__number")[:10]
-    )
-    preparers = set(
-        Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
-        .values_list("prepared_by__username", flat=True)
-        .distinct()
-    )
-    return {"by_status": by_status, "tiers": tiers, "largest": largest, "draft_preparers": preparers}

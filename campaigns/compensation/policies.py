@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 
 from campaigns.audit.services import audit_record
 from campaigns.compensation import policy as rules
@@ -81,7 +80,3 @@ def policy_update(
         )
         audit_record(actor=by, action="policy.update", obj=new, name=new.name, version=new.version, params=params)
     return new
-
-
-def policy_next_version(name: str) -> int:
-    return (CompensationPolicy.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1

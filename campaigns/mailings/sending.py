@@ -23,6 +23,7 @@ from django.core.mail import get_connection
 from django.db import connection
 from django.utils import timezone
 
+from accounts.private_apis import db_datetime
 from campaigns.compensation.models import Voucher
 from campaigns.mailings import letters, rules
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
@@ -143,7 +144,7 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
     UPDATE … RETURNING in a WITH, joined to the letters' query. Elsewhere the letters read it
     with a query of their own (the recipients are then None)."""
     table, mailing_table = Delivery._meta.db_table, Mailing._meta.db_table
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    stamp = db_datetime(now)
     claim_sql = (
         f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "
         f"WHERE mailing_id = %s AND batch = %s AND status = %s "
@@ -183,50 +184,30 @@ def _claim(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Claimed
 
 
 def _build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> list[AnymailMessage]:
+    """One message per delivery, in order; the voucher PDF attached when the letters chose one (they
+    load it with the batch, and only when the mailing attaches vouchers)."""
     rendered = letters.render_messages(mailing, deliveries, recipients=recipients)
-    vouchers = _vouchers(mailing, deliveries, rendered) if mailing.attach_voucher else {}
     from_email = mailing.from_email or settings.DEFAULT_FROM_EMAIL
     reply_to = [mailing.reply_to] if mailing.reply_to else None
     messages = []
-    for index, delivery in enumerate(deliveries):
-        item = rendered[delivery.pk] if isinstance(rendered, dict) else rendered[index]
+    for delivery, item in zip(deliveries, rendered, strict=True):
         message = AnymailMessage(
-            subject=_part(item, "subject"),
-            body=_part(item, "text"),
+            subject=item.subject,
+            body=item.text,
             from_email=from_email,
             to=[delivery.email],
             reply_to=reply_to,
             headers={"Message-ID": delivery_message_id(delivery)},
         )
-        html = _part(item, "html")
-        if html:
-            message.attach_alternative(html, "text/html")
-        voucher = vouchers.get(delivery.customer_id)
-        if voucher is not None:
-            message.attach(*_voucher_attachment(voucher))
+        if item.html:
+            message.attach_alternative(item.html, "text/html")
+        if item.voucher is not None:
+            message.attach(*_voucher_attachment(item.voucher))
         # Echoed back in tracking webhooks, so events find their delivery.
         message.metadata = {"delivery_id": str(delivery.pk), "mailing_id": str(mailing.pk)}
         message.tags = [f"mailing-{mailing.pk}"]
         messages.append(message)
     return messages
-
-
-def _part(item, name: str) -> str:
-    return item[name] if isinstance(item, dict) else getattr(item, name)
-
-
-def _vouchers(mailing: Mailing, deliveries: list[Claimed], rendered) -> dict[int, Voucher]:
-    """Vouchers to attach by customer: taken from the render data when it carries them, else one query."""
-    items = list(rendered.values() if isinstance(rendered, dict) else rendered)
-    if items and all(hasattr(item, "voucher") for item in items):  # the letters loaded them with the batch
-        return {d.customer_id: item.voucher for d, item in zip(deliveries, items, strict=True) if item.voucher}
-    vouchers = Voucher.objects.filter(
-        compensation__incident_id=mailing.incident_id,
-        customer_id__in={d.customer_id for d in deliveries},
-        status=Voucher.Status.ISSUED,
-        is_topup=False,
-    )
-    return {voucher.customer_id: voucher for voucher in vouchers}
 
 
 def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
@@ -272,8 +253,7 @@ def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.dateti
                     continue
                 outcomes.extend(_deferred(d, error, now) for d in deliveries[index:])
                 break
-            status = getattr(message, "anymail_status", None)
-            esp_id = getattr(status, "message_id", None) if status is not None else None
+            esp_id = message.anymail_status.message_id  # None unless an ESP backend set it
             message_id = str(esp_id) if esp_id not in (None, "") else delivery_message_id(delivery)
             outcomes.append(_Outcome(delivery, Delivery.Status.SENT, message_id=message_id))
     finally:

@@ -58,6 +58,3 @@ class IncidentUpdate(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.phase} {self.published_at:%Y-%m-%d %H:%M}"
-
-    def text_in(self, language: str) -> str:
-        return localized_text(self.texts, language, self.incident.default_language)[0]
