@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
 
 from accounts.models import Customer, LedgerEntry
@@ -25,7 +25,7 @@ class AccountOutage:
     intervals: list[tuple[dt.datetime, dt.datetime, str]]
 
 
-def _hit(customer: Customer) -> Exists:
+def _hit(customer: Customer) -> Q:
     """The incident has an exposure or a compensation of ``customer``: two index probes per
     incident. (An OR across the two reverse joins would pair every exposure of the incident with
     every compensation before filtering — quadratic in the size of the incident.)"""
