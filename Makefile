@@ -6,7 +6,7 @@ PORT   ?= 8000
 DEMO_ENV := SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} DEBUG=1
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint messages serve clean
+.PHONY: demo test bench lint deadcode messages serve clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo  # import contracts in pyproject.toml: accounts <- campaigns, slices in pipeline order
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run  # DEBUG: no production secrets needed to lint
+
+## deadcode: functions, classes, methods and imports nothing uses (vulture; names it cannot follow in pyproject.toml)
+deadcode: $(STAMP)
+	@! $(VENV)/bin/vulture | grep -E "unused (function|class|method|property|import)|unreachable|unsatisfiable|redundant"
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l de -l fr -l it -l en --ignore=.venv --ignore=var

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 
 SUPPORT = "support"
 FINANCE = "finance"
-ROLES = (SUPPORT, FINANCE)
 
 
 def has_role(user, role: str) -> bool:

@@ -3,7 +3,6 @@ on them; without them those tests skip, unless REQUIRE_SERVICES=1, where they fa
 
 import os
 import shutil
-import socket
 
 import pytest
 from django.db import connection
@@ -15,14 +14,6 @@ def _missing(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def _port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,6 @@ DIMENSIONS = {
     "language": _("language"),
     "tier": _("tier"),
 }
-ADDITIVE = {"language", "tier"}
 
 _T = {
     "exposure": Exposure._meta.db_table,
