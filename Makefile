@@ -17,9 +17,9 @@ $(STAMP): requirements.txt
 ## demo: install, migrate, load the Christmas 2005 incident, run the pipeline, serve on PORT
 demo: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
-	$(PY) manage.py migrate --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
 	$(DEMO_ENV) $(PY) manage.py load_demo
-	$(PY) manage.py collectstatic --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	$(DEMO_ENV) $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## test: the whole suite (REQUIRE_SERVICES=1 makes PostgreSQL/Redis/Chromium tests fail instead of skip)
