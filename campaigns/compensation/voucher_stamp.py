@@ -1,0 +1,259 @@
+"""Voucher PDFs stamped from a layout WeasyPrint made once per design.
+
+Two vouchers of one design (language, kind, incident, time zone, number of windows) differ only
+in a few strings and the QR code. WeasyPrint lays out the real template and stylesheet once with
+a *sentinel* (``§03§``) in place of every per-voucher string and a placeholder image for the QR
+code; that probe's content stream is kept as bytes, cut where a sentinel's text run or the QR
+image is drawn. A voucher is then those bytes with its own runs — shaped with HarfBuzz from the
+same font file at the same size and position — and its QR code as vector rectangles, plus fonts
+subset to every glyph its text uses, written straight out as a small PDF.
+
+The probe is the authority on layout: positions, colours, sizes and letter spacing come from it.
+What a probe cannot vouch for is refused with ``UnsupportedText`` and rendered by WeasyPrint
+itself: a value that would not fit on its line, characters the font lacks, right-to-left text,
+or a design where text follows a per-voucher string on the same line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pikepdf
+
+from campaigns.compensation import weasy_internals
+from campaigns.compensation.pdf_fonts import FontFace, UnsupportedText, font_objects
+from campaigns.compensation.voucher_qr import qr_pdf_operators
+
+SENTINEL = "\u00a7{:03d}\u00a7"
+SENTINEL_RE = re.compile("\u00a7(\\d{3})\u00a7")
+# A 1×1 white PNG: the probe only needs the QR image box, not its pixels.
+PROBE_IMAGE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg=="
+)
+# Glyphs every font subset carries besides the design's own, so that most vouchers share subsets.
+BASE_TEXT = "".join(chr(code) for code in range(0x20, 0x7F))
+FONT_CACHE_SIZE = 256
+
+
+class NotStampable(Exception):
+    """The design has a construct whose per-voucher layout the probe cannot predict."""
+
+
+@dataclass(frozen=True)
+class TextSlot:
+    font: str  # the font resource name in the probe
+    size: float
+    parts: tuple[str | int, ...]  # literal text, or the index of a per-voucher value
+    x: float
+    right_limit: float
+    letter_spacing: float
+
+
+@dataclass
+class DesignFace:
+    name: str  # the font's PostScript name, without a subset tag
+    face: FontFace
+    descriptor: bytes
+    base: dict[int, str]  # glyph id -> text: the probe's glyphs and those of BASE_TEXT
+
+
+class Design:
+    """One probe, ready to stamp any number of vouchers."""
+
+    def __init__(self, *, pdf: bytes, document, title: str):
+        self.title = title
+        probe = pikepdf.open(io.BytesIO(pdf))
+        if len(probe.pages) != 1:
+            raise NotStampable("a voucher of more than one page")
+        page = probe.pages[0]
+        self.mediabox = page.MediaBox.unparse(resolved=True)
+        resources = page.Resources
+        files = weasy_internals.font_files(document)
+        self.faces: dict[str, DesignFace] = {}
+        for resource, font in resources.Font.items():
+            key = resource[1:]
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            kept = pikepdf.Dictionary({k: v for k, v in descriptor.items() if k not in ("/FontFile2", "/FontName")})
+            body = kept.unparse(resolved=True)[:-2].rstrip() + b" /FontName %(name)s /FontFile2 %(file)s >>"
+            face = FontFace(files[key])
+            base = _to_unicode(font)
+            for glyph, text in face.shape(BASE_TEXT, 10).glyphs:
+                base.setdefault(glyph, text)
+            name = str(font.BaseFont).partition("+")[2] or str(font.BaseFont)[1:]
+            self.faces[key] = DesignFace(name, face, body, base)
+        xobjects = resources.get("/XObject") or pikepdf.Dictionary()
+        images = {str(n) for n, x in xobjects.items() if x.get("/Subtype") == "/Image"}
+        if set(map(str, xobjects.keys())) - images:
+            raise NotStampable("form XObjects in the design")
+        if "/Annots" in page:
+            raise NotStampable("links in the design")
+        self.resources_extra = b"".join(
+            b"%s %s " % (key.encode(), resources[key].unparse(resolved=True))
+            for key in ("/ExtGState", "/ColorSpace")
+            if key in resources
+        )
+        self.pieces = self._cut(pikepdf.parse_content_stream(page), weasy_internals.page_text_boxes(document), images)
+        self._fonts: OrderedDict = OrderedDict()
+
+    def _cut(self, operations, text_boxes, images) -> list:
+        """The probe's content as constant bytes between per-voucher slots (text runs, QR)."""
+        pieces: list = []
+        pending: list = []
+        font, size = "", 0.0
+        boxes = [box for box in text_boxes if box.text.strip()]
+        for operation in operations:
+            operator = str(operation.operator)
+            if operator == "Tf":
+                font, size = str(operation.operands[0])[1:], float(operation.operands[1])
+            elif operator == "Do" and str(operation.operands[0]) in images:
+                pieces.extend([pikepdf.unparse_content_stream(pending), "qr"])
+                pending = []
+                continue
+            elif operator in ("TJ", "Tj"):
+                text = self._decode(font, operation.operands[0])
+                box = _take_box(boxes, text)
+                if SENTINEL_RE.search(text):
+                    pieces.extend([pikepdf.unparse_content_stream(pending), _slot(font, size, text, box, boxes)])
+                    pending = []
+                    continue
+            pending.append(operation)
+        pieces.append(pikepdf.unparse_content_stream(pending))
+        return pieces
+
+    def _decode(self, font: str, operand) -> str:
+        mapping = self.faces[font].base
+        strings = (
+            [operand] if isinstance(operand, pikepdf.String) else [s for s in operand if isinstance(s, pikepdf.String)]
+        )
+        chars = []
+        for string in strings:
+            raw = bytes(string)
+            chars.extend(mapping.get(int.from_bytes(raw[i : i + 2], "big"), "") for i in range(0, len(raw), 2))
+        return "".join(chars)
+
+    def stamp(self, values: list[str], qr_url: str, *, now: dt.datetime) -> bytes:
+        """The PDF of one voucher: ``values[i]`` replaces sentinel ``i``."""
+        for value in values:
+            if not value or value != " ".join(value.split()):
+                raise UnsupportedText("empty, or white space that HTML would collapse")
+        stream, used = self._content(values, qr_url)
+        objects: list[tuple[int, bytes]] = []
+        font_refs = []
+        number = 6
+        for resource, design_face in self.faces.items():
+            objects.extend(self._font(resource, design_face, frozenset(used.get(resource, {}).items()), number))
+            font_refs.append(b"/%s %d 0 R" % (resource.encode(), number))
+            number += 5
+        packed = zlib.compress(stream, 6)
+        title = SENTINEL_RE.sub(lambda match: values[int(match.group(1))], self.title)
+        head = [
+            (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
+            (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+            (
+                3,
+                b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents 4 0 R /Resources << %s/Font << %s >> >> >>"
+                % (self.mediabox, self.resources_extra, b" ".join(font_refs)),
+            ),
+            (4, b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(packed), packed)),
+            (
+                5,
+                b"<< /Producer (hostnotify) /Title %s /CreationDate (%s) >>"
+                % (_pdf_text(title), now.strftime("D:%Y%m%d%H%M%SZ").encode()),
+            ),
+        ]
+        return _write_pdf(head + objects)
+
+    def _content(self, values: list[str], qr_url: str) -> tuple[bytes, dict[str, dict[int, str]]]:
+        out = []
+        used: dict[str, dict[int, str]] = {}
+        for piece in self.pieces:
+            if isinstance(piece, bytes):
+                out.append(piece)
+            elif isinstance(piece, str):
+                out.append(qr_pdf_operators(qr_url))
+            else:
+                text = "".join(values[p] if isinstance(p, int) else p for p in piece.parts)
+                design_face = self.faces[piece.font]
+                run = design_face.face.shape(text, piece.size, piece.letter_spacing)
+                if piece.x + run.advance > piece.right_limit - 0.01:
+                    raise UnsupportedText("does not fit on its line")
+                out.append(run.tj + b" TJ")
+                extra = used.setdefault(piece.font, {})
+                for glyph, char in run.glyphs:
+                    if glyph not in design_face.base:
+                        extra.setdefault(glyph, char)
+        return b"\n".join(out), used
+
+    def _font(self, resource: str, design_face: DesignFace, extra: frozenset, first: int) -> list[tuple[int, bytes]]:
+        """The font's objects for the design's glyphs plus ``extra``; recently used ones cached."""
+        key = (resource, extra)
+        if key in self._fonts:
+            self._fonts.move_to_end(key)
+            return self._fonts[key]
+        objects = font_objects(
+            design_face.face,
+            first=first,
+            name=design_face.name,
+            descriptor=design_face.descriptor,
+            mapping={**design_face.base, **dict(extra)},
+        )
+        self._fonts[key] = objects
+        if len(self._fonts) > FONT_CACHE_SIZE:
+            self._fonts.popitem(last=False)
+        return objects
+
+
+def _slot(font: str, size: float, text: str, box, boxes) -> TextSlot:
+    if box is None or not box.plain or not box.left_aligned:
+        raise NotStampable(f"per-voucher text in a styled or unmatched box: {text!r}")
+    if any(other.line == box.line and other.x > box.x for other in boxes):
+        raise NotStampable(f"text after a per-voucher value on its line: {text!r}")
+    parts = tuple(int(part) if index % 2 else part for index, part in enumerate(SENTINEL_RE.split(text)) if part)
+    return TextSlot(font, size, parts, box.x, box.right_limit, box.letter_spacing)
+
+
+def _take_box(boxes: list, text: str):
+    """The first text box (in drawing order) showing ``text``; removed from ``boxes``."""
+    wanted = text.strip()
+    for index, box in enumerate(boxes):
+        if box.text.strip() == wanted:
+            return boxes.pop(index)
+    return None
+
+
+def _to_unicode(font) -> dict[int, str]:
+    data = font.ToUnicode.read_bytes().decode("latin-1")
+    mapping = {}
+    for glyph, hexed in re.findall(r"<([0-9a-fA-F]{4})> <([0-9a-fA-F]+)>", data):
+        mapping[int(glyph, 16)] = bytes.fromhex(hexed).decode("utf-16-be")
+    return mapping
+
+
+def _pdf_text(text: str) -> bytes:
+    """A PDF text string (UTF-16BE with its byte order mark, as a hex string)."""
+    return b"<feff%s>" % text.encode("utf-16-be").hex().encode()
+
+
+def _write_pdf(objects: list[tuple[int, bytes]]) -> bytes:
+    out = [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"]
+    offsets = []
+    position = len(out[0])
+    for number, body in sorted(objects):
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        offsets.append(position)
+        out.append(chunk)
+        position += len(chunk)
+    identifier = hashlib.md5(b"".join(out), usedforsecurity=False).hexdigest().encode()
+    out.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.extend(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.append(
+        b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, identifier, identifier, position)
+    )
+    return b"".join(out)
