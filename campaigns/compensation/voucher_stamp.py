@@ -39,6 +39,10 @@ PROBE_IMAGE = (
 # Glyphs every font subset carries besides the design's own, so that most vouchers share subsets.
 BASE_TEXT = "".join(chr(code) for code in range(0x20, 0x7F))
 FONT_CACHE_SIZE = 256
+HTML_SPACE = " \t\n\r\f"
+# What CSS ``white-space: normal`` would change: runs of HTML white space, white space at either
+# end, or white space other than a plain space (no-break spaces are kept as they are).
+COLLAPSIBLE = re.compile(r"^[ \t\n\r\f]|[ \t\n\r\f]$|[ \t\n\r\f]{2}|[\t\n\r\f]")
 
 
 class NotStampable(Exception):
@@ -140,7 +144,7 @@ class Design:
     def stamp(self, values: list[str], qr_url: str, *, now: dt.datetime) -> bytes:
         """The PDF of one voucher: ``values[i]`` replaces sentinel ``i``."""
         for value in values:
-            if not value or value != " ".join(value.split()):
+            if not value.strip(HTML_SPACE) or COLLAPSIBLE.search(value):
                 raise UnsupportedText("empty, or white space that HTML would collapse")
         stream, used = self._content(values, qr_url)
         objects: list[tuple[int, bytes]] = []

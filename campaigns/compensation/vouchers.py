@@ -16,7 +16,6 @@ from campaigns.compensation.codes import generate_codes
 from campaigns.compensation.models import Voucher
 
 CODE_ATTEMPTS = 5
-PDF_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,6 @@ def vouchers_issue(
 def _queue_pdfs(ids: list[int]) -> None:
     if not settings.HOSTNOTIFY.get("VOUCHER_PDF_PRERENDER", True):
         return  # rendered on first use (campaigns.compensation.voucher_pdf.voucher_pdf_bytes)
-    from campaigns.compensation.tasks import render_voucher_pdfs
+    from campaigns.compensation.voucher_render import voucher_pdfs_queue
 
-    for start in range(0, len(ids), PDF_BATCH):
-        render_voucher_pdfs.delay(ids[start : start + PDF_BATCH])
+    voucher_pdfs_queue(ids)

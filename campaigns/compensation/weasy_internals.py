@@ -2,7 +2,7 @@
 
 Voucher stamping (``voucher_stamp``) keeps WeasyPrint as the source of the layout: it lays out a
 probe voucher once per design and reads back what the PDF alone does not say — where each text box
-sits, how wide its line may grow, its letter spacing, where the QR image box is, and the font files
+sits, how wide its line may grow, its letter spacing, and the font files
 behind the PDF's font resources. ``tests/campaigns/compensation/test_weasy_internals.py`` fails
 first if an upgrade moves any of these.
 """
@@ -37,15 +37,6 @@ class TextBoxInfo:
     letter_spacing: float  # CSS px, 0 for "normal"
     plain: bool  # no style that changes glyphs beyond font, size and letter spacing
     left_aligned: bool
-
-
-@dataclass(frozen=True)
-class ImageBoxInfo:
-    classes: tuple[str, ...]
-    x: float  # CSS px, content box, from the page's top left corner
-    y: float
-    width: float
-    height: float
 
 
 def lean_html_class(lean_user_agent_css):
@@ -90,21 +81,6 @@ def page_text_boxes(document, page_number: int = 0) -> list[TextBoxInfo]:
             walk(child, block, line)
 
     walk(document.pages[page_number]._page_box, None, None)
-    return found
-
-
-def page_image_boxes(document, page_number: int = 0) -> list[ImageBoxInfo]:
-    """The replaced (image) boxes of a rendered page with their element's classes."""
-    found: list[ImageBoxInfo] = []
-
-    def walk(box):
-        if isinstance(box, boxes.ReplacedBox):
-            classes = tuple((box.element.get("class") or "").split()) if box.element is not None else ()
-            found.append(ImageBoxInfo(classes, box.content_box_x(), box.content_box_y(), box.width, box.height))
-        for child in getattr(box, "children", ()):
-            walk(child)
-
-    walk(document.pages[page_number]._page_box)
     return found
 
 

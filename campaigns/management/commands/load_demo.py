@@ -3,13 +3,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from accounts.models import Contact
 from accounts.roles import FINANCE, SUPPORT
 from accounts.services.portal_auth import magic_link_url
 from campaigns.compensation.models import Voucher
-from campaigns.compensation.voucher_pdf import voucher_pdfs_render
 from campaigns.demo import data as demo
 from campaigns.demo.status_timeline import status_demo_updates
 from campaigns.incidents.models import Exposure, Incident
@@ -74,19 +72,10 @@ class Command(BaseCommand):
         posted = status_demo_updates(incident=incident, by=users["support"])
         self.stdout.write(f"status updates posted: {posted}")
         call_command("compensate", demo.INCIDENT, approve_as="finance", stdout=self.stdout, stderr=self.stderr)
-        self._render_pdfs(incident)
+        call_command("render_vouchers", demo.INCIDENT, stdout=self.stdout, stderr=self.stderr)
         if not Mailing.objects.filter(incident=incident, kind=Mailing.Kind.APOLOGY).exists():
             call_command("send_mailing", demo.INCIDENT, wait=True, timeout=1800, stdout=self.stdout, stderr=self.stderr)
         self._redeem_some(incident)
-
-    def _render_pdfs(self, incident, chunk: int = 50):
-        """Voucher PDFs up front, with a progress bar (workers do this on the pdf queue in production)."""
-        ids = list(
-            Voucher.objects.filter(compensation__incident=incident, pdf="").order_by("id").values_list("id", flat=True)
-        )
-        with tqdm(total=len(ids), unit="PDF", desc="voucher PDFs", file=self.stderr, disable=not ids) as bar:
-            for start in range(0, len(ids), chunk):
-                bar.update(voucher_pdfs_render(ids[start : start + chunk]))
 
     def _redeem_some(self, incident, share: int = 7):
         """Every ``share``-th voucher redeemed (one in five of those as a service extension)."""

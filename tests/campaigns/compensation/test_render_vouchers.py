@@ -1,0 +1,94 @@
+"""render_vouchers INCIDENT: renders what is missing (or all with --force), reports the rate."""
+
+import io
+import os
+
+import pypdf
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+
+from campaigns.compensation.voucher_pdf import voucher_pdfs_render
+from campaigns.models import Voucher
+from tests.factories import CompensationFactory, ExposureFactory, IncidentFactory, VoucherFactory
+
+
+@pytest.fixture
+def incident(db):
+    incident = IncidentFactory(slug="xmas-2005")
+    for number in range(5):
+        compensation = CompensationFactory(incident=incident, customer__name=f"Kunde {number}")
+        ExposureFactory(incident=incident, customer=compensation.customer, account__customer=compensation.customer)
+        VoucherFactory(compensation=compensation)
+    return incident
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("render_vouchers", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_renders_every_missing_pdf_and_prints_the_rate(incident):
+    first = Voucher.objects.order_by("id").first()
+    voucher_pdfs_render([first.pk])
+    first.refresh_from_db()
+
+    out, err = run("xmas-2005")
+
+    assert "xmas-2005: 4 voucher PDFs to render in this process" in out
+    assert "4 voucher PDFs in " in out and " /s)" in out
+    assert "voucher PDFs: 100%" in err  # the progress bar
+    for voucher in Voucher.objects.select_related("customer"):
+        assert voucher.pdf.name.endswith(".pdf")
+        text = pypdf.PdfReader(voucher.pdf.open("rb")).pages[0].extract_text()
+        assert voucher.customer.name in text
+    assert Voucher.objects.get(pk=first.pk).pdf.name == first.pdf.name  # not rendered twice
+
+
+def test_nothing_left_to_render(incident):
+    run("xmas-2005")
+
+    out, _ = run("xmas-2005")
+
+    assert out == "xmas-2005: every voucher PDF is rendered already (--force renders them again)\n"
+
+
+def test_force_renders_all_again_and_removes_the_old_files(incident):
+    run("xmas-2005")
+    old = list(Voucher.objects.order_by("id").values_list("pdf", flat=True))
+
+    out, _ = run("xmas-2005", "--force")
+
+    assert "5 voucher PDFs to render" in out
+    new = list(Voucher.objects.order_by("id").values_list("pdf", flat=True))
+    assert all(new) and not set(old) & set(new)
+    assert not any(default_storage.exists(name) for name in old)
+    assert all(default_storage.exists(name) for name in new)
+
+
+def test_unknown_incident_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="no incident with slug 'nope'"):
+        run("nope")
+
+
+def test_memory_stays_flat_while_stamping(incident):
+    # Given a warmed-up process (design laid out, fonts cached)
+    voucher = Voucher.objects.select_related("customer", "compensation__incident").first()
+    from campaigns.compensation.voucher_pdf import render_voucher_pdf
+
+    for _ in range(200):
+        render_voucher_pdf(voucher, intervals=[])
+    before = rss_bytes()
+
+    # When it stamps 2,000 more
+    for _ in range(2000):
+        render_voucher_pdf(voucher, intervals=[])
+
+    # Then its resident memory has not grown by more than 10 %
+    assert rss_bytes() <= before * 1.10
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
