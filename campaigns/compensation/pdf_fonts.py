@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from math import ceil
 
 import uharfbuzz as hb
 
 PANGO_SCALE = 1024
+RUN_CACHE_SIZE = 4096
 DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
 LEFT_TO_RIGHT = {"L", "EN", "ES", "ET", "CS", "NSM", "BN", "B", "S", "WS", "ON"}
 
@@ -40,14 +42,18 @@ class FontFace:
     face: hb.Face = field(init=False)
     font: hb.Font = field(init=False)
     upem: int = field(init=False)
-    codepoints: frozenset[int] = field(init=False)
+    characters: frozenset[str] = field(init=False)  # those with a glyph, left-to-right
     _sized: dict[int, hb.Font] = field(init=False, default_factory=dict)
+    _widths: dict[int, int] = field(init=False, default_factory=dict)
+    _runs: OrderedDict = field(init=False, default_factory=OrderedDict)
 
     def __post_init__(self):
         self.face = hb.Face(hb.Blob(self.data))
         self.upem = self.face.upem
         self.font = hb.Font(self.face)
-        self.codepoints = frozenset(self.face.unicodes)
+        self.characters = frozenset(
+            chr(code) for code in self.face.unicodes if unicodedata.bidirectional(chr(code)) in LEFT_TO_RIGHT
+        )
 
     def sized(self, scale: int) -> hb.Font:
         if scale not in self._sized:
@@ -57,16 +63,29 @@ class FontFace:
         return self._sized[scale]
 
     def width_1000(self, glyph: int) -> int:
-        return round(self.font.get_glyph_h_advance(glyph) * 1000 / self.upem)
+        """The glyph's nominal advance in thousandths of an em, as the PDF's /W array has it."""
+        width = self._widths.get(glyph)
+        if width is None:
+            width = self._widths[glyph] = round(self.font.get_glyph_h_advance(glyph) * 1000 / self.upem)
+        return width
 
     def check(self, text: str) -> None:
-        for char in text:
-            if ord(char) not in self.codepoints:
-                raise UnsupportedText(f"no glyph for U+{ord(char):04X}")
-            if unicodedata.bidirectional(char) not in LEFT_TO_RIGHT:
-                raise UnsupportedText(f"right-to-left character U+{ord(char):04X}")
+        if not self.characters.issuperset(text):
+            missing = sorted(set(text) - self.characters)
+            raise UnsupportedText(f"no left-to-right glyph for {', '.join(f'U+{ord(c):04X}' for c in missing)}")
 
     def shape(self, text: str, size: float, letter_spacing: float = 0.0) -> ShapedRun:
+        """Glyphs and ``TJ`` of ``text`` at ``size`` px; the runs shaped last are remembered (dates,
+        server names and labels recur from one voucher to the next)."""
+        key = (text, size, letter_spacing)
+        run = self._runs.get(key)
+        if run is None:
+            run = self._runs[key] = self._shape(text, size, letter_spacing)
+            if len(self._runs) > RUN_CACHE_SIZE:
+                self._runs.popitem(last=False)
+        return run
+
+    def _shape(self, text: str, size: float, letter_spacing: float) -> ShapedRun:
         """Glyphs and ``TJ`` of ``text`` at ``size`` px (the ``Tf`` size WeasyPrint wrote)."""
         self.check(text)
         scale = round(size * PANGO_SCALE)
@@ -95,9 +114,11 @@ class FontFace:
             if spacing:
                 width += (space_left if index > 0 else 0) + (space_right if index < last else 0)
             total += width
-            end = next((c for c in clusters[index + 1 :] if c != info.cluster), len(text))
-            first_of_cluster = index == 0 or clusters[index - 1] != info.cluster
-            glyphs.append((glyph, text[info.cluster : end] if first_of_cluster else ""))
+            if index == 0 or clusters[index - 1] != info.cluster:
+                end = next((c for c in clusters[index + 1 :] if c != info.cluster), len(text))
+                glyphs.append((glyph, text[info.cluster : end]))
+            else:
+                glyphs.append((glyph, ""))
             # WeasyPrint writes an x offset as Pango units over the size (sic), then compensates.
             offset = x_offset / size
             if offset:

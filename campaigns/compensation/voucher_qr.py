@@ -5,32 +5,26 @@ stream operators), so both renderings are the same geometry at any zoom or print
 from __future__ import annotations
 
 import base64
+import re
 from functools import lru_cache
 
 import segno
 
 BORDER = 2  # quiet zone in modules, as printed since the first voucher
+DARK = bytes([0] + [1] * 255)  # segno marks a dark module with any non-zero value
+DARK_RUN = re.compile(b"\x01+")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)  # the reference and the stamped rendering of one voucher
 def qr_runs(url: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """``(size, runs)``: the symbol's side in modules (quiet zone included) and its dark runs as
     ``(row, column, length)``. A fixed mask skips scoring all eight; any mask reads fine."""
     symbol = segno.make(url, error="m", mask=0, micro=False)
     runs = []
-    size = 0
-    for row, modules in enumerate(symbol.matrix_iter(scale=1, border=BORDER)):
-        size = len(modules)
-        column = 0
-        while column < size:
-            if modules[column]:
-                start = column
-                while column < size and modules[column]:
-                    column += 1
-                runs.append((row, start, column - start))
-            else:
-                column += 1
-    return size, tuple(runs)
+    for row, modules in enumerate(symbol.matrix, start=BORDER):
+        for match in DARK_RUN.finditer(bytes(modules).translate(DARK)):
+            runs.append((row, match.start() + BORDER, match.end() - match.start()))
+    return len(symbol.matrix) + 2 * BORDER, tuple(runs)
 
 
 def qr_svg_data_uri(url: str) -> str:
@@ -46,11 +40,11 @@ def qr_svg_data_uri(url: str) -> str:
 
 def qr_pdf_operators(url: str) -> bytes:
     """The QR code as PDF operators in an image's unit square (what an image ``Do`` would fill):
-    the white background, then the dark modules; row 0 is at the top (y = 1)."""
+    the white background, then the dark modules in module units, row 0 at the top (y = 1)."""
     size, runs = qr_runs(url)
-    unit = 1 / size
-    parts = [b"q 1 g 0 0 1 1 re f 0 g"]
-    for row, column, length in runs:
-        parts.append(b"%.6f %.6f %.6f %.6f re" % (column * unit, 1 - (row + 1) * unit, length * unit, unit))
-    parts.append(b"f Q")
-    return b"\n".join(parts)
+    rectangles = b"\n".join(b"%d %d %d 1 re" % (column, row, length) for row, column, length in runs)
+    return b"q 1 g 0 0 1 1 re f 0 g %s 0 0 %s 0 1 cm\n%s\nf Q" % (_unit(size), _unit(-size), rectangles)
+
+
+def _unit(size: int) -> bytes:
+    return (b"%.9f" % (1 / size)).rstrip(b"0")

@@ -154,7 +154,7 @@ class Design:
             objects.extend(self._font(resource, design_face, frozenset(used.get(resource, {}).items()), number))
             font_refs.append(b"/%s %d 0 R" % (resource.encode(), number))
             number += 5
-        packed = zlib.compress(stream, 6)
+        packed = zlib.compress(stream, 1)  # fast: the page is small, its fonts are what weighs
         title = SENTINEL_RE.sub(lambda match: values[int(match.group(1))], self.title)
         head = [
             (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
