@@ -12,7 +12,9 @@ not import ``campaigns``.
   datetime adaptation, the queries log.
 - PostgreSQL planner settings and statistics: ``SET LOCAL`` for a report's transaction,
   ``ANALYZE`` of tables whose statistics are stale.
-- WeasyPrint: the user-agent stylesheet hook.
+- WeasyPrint: the user-agent stylesheet hook; a rendered page's text boxes (position, room on
+  their line, letter spacing) and the font files behind its PDF font resources, which voucher
+  stamping (``campaigns.compensation.voucher_stamp``) reads from its probe layout.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -133,3 +136,69 @@ def html_class_with_user_agent_css(user_agent_css: Any) -> type:
             return [user_agent_css]
 
     return LeanHTML
+
+
+# Style values under which a text box's glyphs depend on nothing but its text, font, size and
+# letter spacing.
+PLAIN_TEXT_STYLE = {
+    "text_transform": "none",
+    "white_space": "normal",
+    "direction": "ltr",
+    "word_spacing": 0,
+    "font_feature_settings": "normal",
+    "font_variant_ligatures": "normal",
+    "font_variant_caps": "normal",
+    "font_kerning": "auto",
+}
+
+
+@dataclass(frozen=True)
+class TextBoxInfo:
+    text: str
+    line: int  # identifies the line box it sits on
+    x: float  # CSS px from the page's left edge
+    right_limit: float  # the right edge of the content box of the block the line belongs to
+    letter_spacing: float  # CSS px, 0 for "normal"
+    plain: bool  # no style that changes glyphs beyond font, size and letter spacing
+    left_aligned: bool
+
+
+def page_text_boxes(document: Any, page_number: int = 0) -> list[TextBoxInfo]:
+    """The text boxes of a rendered ``weasyprint.Document`` page in drawing order, each with the
+    width its line may take (the laid-out box tree, ``Page._page_box``, is private)."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[TextBoxInfo] = []
+
+    def walk(box: Any, block: Any, line: Any) -> None:
+        if isinstance(box, boxes.BlockContainerBox):
+            block = box
+        if isinstance(box, boxes.LineBox):
+            line = box
+        if isinstance(box, boxes.TextBox):
+            style = box.style
+            found.append(
+                TextBoxInfo(
+                    text=box.text,
+                    line=id(line),
+                    x=box.position_x,
+                    right_limit=block.content_box_x() + block.width,
+                    letter_spacing=0.0 if style["letter_spacing"] == "normal" else float(style["letter_spacing"]),
+                    plain=all(style[key] == value for key, value in PLAIN_TEXT_STYLE.items()),
+                    left_aligned=style["text_align_all"] in ("start", "left"),
+                )
+            )
+        for child in getattr(box, "children", ()):
+            walk(child, block, line)
+
+    walk(document.pages[page_number]._page_box, None, None)
+    return found
+
+
+def font_files(document: Any) -> dict[str, bytes]:
+    """The complete font file behind each font resource name (``/UWGIWA``) of a rendered
+    ``weasyprint.Document``; call it after ``write_pdf``, when WeasyPrint has registered the fonts
+    it drew with (``Document.fonts`` and its ``Font`` objects are private)."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    return {font.hash: bytes(get_hb_object_data(font.hb_face)) for font in document.fonts.values()}

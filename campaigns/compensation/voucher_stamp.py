@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from campaigns.compensation import weasy_internals
+from accounts.private_apis import font_files, page_text_boxes
 from campaigns.compensation.pdf_fonts import FontFace, UnsupportedText, font_objects
 from campaigns.compensation.voucher_qr import qr_pdf_operators
 
@@ -78,7 +78,7 @@ class Design:
         page = probe.pages[0]
         self.mediabox = page.MediaBox.unparse(resolved=True)
         resources = page.Resources
-        files = weasy_internals.font_files(document)
+        files = font_files(document)
         self.faces: dict[str, DesignFace] = {}
         for resource, font in resources.Font.items():
             key = resource[1:]
@@ -102,7 +102,7 @@ class Design:
             for key in ("/ExtGState", "/ColorSpace")
             if key in resources
         )
-        self.pieces = self._cut(pikepdf.parse_content_stream(page), weasy_internals.page_text_boxes(document), images)
+        self.pieces = self._cut(pikepdf.parse_content_stream(page), page_text_boxes(document), images)
         self._fonts: OrderedDict = OrderedDict()
 
     def _cut(self, operations, text_boxes, images) -> list:
