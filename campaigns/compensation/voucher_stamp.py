@@ -135,7 +135,7 @@ class Design:
         strings = (
             [operand] if isinstance(operand, pikepdf.String) else [s for s in operand if isinstance(s, pikepdf.String)]
         )
-        chars = []
+        chars: list[str] = []
         for string in strings:
             raw = bytes(string)
             chars.extend(mapping.get(int.from_bytes(raw[i : i + 2], "big"), "") for i in range(0, len(raw), 2))
