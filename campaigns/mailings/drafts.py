@@ -12,9 +12,9 @@ from django.db import transaction
 from accounts.models import Contact, Customer
 from campaigns.audit.services import audit_record
 from campaigns.incidents.models import Incident
+from campaigns.mailings.claims import product_setting
 from campaigns.mailings.letters import LetterError, render_preview, validate_content
 from campaigns.mailings.models import Mailing
-from campaigns.mailings.sending import product_setting
 
 EDITABLE_FIELDS = (
     "name",

@@ -1,29 +1,45 @@
-"""Keeping a mailing moving: queueing batches on commit, retries that are due, reconciling
-deliveries a dead worker left in "sending", and marking mailings done."""
+"""Keeping a mailing moving: queueing batches on commit, retries that are due, reconciling the
+claims of dead workers, re-queueing batches that lost their task, and marking mailings done.
+
+The periodic sweep (beat, or ``run_periodic`` without it) is the heartbeat: with a shared cache it
+finds within a minute a claim whose task no longer runs and a pending batch that has no task
+queued (``liveness``) — after a worker was killed, a task lost, or Redis restarted empty.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from campaigns.mailings import liveness
+from campaigns.mailings.claims import OWN_ESP, delivery_message_id, product_setting
+from campaigns.mailings.handover import in_doubt_per_claim
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
-from campaigns.mailings.sending import OWN_ESP, BatchResult, batch_send, delivery_message_id, product_setting
+from campaigns.mailings.sending import BatchResult, batch_send
 
 log = logging.getLogger(__name__)
+
+OPEN_STATUSES = (Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.UNKNOWN)
+SWEEP_KEY = "hostnotify:mailings:last-sweep"
 
 
 def mailing_batch_process(*, mailing_id: int, batch: int) -> BatchResult:
     """Send one batch and keep the mailing moving: queue the retry a temporary failure asks for
     (unless the mailing paused), count the deliveries it closed, or, when the batch had nothing
-    left (a duplicate or late run), see whether the whole mailing is done."""
-    result = batch_send(mailing_id=mailing_id, batch=batch)
+    left (a duplicate or late run), see whether the whole mailing is done. The task's claim is
+    marked as running while it sends (``liveness``)."""
+    now = timezone.now()
+    with liveness.running(mailing_id, batch, now):
+        result = batch_send(mailing_id=mailing_id, batch=batch, now=now)
     if result.retry_in is not None and not result.paused:
         requeue_retry(mailing_id, batch, result.retry_in)
     if result.claimed:
@@ -40,9 +56,7 @@ def _open_key(mailing_id: int) -> str:
 def open_deliveries_set(mailing_id: int, count: int | None = None) -> None:
     """Set the shared count of deliveries still to be decided (counted from the rows when not given)."""
     if count is None:
-        count = Delivery.objects.filter(
-            mailing_id=mailing_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
-        ).count()
+        count = Delivery.objects.filter(mailing_id=mailing_id, status__in=OPEN_STATUSES).count()
     cache.set(_open_key(mailing_id), count, timeout=7 * 24 * 3600)
 
 
@@ -56,6 +70,9 @@ def deliveries_closed(mailing_id: int, count: int) -> None:
         left = cache.decr(_open_key(mailing_id), count)
     except ValueError:
         left = 0
+    except Exception:  # the cache is down: the sweep finishes the mailing
+        log.warning("could not count closed deliveries of mailing %s", mailing_id, exc_info=True)
+        return
     if left <= 0:  # its own task, so that a batch stays at three statements
         from campaigns.mailings.tasks import finish_mailing
 
@@ -63,7 +80,8 @@ def deliveries_closed(mailing_id: int, count: int) -> None:
 
 
 def queue_batches(mailing_id: int, batches: Iterable[int], *, countdown: float | None = None) -> None:
-    """Queue one send task per batch once the current transaction commits (ids only)."""
+    """Queue one send task per batch once the current transaction commits (ids only), each
+    marked as queued so that the sweep does not queue it again while it waits."""
     batches = list(batches)
     if not batches:
         return
@@ -71,6 +89,9 @@ def queue_batches(mailing_id: int, batches: Iterable[int], *, countdown: float |
     def publish():
         from campaigns.mailings.tasks import send_batch
 
+        if liveness.cache_is_shared():
+            ttl = countdown + liveness.QUEUED_MARGIN if countdown else _visibility_timeout()
+            liveness.mark_queued(mailing_id, batches, ttl=ttl)
         for batch in batches:
             # celery-types wants a float; None is Celery's own default (no delay).
             send_batch.apply_async((mailing_id, batch), countdown=countdown)  # type: ignore[arg-type]
@@ -78,19 +99,24 @@ def queue_batches(mailing_id: int, batches: Iterable[int], *, countdown: float |
     transaction.on_commit(publish)
 
 
-def queue_pending_batches(mailing_id: int, *, now: dt.datetime | None = None, only_overdue: bool = False) -> list[int]:
+def queue_pending_batches(
+    mailing_id: int, *, now: dt.datetime | None = None, only_unattended: bool = False
+) -> list[int]:
     """Queue every batch of a sending mailing that has pending deliveries due now; with
-    ``only_overdue`` just those whose retry time has come or whose task seems lost (untouched
-    for longer than the lease), so a periodic sweep does not duplicate every queued batch."""
+    ``only_unattended`` just those that have no task waiting in the broker (with a shared cache),
+    or whose retry time has come or whose task seems lost (untouched for longer than the lease)."""
     now = now or timezone.now()
     due = Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.PENDING).exclude(
         next_attempt_at__gt=now
     )
-    if only_overdue:
+    if only_unattended and not liveness.cache_is_shared():
         lease = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
         due = due.filter(Q(next_attempt_at__lte=now) | Q(updated_at__lte=now - lease))
     batches = sorted(set(due.values_list("batch", flat=True)))
-    if not only_overdue:
+    if only_unattended and liveness.cache_is_shared():
+        waiting = liveness.queued_batches(mailing_id, batches)
+        batches = [b for b in batches if b not in waiting]
+    if not only_unattended:
         open_deliveries_set(mailing_id)
     queue_batches(mailing_id, batches)
     return batches
@@ -99,23 +125,20 @@ def queue_pending_batches(mailing_id: int, *, now: dt.datetime | None = None, on
 def requeue_retry(mailing_id: int, batch: int, delay: float) -> None:
     """A batch backed off: queue it again after ``delay`` if the broker can hold the task that
     long; a longer delay stays a ``next_attempt_at`` row that the periodic sweep picks up."""
-    limit = product_setting("MAIL_MAX_COUNTDOWN_SECONDS", _max_countdown())
+    limit = product_setting("MAIL_MAX_COUNTDOWN_SECONDS", _visibility_timeout() / 2)
     if delay <= limit:
         queue_batches(mailing_id, [batch], countdown=max(0.0, delay))
 
 
-def _max_countdown() -> float:
+def _visibility_timeout() -> float:
     from hostnotify.celery import app
 
-    visibility = (app.conf.broker_transport_options or {}).get("visibility_timeout", 3600)
-    return visibility / 2
+    return (app.conf.broker_transport_options or {}).get("visibility_timeout", 3600)
 
 
 def mailing_finish_if_complete(*, mailing_id: int) -> bool:
-    """Mark a sending mailing done once nothing is pending or being sent (one UPDATE)."""
-    open_rows = Delivery.objects.filter(
-        mailing_id=OuterRef("pk"), status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
-    )
+    """Mark a sending mailing done once nothing is pending, being sent or in doubt (one UPDATE)."""
+    open_rows = Delivery.objects.filter(mailing_id=OuterRef("pk"), status__in=OPEN_STATUSES)
     return bool(
         Mailing.objects.filter(pk=mailing_id, status=Mailing.Status.SENDING)
         .exclude(Exists(open_rows))
@@ -123,41 +146,112 @@ def mailing_finish_if_complete(*, mailing_id: int) -> bool:
     )
 
 
-def _reconciler():
-    path = product_setting("MAIL_RECONCILER", "")
-    return import_string(path) if path else None
+def _dead_claims(mailing: Mailing, stale_after: dt.timedelta | None, now: dt.datetime) -> list[tuple]:
+    """(pk, batch, claim stamp) of the "sending" rows whose task no longer runs: with
+    ``stale_after``, those claimed longer ago; with a shared cache, those whose claim has no
+    running marker (looked at twice, a refresh apart, in case Redis just came back empty);
+    otherwise those older than the lease."""
+    rows = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.SENDING)
+    if stale_after is None and not liveness.cache_is_shared():
+        stale_after = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
+    if stale_after is not None:
+        return list(rows.filter(updated_at__lte=now - stale_after).values_list("pk", "batch", "updated_at"))
+    sending = list(rows.values_list("pk", "batch", "updated_at"))
+    claims = {(batch, stamp) for _pk, batch, stamp in sending}
+    dead = claims - liveness.live_claims(mailing.pk, claims)
+    if dead:
+        time.sleep(liveness.REFRESH_SECONDS + 1)
+        dead -= liveness.live_claims(mailing.pk, dead)
+    return [(pk, batch, stamp) for pk, batch, stamp in sending if (batch, stamp) in dead]
 
 
 def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None = None) -> dict[str, int]:
-    """Deliveries left in "sending" longer than the lease (a batch is hard-killed after the task
-    time limit, so such a row has no live worker) become "unknown". With a reconciler configured
-    (``HOSTNOTIFY["MAIL_RECONCILER"]``: a callable taking Message-IDs and returning those the
-    receiving end holds), each is then decided: found → sent, not found → pending again."""
-    if stale_after is None:
-        stale_after = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
+    """Claims whose worker died: of each, the first hand-over unit (one message, or one ESP batch
+    call: ``handover.in_doubt_per_claim``) may have gone out and becomes "unknown" (in doubt);
+    the rest were never tried and are pending again, their attempt given back. In-doubt ones
+    are then put to the reconciler, if one is configured."""
     now = timezone.now()
+    dead = _dead_claims(mailing, stale_after, now)
+    outcome = {"unknown": 0, "pending": 0, "sent": 0}
+    if dead:
+        unit = in_doubt_per_claim()
+        claims: dict[tuple, list[int]] = defaultdict(list)
+        for pk, batch, stamp in sorted(dead):
+            claims[(batch, stamp)].append(pk)
+        in_doubt = [pk for pks in claims.values() for pk in pks[:unit]]
+        untried = [pk for pks in claims.values() for pk in pks[unit:]]
+        with transaction.atomic():
+            locked = Delivery.objects.select_for_update().filter(status=Delivery.Status.SENDING)
+            in_doubt = list(locked.filter(pk__in=in_doubt).values_list("pk", flat=True))
+            untried = list(locked.filter(pk__in=untried).values_list("pk", flat=True))
+            Delivery.objects.filter(pk__in=untried).update(
+                status=Delivery.Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=None, updated_at=now
+            )
+            Delivery.objects.filter(pk__in=in_doubt).update(status=Delivery.Status.UNKNOWN, updated_at=now)
+            DeliveryEvent.objects.bulk_create(
+                [
+                    DeliveryEvent(
+                        delivery_id=delivery.pk,
+                        esp=OWN_ESP,
+                        event_type="in_doubt",
+                        event_id=f"in-doubt:{delivery.pk}:{delivery.attempts}",
+                        occurred_at=now,
+                        description="worker lost while handing over: unknown whether the message went out",
+                    )
+                    for delivery in Delivery.objects.filter(pk__in=in_doubt).only("pk", "attempts")
+                ],
+                ignore_conflicts=True,
+            )
+        outcome.update(unknown=len(in_doubt), pending=len(untried))
+        log.warning("mailing %s: claims of a dead worker: %s in doubt, %s not tried", mailing.pk, *outcome.values())
+    asked = deliveries_ask_reconciler(mailing=mailing)
+    outcome["unknown"] -= asked["sent"] + asked["pending"]
+    outcome["sent"] += asked["sent"]
+    outcome["pending"] += asked["pending"]
+    return outcome
+
+
+def reconciler():
+    """The configured reconciler: ``MAIL_RECONCILER``, else Postmark's when Postmark is the ESP."""
+    path = product_setting("MAIL_RECONCILER", "")
+    if not path:
+        from django.conf import settings
+
+        if settings.EMAIL_BACKEND == "anymail.backends.postmark.EmailBackend":
+            path = "campaigns.mailings.postmark.postmark_reconciler"
+    return import_string(path) if path else None
+
+
+def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[str, int]:
+    """Ask the receiving end about the mailing's in-doubt deliveries: those it holds are sent,
+    those it does not are pending again. Without a reconciler they stay in doubt for staff."""
+    ask = reconciler()
+    if ask is None:
+        return {"sent": 0, "pending": 0}
+    unknown = list(
+        Delivery.objects.filter(mailing=mailing, status=Delivery.Status.UNKNOWN)
+        .only("pk", "mailing_id", "email", "attempts", "message_id")
+        .order_by("pk")[:limit]
+    )
+    if not unknown:
+        return {"sent": 0, "pending": 0}
+    try:
+        held = set(ask(unknown))
+    except Exception:  # the ESP cannot be asked now: ask again at the next sweep
+        log.warning("mailing %s: the reconciler failed", mailing.pk, exc_info=True)
+        return {"sent": 0, "pending": 0}
+    now = timezone.now()
+    found = [d for d in unknown if d.pk in held]
+    missing = [d for d in unknown if d.pk not in held]
     with transaction.atomic():
-        stale = list(
-            Delivery.objects.select_for_update()
-            .filter(mailing=mailing, status=Delivery.Status.SENDING, updated_at__lte=now - stale_after)
-            .only("pk", "mailing_id", "attempts")
+        still = Delivery.objects.filter(status=Delivery.Status.UNKNOWN)
+        for delivery in found:
+            still.filter(pk=delivery.pk).update(
+                status=Delivery.Status.SENT, message_id=delivery_message_id(delivery), sent_at=now, updated_at=now
+            )
+        still.filter(pk__in=[d.pk for d in missing]).update(
+            status=Delivery.Status.PENDING, next_attempt_at=None, updated_at=now
         )
-        if not stale:
-            return {"unknown": 0, "sent": 0, "pending": 0}
-        Delivery.objects.filter(pk__in=[d.pk for d in stale]).update(status=Delivery.Status.UNKNOWN, updated_at=now)
-        reconciler = _reconciler()
-        found: set[str] = set()
-        if reconciler is not None:
-            found = set(reconciler([delivery_message_id(d) for d in stale]))
-        sent = [d for d in stale if delivery_message_id(d) in found]
-        if reconciler is not None:
-            missing = [d.pk for d in stale if delivery_message_id(d) not in found]
-            Delivery.objects.filter(pk__in=missing).update(status=Delivery.Status.PENDING, next_attempt_at=None)
-            for delivery in sent:
-                delivery.status = Delivery.Status.SENT
-                delivery.message_id = delivery_message_id(delivery)
-                delivery.sent_at = now
-            Delivery.objects.bulk_update(sent, ["status", "message_id", "sent_at"])
         DeliveryEvent.objects.bulk_create(
             [
                 DeliveryEvent(
@@ -166,36 +260,32 @@ def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None =
                     event_type="reconciled",
                     event_id=f"reconcile:{d.pk}:{d.attempts}",
                     occurred_at=now,
-                    description=_reconcile_note(reconciler, d in sent),
+                    description="the receiving end has the message"
+                    if d in found
+                    else "the receiving end does not have the message: queued again",
                 )
-                for d in stale
+                for d in unknown
             ],
             ignore_conflicts=True,
         )
-    outcome = {"unknown": len(stale), "sent": 0, "pending": 0}
-    if reconciler is not None:
-        outcome = {"unknown": 0, "sent": len(sent), "pending": len(stale) - len(sent)}
-    log.warning("mailing %s: reconciled %s", mailing.pk, outcome)
-    return outcome
-
-
-def _reconcile_note(reconciler, found: bool) -> str:
-    if reconciler is None:
-        return "worker lost while sending: unknown whether the message went out"
-    if found:
-        return "worker lost after handing over: the receiving end has the message"
-    return "worker lost before handing over: queued again"
+    log.warning("mailing %s: reconciled %s found, %s queued again", mailing.pk, len(found), len(missing))
+    return {"sent": len(found), "pending": len(missing)}
 
 
 def mailings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """The periodic task: launch due scheduled mailings, queue retries whose time has come,
-    reconcile stale "sending" rows and mark finished mailings done."""
+    """The periodic heartbeat: launch due scheduled mailings, reconcile the claims of dead
+    workers, queue batches that are due and have no task, and mark finished mailings done."""
     from campaigns.mailings.services import mailing_launch_due
 
     now = now or timezone.now()
     summary = {"launched": mailing_launch_due(now=now), "requeued": 0, "reconciled": 0, "finished": 0}
     for mailing in Mailing.objects.filter(status=Mailing.Status.SENDING):
-        summary["reconciled"] += sum(deliveries_reconcile(mailing=mailing).values())
-        summary["requeued"] += len(queue_pending_batches(mailing.pk, now=now, only_overdue=True))
+        reconciled = deliveries_reconcile(mailing=mailing)
+        summary["reconciled"] += reconciled["unknown"] + reconciled["pending"] + reconciled["sent"]
+        summary["requeued"] += len(queue_pending_batches(mailing.pk, now=now, only_unattended=True))
         summary["finished"] += int(mailing_finish_if_complete(mailing_id=mailing.pk))
+    try:
+        cache.set(SWEEP_KEY, timezone.now().isoformat(), timeout=None)
+    except Exception:
+        log.warning("could not note the sweep's time", exc_info=True)
     return summary

@@ -12,6 +12,10 @@ from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRe
 
 PERMANENT = "permanent"
 TEMPORARY = "temporary"
+# What a failure concerns: the one recipient being handed over, or the connection (every message
+# after it on this connection waits too).
+RECIPIENT = "recipient"
+CONNECTION = "connection"
 
 # Tracking states in the only order a delivery may move through them (campaigns.models.Delivery.Tracking).
 TRACKING_ORDER = ("", "queued", "deferred", "delivered", "opened", "clicked", "bounced", "complained")
@@ -40,24 +44,42 @@ class HandOverError:
     kind: str  # PERMANENT or TEMPORARY
     reason: str
     retry_after: float | None = None  # seconds the provider asked us to wait
+    scope: str = CONNECTION  # RECIPIENT or CONNECTION
+
+    @property
+    def stops_connection(self) -> bool:
+        return self.kind == TEMPORARY and self.scope == CONNECTION
 
 
 def classify_error(exc: Exception, *, now: dt.datetime) -> HandOverError:
-    """Decide whether a failed hand-over may be retried, and when the provider wants us back."""
+    """Decide whether a failed hand-over may be retried, when the provider wants us back, and
+    whether it concerns this recipient only or the whole connection.
+
+    SMTP (one recipient per message): a refusal at RCPT or DATA is the recipient's own (451
+    greylisting, 452 mailbox over quota, 550 unknown user) — except 421, the server closing the
+    connection. A refused sender (MAIL FROM), a dropped connection or a timeout concern every
+    message on the connection. ESP: a refused address is the recipient's; 429 and 5xx concern
+    the connection, other 4xx this message."""
     reason = f"{type(exc).__name__}: {exc}"[:500]
     if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
-        return HandOverError(PERMANENT, reason)
+        return HandOverError(PERMANENT, reason, scope=RECIPIENT)
     if isinstance(exc, AnymailAPIError):
         status = exc.status_code
         if status is None or status == 429 or status >= 500:
             return HandOverError(TEMPORARY, reason, retry_after_seconds(exc, now=now))
-        return HandOverError(PERMANENT, reason)
+        return HandOverError(PERMANENT, reason, scope=RECIPIENT)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in exc.recipients.values()]
-        kind = PERMANENT if codes and all(code >= 500 for code in codes) else TEMPORARY
-        return HandOverError(kind, reason)
-    if isinstance(exc, smtplib.SMTPResponseException):
+        if 421 in codes or not codes:
+            return HandOverError(TEMPORARY, reason)
+        kind = PERMANENT if all(code >= 500 for code in codes) else TEMPORARY
+        return HandOverError(kind, reason, scope=RECIPIENT)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
         return HandOverError(PERMANENT if exc.smtp_code >= 500 else TEMPORARY, reason)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        if exc.smtp_code == 421:
+            return HandOverError(TEMPORARY, reason)
+        return HandOverError(PERMANENT if exc.smtp_code >= 500 else TEMPORARY, reason, scope=RECIPIENT)
     # Connection trouble, timeouts and anything unexpected: try again later, never lose the row.
     return HandOverError(TEMPORARY, reason)
 

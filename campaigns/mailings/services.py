@@ -18,6 +18,7 @@ from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Compensation
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.mailings import letters
+from campaigns.mailings.claims import product_setting
 from campaigns.mailings.models import Delivery, Mailing, SuppressedAddress
 from campaigns.mailings.recovery import (
     deliveries_reconcile,
@@ -26,7 +27,6 @@ from campaigns.mailings.recovery import (
     queue_batches,
     queue_pending_batches,
 )
-from campaigns.mailings.sending import product_setting
 
 
 class MailingError(Exception):

@@ -19,8 +19,8 @@ from accounts.models import Contact
 from campaigns.audit.services import audit_record
 from campaigns.incidents.exposure import ExposureFrozen, ExposureResult, exposure_recompute
 from campaigns.incidents.models import Incident, OutageWindow
+from campaigns.mailings.claims import product_setting
 from campaigns.mailings.models import Mailing
-from campaigns.mailings.sending import product_setting
 from campaigns.status.cache import status_cache_bump
 from campaigns.status.models import STATUS_LANGUAGES, IncidentUpdate, localized_text
 

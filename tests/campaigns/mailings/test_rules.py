@@ -39,6 +39,29 @@ def test_classify_error(exc, kind, retry_after):
 
 
 @pytest.mark.parametrize(
+    ("exc", "scope", "stops_connection"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@b.ch": (451, b"4.3.0 greylisted")}), rules.RECIPIENT, False),
+        (smtplib.SMTPRecipientsRefused({"a@b.ch": (452, b"4.2.2 mailbox full")}), rules.RECIPIENT, False),
+        (smtplib.SMTPRecipientsRefused({"a@b.ch": (550, b"no such user")}), rules.RECIPIENT, False),
+        (smtplib.SMTPRecipientsRefused({"a@b.ch": (421, b"closing")}), rules.CONNECTION, True),
+        (smtplib.SMTPDataError(452, b"4.2.2 over quota"), rules.RECIPIENT, False),
+        (smtplib.SMTPDataError(421, b"try later"), rules.CONNECTION, True),
+        (smtplib.SMTPSenderRefused(451, b"try later", "from@x.ch"), rules.CONNECTION, True),
+        (smtplib.SMTPConnectError(421, b"busy"), rules.CONNECTION, True),
+        (smtplib.SMTPServerDisconnected("gone"), rules.CONNECTION, True),
+        (TimeoutError("timed out"), rules.CONNECTION, True),
+        (esp_error(503), rules.CONNECTION, True),
+        (esp_error(422), rules.RECIPIENT, False),
+        (AnymailRecipientsRefused("refused"), rules.RECIPIENT, False),
+    ],
+)
+def test_a_failure_concerns_its_recipient_or_the_connection(exc, scope, stops_connection):
+    error = rules.classify_error(exc, now=NOW)
+    assert (error.scope, error.stops_connection) == (scope, stops_connection)
+
+
+@pytest.mark.parametrize(
     ("attempts", "retry_after", "seconds"),
     [(1, None, 30), (2, None, 60), (3, None, 120), (10, None, 3600), (1, 7.0, 7.0), (5, 7200.0, 7200.0)],
 )

@@ -64,7 +64,12 @@ def test_429_with_retry_after_defers_the_rest_of_the_batch_then_sends(
             before + dt.timedelta(seconds=119) < delivery.next_attempt_at < timezone.now() + dt.timedelta(seconds=121)
         )
         assert "429" in delivery.last_error
-    assert DeliveryEvent.objects.filter(event_type="deferred").count() == 3
+    tried, *waiting = deferred
+    assert [d.attempts for d in deferred] == [1, 0, 0]  # the two not tried keep their attempt
+    assert tried.last_error.startswith("AnymailAPIError: injected 429")
+    assert all(d.last_error.startswith("not tried, the connection failed: AnymailAPIError") for d in waiting)
+    events = DeliveryEvent.objects.filter(event_type="deferred")
+    assert [e.delivery_id for e in events] == [tried.pk]  # an event for the attempt made only
     assert len(mail.outbox) == 2
 
     due_now(mailing)

@@ -121,14 +121,19 @@ def test_contact_language_overrides_customer_language(incident):
     assert list(services.audience_contacts(mailing).values_list("letter_language", flat=True)) == ["en"]
 
 
-def test_batch_uses_at_most_three_queries_whatever_its_size(incident, monkeypatch):
-    """A worker's first batch loads the mailing (then cached); on PostgreSQL the claim also reads
-    the letters' data, so later batches need two statements, elsewhere three."""
+def test_batch_uses_at_most_three_queries_whatever_its_size(incident, monkeypatch, settings):
+    """With ESP batch calls: a worker's first batch loads the mailing (then cached); on PostgreSQL
+    the claim also reads the letters' data, so later batches need two statements (claim, record
+    the call's answer), elsewhere three."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MERGE_BATCH_SIZE": 500}
     steady = 2 if connection.vendor == "postgresql" else 3
     for size in (10, 100):
         exposed_customers(incident, size, prefix=f"Q{size}-")
     for size in (10, 100):
-        mailing = MailingFactory(incident=incident, batch_size=1000, audience={"servers": ["server19"]})
+        mailing = MailingFactory(
+            incident=incident, batch_size=1000, audience={"servers": ["server19"]}, attach_voucher=False
+        )
         Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.APPROVED)
         Delivery.objects.all().delete()
         services._snapshot_deliveries(mailing, timezone.now())
@@ -143,6 +148,27 @@ def test_batch_uses_at_most_three_queries_whatever_its_size(incident, monkeypatc
             assert result.sent == size
             counts.append(len(queries))
         assert counts == [steady + 1, steady], [q["sql"][:80] for q in queries]
+
+
+def test_one_message_at_a_time_records_each_before_the_next(incident, monkeypatch):
+    """SMTP-like backends: the claim (and the letters' data), then one UPDATE per message handed
+    over, so a worker that dies leaves one message in doubt, not its batch."""
+    read = 1 if connection.vendor == "postgresql" else 2
+    exposed_customers(incident, 7, prefix="R-")
+    mailing = MailingFactory(incident=incident, batch_size=1000, attach_voucher=False)
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.APPROVED)
+    services._snapshot_deliveries(mailing, timezone.now())
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    batch_send(mailing_id=mailing.pk, batch=0)  # the mailing is cached from now on
+    Delivery.objects.update(status="pending")
+
+    with CaptureQueriesContext(connection) as queries:
+        result = batch_send(mailing_id=mailing.pk, batch=0)
+
+    assert result.sent == 7
+    updates = [q["sql"] for q in queries][read:]
+    assert len(updates) == 7
+    assert all(sql.startswith(("UPDATE", 'UPDATE "campaigns_delivery"')) for sql in updates)
 
 
 def test_pause_stops_claiming_and_resume_sends_the_rest_once(

@@ -1,0 +1,254 @@
+"""Handing a claimed batch's messages to the mail backend, and the outcome of each hand-over.
+
+Every outcome is passed to ``record`` as soon as it is known — after each SMTP message, after
+each ESP batch call — so that a worker that dies leaves at most that one unit in doubt. A failure
+that concerns one recipient (451 greylisting, a full mailbox, a refused address) is that
+recipient's; one that concerns the connection (421, a refused sender, a timeout, 429/5xx from the
+ESP) defers the rest of the batch, and those not tried keep their attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+
+from anymail.backends.base import AnymailBaseBackend
+from anymail.message import AnymailMessage
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import get_connection
+
+from campaigns.compensation.models import Voucher
+from campaigns.mailings import letters, rules
+from campaigns.mailings.claims import Claimed, Outcome, delivery_message_id, product_setting
+from campaigns.mailings.models import Delivery, Mailing
+
+log = logging.getLogger(__name__)
+
+Record = Callable[[list[Outcome]], None]
+
+
+def merge_size() -> int:
+    """Recipients per ESP batch call when the configured backend is an anymail one; 0: one
+    message per call (SMTP, files, or merge sending switched off)."""
+    size = product_setting("MAIL_MERGE_BATCH_SIZE", 0)
+    if not size:
+        return 0
+    return size if isinstance(get_connection(), AnymailBaseBackend) else 0
+
+
+def in_doubt_per_claim() -> int:
+    """The most deliveries of one claim that a worker's death can leave in doubt: one hand-over
+    unit, i.e. one message, or one ESP batch call."""
+    return max(1, merge_size())
+
+
+def build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> list[AnymailMessage]:
+    """One message per delivery, in order; the voucher PDF attached when the letters chose one (they
+    load it with the batch, and only when the mailing attaches vouchers)."""
+    rendered = letters.render_messages(mailing, deliveries, recipients=recipients)
+    from_email = mailing.from_email or settings.DEFAULT_FROM_EMAIL
+    reply_to = [mailing.reply_to] if mailing.reply_to else None
+    messages = []
+    for delivery, item in zip(deliveries, rendered, strict=True):
+        message = AnymailMessage(
+            subject=item.subject,
+            body=item.text,
+            from_email=from_email,
+            to=[delivery.email],
+            reply_to=reply_to,
+            headers={"Message-ID": delivery_message_id(delivery)},
+        )
+        if item.html:
+            message.attach_alternative(item.html, "text/html")
+        if item.voucher is not None:
+            message.attach(*_voucher_attachment(item.voucher))
+        # Echoed back in tracking webhooks and by the ESP's message search, so events and the
+        # reconciler find their delivery.
+        message.metadata = {"delivery_id": str(delivery.pk), "mailing_id": str(mailing.pk)}
+        message.tags = [f"mailing-{mailing.pk}"]
+        messages.append(message)
+    return messages
+
+
+def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
+    from campaigns.compensation import voucher_pdf as pdf  # rendered once
+
+    return "voucher.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
+
+
+def hand_over(mailing: Mailing, deliveries: list[Claimed], messages, now: dt.datetime, record: Record) -> None:
+    size = merge_size()
+    if size and not any(message.attachments for message in messages):
+        _hand_over_merged(mailing, deliveries, messages, now, record, size)
+    else:
+        _hand_over_one_by_one(mailing, deliveries, messages, now, record)
+
+
+def _sent(delivery: Claimed, message) -> Outcome:
+    esp_id = message.anymail_status.message_id  # None unless an ESP backend set it
+    message_id = str(esp_id) if esp_id not in (None, "") else delivery_message_id(delivery)
+    return Outcome(delivery, Delivery.Status.SENT, message_id=message_id)
+
+
+def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.datetime, record: Record) -> None:
+    """One connection, one message at a time, each recorded before the next goes."""
+    throttle = Throttle(mailing.pk, mailing.rate_per_second)
+    try:
+        backend = get_connection()
+        backend.open()
+    except Exception as exc:  # nobody reached the server: every one of them tried and deferred
+        error = rules.classify_error(exc, now=now)
+        record([deferred(d, error, now) for d in deliveries])
+        return
+    deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
+    try:
+        for index, (delivery, message) in enumerate(zip(deliveries, messages, strict=True)):
+            if index and time.monotonic() > deadline:  # a throttled batch must end well within the task time limit
+                record(
+                    [Outcome(d, Delivery.Status.PENDING, next_attempt_at=now, tried=False) for d in deliveries[index:]]
+                )
+                return
+            throttle.wait()
+            message.connection = backend
+            try:
+                backend.send_messages([message])
+            except Exception as exc:
+                error = rules.classify_error(exc, now=now)
+                outcome = deferred(delivery, error, now)
+                if not error.stops_connection:
+                    record([outcome])
+                    continue
+                record([outcome, *_waiting(deliveries[index + 1 :], error, outcome.next_attempt_at)])
+                return
+            record([_sent(delivery, message)])
+    finally:
+        try:
+            backend.close()
+        except Exception:  # closing a broken connection must not lose the outcomes
+            log.warning("closing the mail connection failed", exc_info=True)
+
+
+def _waiting(deliveries, error: rules.HandOverError, until: dt.datetime | None) -> list[Outcome]:
+    """Not tried because the connection failed at an earlier message: they go with its retry."""
+    reason = f"not tried, the connection failed: {error.reason}"[:500]
+    return [Outcome(d, Delivery.Status.PENDING, error=reason, next_attempt_at=until, tried=False) for d in deliveries]
+
+
+def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: int) -> None:
+    """ESP batch sending: one API call per chunk of up to ``size`` recipients (the ESP's
+    per-call cap), each recipient's rendered subject, text and HTML as merge data that the ESP
+    substitutes into the merge fields (``MAIL_MERGE_FIELD_FORMAT``, e.g. ``{{%s}}`` or
+    ``%%recipient.%s%%``). Only for messages without attachments. Each call's answer is recorded
+    before the next call."""
+    field = product_setting("MAIL_MERGE_FIELD_FORMAT", "{{%s}}")
+    throttle = Throttle(mailing.pk, mailing.rate_per_second)
+    pairs = list(zip(deliveries, messages, strict=True))
+    backend = get_connection()
+    backend.open()
+    try:
+        for start, chunk in merge_chunks(pairs, size):
+            for _ in chunk:
+                throttle.wait()
+            batch = AnymailMessage(
+                subject=field % "subject",
+                body=field % "text",
+                from_email=chunk[0][1].from_email,
+                to=[delivery.email for delivery, _ in chunk],
+                reply_to=chunk[0][1].reply_to,
+                connection=backend,
+            )
+            if any(message.alternatives for _, message in chunk):
+                batch.attach_alternative(field % "html", "text/html")
+            batch.merge_data = {
+                d.email: {"subject": m.subject, "text": m.body, "html": m.alternatives[0][0] if m.alternatives else ""}
+                for d, m in chunk
+            }
+            batch.merge_metadata = {d.email: m.metadata for d, m in chunk}
+            batch.merge_headers = {d.email: {"Message-ID": m.extra_headers["Message-ID"]} for d, m in chunk}
+            batch.tags = chunk[0][1].tags
+            try:
+                backend.send_messages([batch])
+            except Exception as exc:
+                error = rules.classify_error(exc, now=now)
+                outcomes = [deferred(d, error, now) for d, _ in chunk]
+                if not error.stops_connection:
+                    record(outcomes)
+                    continue
+                record(
+                    [
+                        *outcomes,
+                        *_waiting([d for d, _ in pairs[start + len(chunk) :]], error, outcomes[0].next_attempt_at),
+                    ]
+                )
+                return
+            recipients = batch.anymail_status.recipients
+            outcomes = []
+            for delivery, message in chunk:
+                status = recipients.get(delivery.email)
+                if status is not None and status.status in ("rejected", "invalid", "failed"):
+                    reason = f"refused by the provider: {status.status}"
+                    outcomes.append(Outcome(delivery, Delivery.Status.FAILED, error=reason))
+                    continue
+                esp_id = getattr(status, "message_id", None)
+                message_id = str(esp_id) if esp_id not in (None, "") else message.extra_headers["Message-ID"]
+                outcomes.append(Outcome(delivery, Delivery.Status.SENT, message_id=message_id))
+            record(outcomes)
+    finally:
+        backend.close()
+
+
+def merge_chunks(pairs, size: int):
+    """Chunks of at most ``size`` with each address once (merge data is keyed by address)."""
+    start = 0
+    while start < len(pairs):
+        seen: set[str] = set()
+        end = start
+        while end < len(pairs) and end - start < size and pairs[end][0].email.lower() not in seen:
+            seen.add(pairs[end][0].email.lower())
+            end += 1
+        yield start, pairs[start:end]
+        start = end
+
+
+def deferred(delivery: Claimed, error: rules.HandOverError, now: dt.datetime) -> Outcome:
+    """A failed hand-over: failed for good when permanent or out of attempts, else pending again
+    after the back-off."""
+    if error.kind == rules.PERMANENT:
+        return Outcome(delivery, Delivery.Status.FAILED, error=error.reason)
+    max_attempts = product_setting("MAIL_MAX_ATTEMPTS", 8)
+    if delivery.attempts >= max_attempts:
+        reason = f"gave up after {delivery.attempts} attempts: {error.reason}"
+        return Outcome(delivery, Delivery.Status.FAILED, error=reason[:500])
+    delay = rules.backoff_seconds(attempts=delivery.attempts, retry_after=error.retry_after)
+    return Outcome(
+        delivery, Delivery.Status.PENDING, error=error.reason, next_attempt_at=now + dt.timedelta(seconds=delay)
+    )
+
+
+class Throttle:
+    """At most ``rate`` messages per second for one mailing across every worker, counted in
+    fixed windows in the shared cache (Redis when configured). 0 means no throttle."""
+
+    def __init__(self, mailing_id: int, rate: float):
+        self.mailing_id = mailing_id
+        self.rate = rate
+        self.window = max(1.0, 1.0 / rate) if rate > 0 else 0.0
+        self.allowed = max(1, int(rate * self.window)) if rate > 0 else 0
+
+    def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        while True:
+            slot = int(time.time() // self.window)
+            key = f"hostnotify:throttle:{self.mailing_id}:{slot}"
+            cache.add(key, 0, timeout=int(self.window) + 5)
+            try:
+                used = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                continue
+            if used <= self.allowed:
+                return
+            time.sleep(max(0.0, (slot + 1) * self.window - time.time()))
