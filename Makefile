@@ -14,12 +14,15 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-## demo: install, migrate, load the Christmas 2005 incident, run the pipeline, serve on PORT
+## demo: install, migrate, load the Christmas 2005 incident, run the pipeline, serve on PORT with
+## the periodic jobs (scheduled mailings, expiry, reminders, retries) run every 10 s beside it
 demo: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
 	$(DEMO_ENV) $(PY) manage.py load_demo
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py run_periodic --loop 10 & scheduler=$$!; \
+	trap 'kill $$scheduler' EXIT INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## test: the whole suite (REQUIRE_SERVICES=1 makes PostgreSQL/Redis/Chromium tests fail instead of skip)

@@ -22,6 +22,8 @@ app.conf.update(
     task_default_queue="default",
     task_queues=(Queue("default"), Queue("send"), Queue("pdf")),
     task_routes={
+        # The heartbeat must not wait behind a long queue of batches.
+        "campaigns.mailings.tasks.sweep_mailings": {"queue": "default"},
         "campaigns.mailings.tasks.*": {"queue": "send"},
         "campaigns.compensation.tasks.*": {"queue": "pdf"},
     },
@@ -54,8 +56,9 @@ def _recycle_database_connections(sender=None, **kwargs) -> None:
 # Periodic tasks. The DatabaseScheduler of django-celery-beat copies these entries into its
 # PeriodicTask table when beat starts, so they show in the admin and can be paused there.
 app.conf.beat_schedule = {
-    # Scheduled mailings, delayed retries and deliveries a dead worker left behind.
-    "sweep-mailings": {"task": "campaigns.mailings.tasks.sweep_mailings", "schedule": 30.0},
+    # The sending heartbeat: scheduled mailings, delayed retries, claims of dead workers and
+    # batches that lost their task (a worker killed, Redis restarted empty) — within a minute.
+    "sweep-mailings": {"task": "campaigns.mailings.tasks.sweep_mailings", "schedule": 15.0},
     # 00:20 UTC is after midnight in Europe/Zurich all year: yesterday's vouchers are past their date.
     "expire-vouchers": {"task": "campaigns.finance.tasks.expire_vouchers", "schedule": crontab(hour=0, minute=20)},
     # Reminders in the morning, local office hours (VOUCHER_REMINDER_DAYS before expiry; 0 = off).

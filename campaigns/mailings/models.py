@@ -159,3 +159,21 @@ class SuppressedAddress(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class PeriodicRun(models.Model):
+    """One periodic job's lease and last run, so that it runs once per due time however many
+    schedulers (``run_periodic`` from cron, the demo's scheduler) try at once."""
+
+    name = models.CharField(_("job"), max_length=64, primary_key=True)
+    holder = models.CharField(_("held by"), max_length=128, blank=True)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_result = models.JSONField(_("last result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+
+    def __str__(self):
+        return self.name

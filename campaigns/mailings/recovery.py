@@ -203,7 +203,7 @@ def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None =
                 ignore_conflicts=True,
             )
         outcome.update(unknown=len(in_doubt), pending=len(untried))
-        log.warning("mailing %s: claims of a dead worker: %s in doubt, %s not tried", mailing.pk, *outcome.values())
+        log.warning("mailing %s: dead claims: %s in doubt, %s not tried", mailing.pk, len(in_doubt), len(untried))
     asked = deliveries_ask_reconciler(mailing=mailing)
     outcome["unknown"] -= asked["sent"] + asked["pending"]
     outcome["sent"] += asked["sent"]
@@ -270,6 +270,15 @@ def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[st
         )
     log.warning("mailing %s: reconciled %s found, %s queued again", mailing.pk, len(found), len(missing))
     return {"sent": len(found), "pending": len(missing)}
+
+
+def last_sweep() -> dt.datetime | None:
+    """When the periodic sweep last ran (as far as the shared cache remembers)."""
+    try:
+        value = cache.get(SWEEP_KEY)
+    except Exception:
+        return None
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 def mailings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:

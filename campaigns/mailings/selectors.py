@@ -1,8 +1,10 @@
 """Reads about mailings that several pages share."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
 
 from campaigns.mailings.models import Delivery, Mailing
 
@@ -50,3 +52,39 @@ def mailing_progress(mailing: Mailing) -> MailingProgress:
     left = counts["pending"] + counts["sending"]
     eta = left / rate if left and rate else None
     return MailingProgress(rate=rate, eta_seconds=eta, **counts)
+
+
+STALL_AFTER_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class SendingStall:
+    """A sending mailing with deliveries due but none recorded for a while."""
+
+    idle_seconds: float
+    due: int
+    last_sweep: dt.datetime | None  # when the periodic heartbeat last ran, if known
+
+
+def mailing_stall(mailing: Mailing, *, now: dt.datetime | None = None) -> SendingStall | None:
+    """Whether sending has stalled: deliveries are due (pending and not waiting for a back-off, or
+    claimed) yet no delivery was recorded for ``STALL_AFTER_SECONDS``. One aggregate query."""
+    if mailing.status != Mailing.Status.SENDING:
+        return None
+    now = now or timezone.now()
+    status = Delivery.Status
+    due = Q(status=status.SENDING) | Q(status=status.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    counts = Delivery.objects.filter(mailing_id=mailing.pk).aggregate(
+        last=Max("updated_at"), due=Count("pk", filter=due)
+    )
+    last = counts["last"] or mailing.launched_at
+    if not counts["due"] or last is None:
+        return None
+    idle = (now - last).total_seconds()
+    if idle < STALL_AFTER_SECONDS:
+        return None
+    from campaigns.mailings.recovery import last_sweep
+
+    return SendingStall(idle_seconds=idle, due=counts["due"], last_sweep=last_sweep())

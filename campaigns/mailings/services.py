@@ -276,11 +276,12 @@ def _reopen(mailing: Mailing) -> None:
 
 
 def mailing_retry_failed(*, mailing: Mailing, by) -> int:
-    """Send failed and unknown deliveries again (never sent ones); returns how many."""
+    """Send failed deliveries again (never sent ones, nor those in doubt: staff decide those one
+    by one, ``in_doubt.deliveries_resolve``); returns how many."""
     with transaction.atomic():
         mailing = _locked(mailing)
         _require(mailing, Mailing.Status.SENDING, Mailing.Status.PAUSED, Mailing.Status.DONE, action="retry")
-        retry = Delivery.objects.filter(mailing=mailing, status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN])
+        retry = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.FAILED)
         batches = sorted(set(retry.values_list("batch", flat=True)))
         count = retry.update(status=Delivery.Status.PENDING, next_attempt_at=None, updated_at=timezone.now())
         _reopen(mailing)

@@ -23,10 +23,11 @@ from campaigns.mailings.drafts import (
     mailing_test_send,
 )
 from campaigns.mailings.forms import MailingForm
+from campaigns.mailings.in_doubt import DECISIONS, InDoubtDecisionRefused, deliveries_in_doubt, deliveries_resolve
 from campaigns.mailings.letters import PLACEHOLDERS, CustomerNotAffected, LetterError, default_content, render_preview
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
 from campaigns.mailings.placeholders import LANGUAGES
-from campaigns.mailings.selectors import mailing_progress
+from campaigns.mailings.selectors import mailing_progress, mailing_stall
 
 LOG_PAGE_SIZE = 50
 
@@ -202,7 +203,7 @@ def _progress_context(mailing: Mailing) -> dict:
         minutes, seconds = divmod(int(progress.eta_seconds + 0.5), 60)
         hours, minutes = divmod(minutes, 60)
         eta = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-    return {"mailing": mailing, "progress": progress, "eta": eta}
+    return {"mailing": mailing, "progress": progress, "eta": eta, "stall": mailing_stall(mailing)}
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -308,6 +309,38 @@ def delivery_resend(request, pk, delivery_pk):
     return redirect("console:mailing_log", pk=pk)
 
 
+@support_required
+def mailing_in_doubt(request, pk):
+    """The deliveries in doubt with their recipients; staff mark them sent or send them again."""
+    mailing = _mailing(pk)
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        chosen = None if request.POST.get("all") else [int(i) for i in request.POST.getlist("delivery") if i.isdigit()]
+        if decision not in DECISIONS or chosen == []:
+            messages.error(request, _("Choose deliveries and what to do with them."))
+        else:
+            try:
+                count = deliveries_resolve(mailing=mailing, by=request.user, decision=decision, delivery_ids=chosen)
+            except InDoubtDecisionRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                text = (
+                    _("%(count)s deliveries marked as sent.")
+                    if decision == "sent"
+                    else _("%(count)s deliveries queued to be sent again.")
+                )
+                messages.success(request, text % {"count": count})
+        return redirect("console:mailing_in_doubt", pk=mailing.pk)
+    rows = list(deliveries_in_doubt(mailing)[:500])
+    context = {
+        "mailing": mailing,
+        "incident": mailing.incident,
+        "rows": rows,
+        "total": deliveries_in_doubt(mailing).count(),
+    }
+    return render(request, "console/mailings/in_doubt.html", context)
+
+
 # --- the per-recipient log ----------------------------------------------------------------------
 
 LOG_FILTERS = {
@@ -349,7 +382,7 @@ def mailing_log(request, pk):
             ("pending", _("pending")),
             ("sent", _("sent")),
             ("failed", _("failed")),
-            ("unknown", _("unknown")),
+            ("unknown", _("in doubt")),
             ("delivered", _("delivered")),
             ("bounced", _("bounced")),
             ("complained", _("complained")),

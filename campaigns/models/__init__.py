@@ -8,7 +8,7 @@ from campaigns.audit.models import AuditEntry
 from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
 from campaigns.finance.models import VoucherReminder
 from campaigns.incidents.models import Exposure, Incident, OutageWindow
-from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, SuppressedAddress
+from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, PeriodicRun, SuppressedAddress
 from campaigns.status.models import IncidentUpdate
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "IncidentUpdate",
     "Mailing",
     "OutageWindow",
+    "PeriodicRun",
     "SuppressedAddress",
     "Voucher",
     "VoucherReminder",

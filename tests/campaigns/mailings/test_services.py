@@ -203,7 +203,9 @@ def test_cancel_leaves_pending_unsent(incident, support_user):
         services.mailing_resume(mailing=mailing, by=support_user)
 
 
-def test_retry_failed_touches_only_failed_and_unknown(incident, support_user, django_capture_on_commit_callbacks):
+def test_retry_failed_touches_only_failed_never_those_in_doubt(
+    incident, support_user, django_capture_on_commit_callbacks
+):
     exposed_customers(incident, 6)
     mailing = approved(MailingFactory(incident=incident), None)
     with django_capture_on_commit_callbacks(execute=True):
@@ -216,10 +218,11 @@ def test_retry_failed_touches_only_failed_and_unknown(incident, support_user, dj
     with django_capture_on_commit_callbacks(execute=True):
         count = services.mailing_retry_failed(mailing=mailing, by=support_user)
 
-    assert count == 2
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([rows[0].email, rows[1].email])
-    assert Delivery.objects.filter(status="sent").count() == 6
-    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE
+    assert count == 1
+    assert [m.to[0] for m in mail.outbox] == [rows[0].email]
+    assert Delivery.objects.filter(status="sent").count() == 5
+    assert Delivery.objects.get(pk=rows[1].pk).status == "unknown"
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.SENDING  # not done while one is in doubt
 
 
 def test_resend_one_recipient_sends_a_new_message(incident, support_user, django_capture_on_commit_callbacks):

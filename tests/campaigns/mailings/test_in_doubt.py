@@ -1,0 +1,123 @@
+"""After a worker dies: only the hand-over in flight is in doubt, the rest of its claim is pending
+again; in-doubt deliveries keep the mailing open, are listed in the console with their
+recipients, and staff decide them (mark sent, send again) with an audit entry."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.audit.models import AuditEntry
+from campaigns.mailings import liveness, services
+from campaigns.mailings.claims import claim_batch
+from campaigns.mailings.in_doubt import deliveries_resolve
+from campaigns.mailings.recovery import deliveries_reconcile, mailings_sweep
+from campaigns.mailings.sending import cached_mailing
+from campaigns.models import Delivery, DeliveryEvent, Mailing
+from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+
+
+@pytest.fixture
+def sending_mailing(db):
+    """A launched mailing of 5 recipients in one batch whose worker claimed the batch and died."""
+    incident = IncidentFactory()
+    exposed_customers(incident, 5)
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=5), by=None)
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    services._snapshot_deliveries(mailing, timezone.now())
+    claimed, _ = claim_batch(cached_mailing(mailing.pk), 0, timezone.now() - dt.timedelta(minutes=20))
+    assert len(claimed) == 5
+    return Mailing.objects.get(pk=mailing.pk)
+
+
+def statuses(mailing):
+    return list(Delivery.objects.filter(mailing=mailing).order_by("pk").values_list("status", "attempts"))
+
+
+def test_a_dead_claim_leaves_its_first_message_in_doubt_and_the_rest_pending(sending_mailing):
+    outcome = deliveries_reconcile(mailing=sending_mailing)  # older than the lease: no task runs it
+
+    assert outcome == {"unknown": 1, "pending": 4, "sent": 0}
+    assert statuses(sending_mailing) == [("unknown", 1)] + [("pending", 0)] * 4  # untried: attempt given back
+    event = DeliveryEvent.objects.get()
+    assert (event.event_type, event.delivery.status) == ("in_doubt", "unknown")
+
+
+def test_with_esp_batch_calls_one_call_is_in_doubt(sending_mailing, settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MERGE_BATCH_SIZE": 2}
+    assert deliveries_reconcile(mailing=sending_mailing) == {"unknown": 2, "pending": 3, "sent": 0}
+
+
+def test_a_claim_whose_task_runs_is_left_to_it(sending_mailing):
+    stamp = timezone.now()
+    Delivery.objects.update(updated_at=stamp)  # within the lease, and marked as running
+    with liveness.running(sending_mailing.pk, 0, stamp):
+        assert deliveries_reconcile(mailing=sending_mailing) == {"unknown": 0, "pending": 0, "sent": 0}
+    assert {s for s, _ in statuses(sending_mailing)} == {"sending"}
+
+
+def test_the_mailing_is_not_done_while_one_is_in_doubt(sending_mailing, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mailings_sweep()
+    assert [s for s, _ in statuses(sending_mailing)] == ["unknown", "sent", "sent", "sent", "sent"]
+    assert Mailing.objects.get(pk=sending_mailing.pk).status == Mailing.Status.SENDING
+    assert len(mail.outbox) == 4
+
+
+def test_marking_sent_closes_the_mailing_and_is_audited(
+    sending_mailing, support_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        mailings_sweep()
+    doubt = Delivery.objects.get(status="unknown")
+
+    assert deliveries_resolve(mailing=sending_mailing, by=support_user, decision="sent") == 1
+
+    doubt.refresh_from_db()
+    assert (doubt.status, doubt.message_id) == ("sent", f"<hn.{sending_mailing.pk}.{doubt.pk}.1@hostnotify.invalid>")
+    assert Mailing.objects.get(pk=sending_mailing.pk).status == Mailing.Status.DONE
+    entry = AuditEntry.objects.get(action="mailing.in_doubt.mark_sent")
+    assert (entry.actor, entry.data) == (support_user, {"count": 1, "deliveries": [doubt.pk], "emails": [doubt.email]})
+    assert len(mail.outbox) == 4  # nothing sent twice
+
+
+def test_the_console_lists_them_and_sending_again_is_audited(
+    sending_mailing, client, support_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        mailings_sweep()
+    doubt = Delivery.objects.select_related("customer").get(status="unknown")
+    client.force_login(support_user)
+    detail = client.get(reverse("console:mailing", args=[sending_mailing.pk])).content.decode()
+    assert "1 delivery is in doubt: a worker stopped while handing it over." in detail
+
+    page = client.get(reverse("console:mailing_in_doubt", args=[sending_mailing.pk])).content.decode()
+    assert page.count('<tr class="in-doubt">') == 1
+    assert doubt.email in page and doubt.customer.number in page
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("console:mailing_in_doubt", args=[sending_mailing.pk]),
+            {"decision": "resend", "delivery": [doubt.pk]},
+        )
+
+    assert response.status_code == 302
+    assert [m.to[0] for m in mail.outbox] == [doubt.email]
+    doubt.refresh_from_db()
+    assert (doubt.status, doubt.attempts) == ("sent", 2)
+    assert Mailing.objects.get(pk=sending_mailing.pk).status == Mailing.Status.DONE
+    entry = AuditEntry.objects.get(action="mailing.in_doubt.resend")
+    assert (entry.actor, entry.data["emails"]) == (support_user, [doubt.email])
+
+
+def test_a_stalled_mailing_says_so(sending_mailing, client, support_user):
+    Delivery.objects.filter(status="sending").update(
+        status="pending", updated_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    client.force_login(support_user)
+    page = client.get(reverse("console:mailing", args=[sending_mailing.pk])).content.decode()
+    assert "Sending has stalled: 5 deliveries are due but nothing was recorded for 300 s." in page

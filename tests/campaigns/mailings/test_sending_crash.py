@@ -1,0 +1,95 @@
+"""As deployed: Celery workers on Redis and PostgreSQL send 3,000 letters through Django's SMTP
+backend to a real SMTP listener on loopback, with Celery beat as the heartbeat; the worker is
+SIGKILLed twice mid-mailing and another started. Counted at the listener: nobody without a letter,
+and a letter twice only to a recipient the console showed as in doubt before staff sent it again."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from campaigns.mailings import services
+from campaigns.models import Delivery, Mailing
+from tests.campaigns.mailings.loopback import Inbox, Processes, kill, smtp_listener, wait_for
+from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+RECIPIENTS = int(__import__("os").environ.get("CRASH_RECIPIENTS", "3000"))
+
+
+@pytest.fixture
+def celery_on_redis(redis_url):
+    """This process publishes to Redis instead of running tasks eagerly; the queue starts empty."""
+    import redis
+
+    from hostnotify.celery import app
+
+    redis.Redis.from_url(redis_url).flushdb()
+    app.conf.task_always_eager = False
+    yield app
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def inbox():
+    inbox = Inbox(delay=0.004)  # a few milliseconds per message, like a real server
+    controller = smtp_listener(inbox)
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def processes(tmp_path, redis_url, inbox):
+    env = {"REDIS_URL": redis_url, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+           "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(inbox.port)}  # fmt: skip
+    processes = Processes(tmp_path, env)
+    yield processes
+    processes.stop()
+
+
+def test_worker_killed_twice_loses_nothing_and_doubles_only_what_was_shown_in_doubt(
+    transactional_db, celery_on_redis, inbox, processes, client, django_user_model
+):
+    incident = IncidentFactory()
+    customers = exposed_customers(incident, RECIPIENTS, languages=("de", "fr", "it", "en"))
+    expected = {f"{c.number.lower()}@kunde.example.ch" for c in customers}
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=200), by=None)
+    rows = Delivery.objects.filter(mailing=mailing)
+    processes.beat()
+    worker = processes.worker("first")
+
+    services.mailing_launch(mailing=mailing, by=None)  # autocommit: tasks published at once
+    for kill_at, name in ((RECIPIENTS * 2 // 7, "second"), (RECIPIENTS * 9 // 14, "third")):
+        wait_for(lambda n=kill_at: sum(inbox.counts().values()) >= n, 90, f"{kill_at} letters at the listener")
+        kill(worker)
+        worker = processes.worker(name)
+
+    # The heartbeat finds the dead claims: everything is decided but what was in flight.
+    wait_for(lambda: not rows.filter(status__in=["pending", "sending"]).exists(), 150, "the mailing to settle")
+    received = inbox.counts()
+    assert max(received.values()) == 1  # nothing doubled so far
+    in_doubt = set(rows.filter(status="unknown").values_list("email", flat=True))
+    assert len(in_doubt) <= 2  # at most one message per SMTP connection per kill, never a batch
+    status = Mailing.objects.get(pk=mailing.pk).status
+    assert status == (Mailing.Status.SENDING if in_doubt else Mailing.Status.DONE)  # not done while in doubt
+    assert expected - set(received) <= in_doubt  # whoever has no letter is in doubt
+
+    staff = django_user_model.objects.create_user("operator", "op@example.ch", "pw-operator-1", is_staff=True)
+    staff.groups.create(name="support")
+    client.force_login(staff)
+    page = client.get(reverse("console:mailing_in_doubt", args=[mailing.pk])).content.decode()
+    shown = set(re.findall(r'<td class="recipient">([^<]+)<br>', page))
+    assert shown == in_doubt
+    if in_doubt:
+        client.post(reverse("console:mailing_in_doubt", args=[mailing.pk]), {"decision": "resend", "all": "1"})
+    wait_for(lambda: Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE, 60, "the mailing to finish")
+
+    received = inbox.counts()
+    doubled = {address for address, count in received.items() if count > 1}
+    print(f"{RECIPIENTS} recipients, 2 kills: {len(in_doubt)} in doubt, {len(doubled)} received twice")
+    assert set(received) == expected  # 0 missing, nobody else
+    assert doubled <= shown  # every duplicate was shown as in doubt first
+    assert max(received.values()) <= 2
+    assert rows.filter(status="sent").count() == RECIPIENTS
