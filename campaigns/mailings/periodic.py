@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 
-from celery.schedules import crontab, schedule
+from celery.schedules import BaseSchedule, schedule
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,16 +35,13 @@ def _entries() -> dict[str, dict]:
     return dict(app.conf.beat_schedule)
 
 
-def _is_due(every, last_run_at: dt.datetime | None, now: dt.datetime) -> bool:
+def _is_due(every, last_run_at: dt.datetime | None) -> bool:
+    """Due when it never ran, or when its schedule (seconds, or a crontab) has come round since."""
     if last_run_at is None:
         return True
-    if isinstance(every, crontab):
-        # the last time the crontab fired at or before now: due if that is after the last run
-        return every.is_due(last_run_at).is_due
-    if isinstance(every, schedule):
-        every = every.run_every
-    seconds = every.total_seconds() if isinstance(every, dt.timedelta) else float(every)
-    return (now - last_run_at).total_seconds() >= seconds
+    if not isinstance(every, BaseSchedule):
+        every = schedule(every if isinstance(every, dt.timedelta) else dt.timedelta(seconds=float(every)))
+    return bool(every.is_due(last_run_at).is_due)
 
 
 def _take(name: str, every, now: dt.datetime, holder: str) -> bool:
@@ -54,7 +51,7 @@ def _take(name: str, every, now: dt.datetime, holder: str) -> bool:
         run = PeriodicRun.objects.select_for_update().get(name=name)
         if run.lease_until is not None and run.lease_until > now:
             return False
-        if not _is_due(every, run.last_run_at, now):
+        if not _is_due(every, run.last_run_at):
             return False
         run.holder, run.lease_until = holder, now + LEASE
         run.save(update_fields=["holder", "lease_until"])
