@@ -102,7 +102,7 @@ def _naive(incident: Incident, limit: int) -> int:
                         "customer_id": account.customer_id,
                         "affected_seconds": seconds,
                         "intervals": [[s.isoformat(), e.isoformat(), n] for s, e, n in pieces],
-                        "servers": ", ".join(dict.fromkeys(n for _, _, n in pieces)),
+                        "servers": list(dict.fromkeys(n for _, _, n in pieces)),
                         "computed_at": now,
                     },
                 )

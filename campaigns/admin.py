@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_finance
 from campaigns.audit.models import AuditEntry
@@ -36,12 +37,16 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(Exposure)
 class ExposureAdmin(admin.ModelAdmin):
-    list_display = ["incident", "account", "customer", "servers", "affected_seconds"]
-    search_fields = ["account__name", "customer__number", "servers"]
+    list_display = ["incident", "account", "customer", "server_names", "affected_seconds"]
+    search_fields = ["account__name", "customer__number"]
     list_filter = ["incident"]
     list_select_related = ["incident", "account", "customer"]
     raw_id_fields = ["account", "customer"]
     show_full_result_count = False
+
+    @admin.display(description=_("servers"))
+    def server_names(self, obj: Exposure) -> str:
+        return ", ".join(obj.servers)
 
 
 class CompensationPolicyForm(forms.ModelForm):

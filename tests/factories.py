@@ -116,7 +116,7 @@ class ExposureFactory(factory.django.DjangoModelFactory):
     intervals = factory.LazyAttribute(
         lambda o: [["2005-12-31T22:30:00+00:00", "2006-01-01T01:30:00+00:00", "server19"]]
     )
-    servers = "server19"
+    servers = factory.LazyFunction(lambda: ["server19"])
     computed_at = factory.LazyFunction(timezone.now)
 
 

@@ -42,7 +42,7 @@ def portal_world(*, number="C000042", email="anna@kunde.example.ch", language="d
         customer=customer,
         affected_seconds=43 * 3600 + 30 * 60,
         intervals=[["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]],
-        servers="server19",
+        servers=["server19"],
     )
     compensation = CompensationFactory(incident=incident, customer=customer)
     voucher = VoucherFactory(compensation=compensation)

@@ -114,7 +114,11 @@ def _exposure_groups(incident: Incident) -> Iterator[tuple[int, str, list[rules_
     for (customer_id, currency), group in groupby(rows, key=itemgetter(0, 1)):
         accounts = [
             rules_mod.AccountInput(
-                account=name, fee=fee, affected_seconds=seconds, servers=servers, month_hours=_month_hours(first)
+                account=name,
+                fee=fee,
+                affected_seconds=seconds,
+                servers=", ".join(servers),
+                month_hours=_month_hours(first),
             )
             for _, _, name, fee, seconds, servers, first in group
         ]

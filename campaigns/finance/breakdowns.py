@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer, HostingAccount, Placement, Server, StorageVolume
+from accounts.models import Customer, HostingAccount, Server, StorageVolume
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.finance.reports import money
 from campaigns.incidents.models import Exposure, Incident
@@ -30,7 +30,6 @@ DIMENSIONS = {
 
 _T = {
     "exposure": Exposure._meta.db_table,
-    "placement": Placement._meta.db_table,
     "server": Server._meta.db_table,
     "volume": StorageVolume._meta.db_table,
     "account": HostingAccount._meta.db_table,
@@ -94,15 +93,11 @@ hits AS (
     + " FROM comp GROUP BY tier, currency"
     + "\nORDER BY 1, 2, 3"
 )
-# The servers an exposure names. PostgreSQL splits the stored list; elsewhere the account's
-# placements are matched against it.
+# The servers an exposure names: a join on the elements of its JSON list.
 _HIT_SERVERS_POSTGRES = (
-    "CROSS JOIN LATERAL unnest(string_to_array(e.servers, ', ')) AS hit(name) JOIN {server} s ON s.name = hit.name"
+    "CROSS JOIN LATERAL jsonb_array_elements_text(e.servers) AS hit(name) JOIN {server} s ON s.name = hit.name"
 )
-_HIT_SERVERS_PORTABLE = (
-    "JOIN {placement} p ON p.account_id = e.account_id "
-    "JOIN {server} s ON s.id = p.server_id AND (', ' || e.servers || ', ') LIKE ('%%, ' || s.name || ', %%')"
-)
+_HIT_SERVERS_SQLITE = "JOIN json_each(e.servers) AS hit JOIN {server} s ON s.name = hit.value"
 
 
 @dataclass(frozen=True)
@@ -124,7 +119,7 @@ def all_breakdowns(*, incident: Incident | None = None) -> dict[str, list[Breakd
     where_c = where_e = ""
     if incident is not None:
         where_c, where_e, params = "WHERE c.incident_id = %s", "WHERE e.incident_id = %s", [incident.pk, incident.pk]
-    hit_servers = (_HIT_SERVERS_POSTGRES if connection.vendor == "postgresql" else _HIT_SERVERS_PORTABLE).format(**_T)
+    hit_servers = (_HIT_SERVERS_POSTGRES if connection.vendor == "postgresql" else _HIT_SERVERS_SQLITE).format(**_T)
     materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
     sql = _SQL.format(hit_servers=hit_servers, where_c=where_c, where_e=where_e, materialized=materialized, **_T)
     with connection.cursor() as cursor:

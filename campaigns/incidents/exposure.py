@@ -93,7 +93,7 @@ def _compute_rows(incident: Incident, now: dt.datetime):
             continue
         names = list(dict.fromkeys(server_names[server] for _, _, server in pieces))
         intervals = [[s.isoformat(), e.isoformat(), server_names[server]] for s, e, server in pieces]
-        yield (incident.pk, account_id, customer_id, seconds, intervals, ", ".join(names), computed_at)
+        yield (incident.pk, account_id, customer_id, seconds, intervals, names, computed_at)
 
 
 _COLUMNS = ("incident_id", "account_id", "customer_id", "affected_seconds", "intervals", "servers", "computed_at")

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, HostingAccount, Language, Server, StorageVolume
+from campaigns.incidents.fields import NameListField
 
 
 class Incident(models.Model):
@@ -81,7 +82,8 @@ class Exposure(models.Model):
     """The merged downtime of one account in one incident.
 
     ``intervals`` holds the merged pieces as ``[start_iso_utc, end_iso_utc, server_name]``,
-    ordered by start; ``servers`` the distinct server names in order of first appearance.
+    ordered by start; ``servers`` the list of distinct server names in order of first appearance
+    (filter with ``servers__overlap=[names]``).
     """
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="exposures")
@@ -89,7 +91,7 @@ class Exposure(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="exposures")
     affected_seconds = models.BigIntegerField(_("affected seconds"))
     intervals = models.JSONField(_("intervals"), default=list)
-    servers = models.CharField(_("servers"), max_length=500)
+    servers = NameListField(_("servers"), default=list)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

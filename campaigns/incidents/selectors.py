@@ -40,7 +40,7 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
     for names, count in (
         Exposure.objects.filter(incident=incident).values_list("servers").annotate(n=Count("id")).order_by()
     ):
-        for name in names.split(", "):
+        for name in names:
             accounts_per_server[name] = accounts_per_server.get(name, 0) + count
     lanes = []
     volume_names = {w.volume.pk: w.volume.name for w in windows if w.volume is not None}
@@ -59,14 +59,9 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
     return lanes
 
 
-def exposure_on_server(name: str) -> Q:
-    """Exposures whose server list names ``name`` exactly (server1 is not server19)."""
-    return (
-        Q(servers=name)
-        | Q(servers__startswith=f"{name}, ")
-        | Q(servers__endswith=f", {name}")
-        | Q(servers__contains=f", {name}, ")
-    )
+def exposure_on_servers(names: list[str]) -> Q:
+    """Exposures whose servers include any of ``names``, matched whole (server1 is not server19)."""
+    return Q(servers__overlap=list(names))
 
 
 # --- Mailing progress ---------------------------------------------------------------

@@ -10,7 +10,7 @@ from accounts.roles import staff_required
 from campaigns.incidents import charts
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.incidents.selectors import (
-    exposure_on_server,
+    exposure_on_servers,
     incident_exposure_totals,
     incident_list_with_counts,
     incident_timeline_lanes,
@@ -54,7 +54,7 @@ def incident_detail(request, slug):
         )
     server = request.GET.get("server", "")
     if server:
-        exposures = exposures.filter(exposure_on_server(server))
+        exposures = exposures.filter(exposure_on_servers([server]))
     language = request.GET.get("language", "")
     if language in Language.values:
         exposures = exposures.filter(customer__language=language)

@@ -53,7 +53,7 @@ class MailingForm(forms.Form):
         self.incident = incident
         # The servers that actually hit someone: from the exposure rows (few distinct combinations).
         combos = Exposure.objects.filter(incident=incident).values_list("servers", flat=True).distinct()
-        servers = sorted({name for combo in combos for name in combo.split(", ") if name})
+        servers = sorted({name for combo in combos for name in combo})
         _offer(self.fields["servers"], servers)
         volumes = StorageVolume.objects.filter(
             Q(windows__incident=incident) | Q(servers__windows__incident=incident)

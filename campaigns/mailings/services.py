@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from accounts.private_apis import analyze_stale, db_datetime, queryset_sql
 from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Compensation
 from campaigns.incidents.models import Exposure, Incident
+from campaigns.incidents.selectors import exposure_on_servers
 from campaigns.mailings import letters
 from campaigns.mailings.claims import product_setting
 from campaigns.mailings.models import Delivery, Mailing, SuppressedAddress
@@ -133,12 +134,12 @@ def audience_contacts(mailing: Mailing):
     audience = mailing.audience or {}
     exposures = Exposure.objects.filter(incident_id=mailing.incident_id)
     if audience.get("servers"):
-        exposures = exposures.filter(_servers_q(audience["servers"]))
+        exposures = exposures.filter(exposure_on_servers(audience["servers"]))
     if audience.get("volumes"):
         from accounts.models import Server
 
         names = Server.objects.filter(storage_volume__name__in=audience["volumes"]).values_list("name", flat=True)
-        exposures = exposures.filter(_servers_q(list(names)) if names else Q(pk__in=[]))
+        exposures = exposures.filter(exposure_on_servers(list(names)))
     if audience.get("products"):
         exposures = exposures.filter(account__product__in=audience["products"])
     contacts = Contact.objects.filter(customer_id__in=exposures.values("customer_id"))
@@ -159,19 +160,6 @@ def audience_contacts(mailing: Mailing):
     if audience.get("languages"):
         contacts = contacts.filter(letter_language__in=audience["languages"])
     return contacts
-
-
-def _servers_q(names: list[str]) -> Q:
-    """Exposure.servers is ", "-joined: match whole names only."""
-    q = Q(pk__in=[])
-    for name in names:
-        q |= (
-            Q(servers=name)
-            | Q(servers__startswith=f"{name}, ")
-            | Q(servers__endswith=f", {name}")
-            | Q(servers__contains=f", {name}, ")
-        )
-    return q
 
 
 def _snapshot_deliveries(mailing: Mailing, now: dt.datetime) -> int:

@@ -76,7 +76,7 @@ def portal_outages(*, customer: Customer, incident: Incident) -> list[AccountOut
         AccountOutage(
             account=exposure.account.name,
             product=exposure.account.product,
-            servers=[name for name in exposure.servers.split(",") if name] if exposure.servers else [],
+            servers=list(exposure.servers),
             affected_seconds=exposure.affected_seconds,
             intervals=[
                 (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end), server)

@@ -63,7 +63,7 @@ class Command(BaseCommand):
                         name,
                         account,
                         product,
-                        servers,
+                        ", ".join(servers),
                         seconds,
                         f"{seconds / 3600:.2f}",
                         ";".join(f"{s}/{e}@{server}" for s, e, server in intervals),

@@ -42,7 +42,7 @@ def books(db, finance_user):
     def exposed(customer, server, product="Webhosting Pro", incident=storage, servers=None):
         account = HostingAccountFactory(customer=customer, product=product)
         PlacementFactory(account=account, server=server)
-        ExposureFactory(incident=incident, account=account, servers=servers or server.name)
+        ExposureFactory(incident=incident, account=account, servers=servers or [server.name])
 
     exposed(c1, s1)
     exposed(c1, s2, product="Managed Server")  # c1 counts under s1 and s2

@@ -27,7 +27,7 @@ def evil_product(books):
     customer = CustomerFactory(number="=1+2", name="@SUM(A1)")
     account = HostingAccountFactory(customer=customer, product='=HYPERLINK("http://x")')
     PlacementFactory(account=account, server=ServerFactory(name="s1"))
-    ExposureFactory(incident=books["storage"], account=account, servers="s1")
+    ExposureFactory(incident=books["storage"], account=account, servers=["s1"])
     issue_voucher(incident=books["storage"], customer=customer, amount="7.00", tier="-10%")
     return customer
 

@@ -74,7 +74,7 @@ def test_account_migrated_mid_window_lists_both_servers():
     Placement.objects.create(account=account, server=new, active_from=utc(2006, 1, 1, 11))
     exposure_recompute(incident=incident)
     exposure = Exposure.objects.get()
-    assert exposure.servers == "server12, server03"
+    assert exposure.servers == ["server12", "server03"]
     assert exposure.intervals == [
         ["2006-01-01T00:00:00+00:00", "2006-01-01T11:00:00+00:00", "server12"],
         ["2006-01-01T11:00:00+00:00", "2006-01-03T00:00:00+00:00", "server03"],

@@ -143,5 +143,5 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
     )
     assert incident.mailings.count() == 1
     # server19 sits on the first volume: its accounts were down from 31.12.2005 23:30 to 02.01.2006 19:00
-    on19 = Exposure.objects.filter(incident=incident, servers="server19").first()
+    on19 = Exposure.objects.filter(incident=incident, servers=["server19"]).first()
     assert ["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"] in on19.intervals

@@ -49,7 +49,7 @@ def affected_customer(
             customer=customer,
             affected_seconds=seconds,
             intervals=intervals,
-            servers=", ".join(dict.fromkeys(i[2] for i in intervals)),
+            servers=list(dict.fromkeys(i[2] for i in intervals)),
             computed_at=timezone.now(),
         )
     if amount is not None:
