@@ -167,3 +167,7 @@ class IncidentUpdateAdmin(admin.ModelAdmin):
     list_select_related = ["incident", "author"]
     raw_id_fields = ["mailing"]
     readonly_fields = ["author", "mailing", "edited_at"]
+
+
+# The API slice registers its own models (tokens, monitoring alerts).
+from campaigns.api import admin as api_admin  # noqa: E402, F401

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "anymail",
+    "ninja",  # the HTTP API; listed so its docs page serves its own Swagger UI files, no CDN
     "accounts",
     "campaigns",
 ]
@@ -279,3 +280,19 @@ HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)
 # 0: REMOTE_ADDR is the client. Every rate limit and the staff sign-in lockout count by it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 TRUSTED_PROXY_HEADER = "HTTP_" + env.str("TRUSTED_PROXY_HEADER", default="X-Forwarded-For").upper().replace("-", "_")
+
+# --- HTTP API ----------------------------------------------------------------------
+HOSTNOTIFY.update(
+    {
+        # Requests per minute and token (a token may set its own); counted in the Django cache.
+        "API_RATE_LIMIT_PER_MINUTE": env.int("API_RATE_LIMIT_PER_MINUTE", default=1200),
+        "API_TOKEN_VALID_DAYS": env.int("API_TOKEN_VALID_DAYS", default=365),
+        "API_PAGE_SIZE": env.int("API_PAGE_SIZE", default=100),
+        # Alertmanager labels naming the server or storage volume an alert is about (first found
+        # wins; a value "host:port" also matches the server "host"), and the label that groups
+        # alerts into one incident.
+        "ALERT_SERVER_LABELS": env.list("ALERT_SERVER_LABELS", default=["server", "instance"]),
+        "ALERT_VOLUME_LABELS": env.list("ALERT_VOLUME_LABELS", default=["volume", "storage_volume"]),
+        "ALERT_GROUP_LABEL": env.str("ALERT_GROUP_LABEL", default="incident"),
+    }
+)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from campaigns.api.urls import console_urlpatterns as api_console
 from campaigns.compensation.urls import console_urlpatterns as compensation_console
 from campaigns.finance.urls import console_urlpatterns as finance_console
 from campaigns.incidents.urls import console_urlpatterns as incidents_console
@@ -10,7 +11,9 @@ from campaigns.mailings.urls import console_urlpatterns as mailings_console
 from campaigns.status.urls import console_urlpatterns as status_console
 
 # The staff console is one namespace made of each pipeline step's pages.
-console_urlpatterns = incidents_console + compensation_console + finance_console + status_console + mailings_console
+console_urlpatterns = (
+    incidents_console + compensation_console + finance_console + status_console + mailings_console + api_console
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/status/", permanent=False)),
@@ -20,6 +23,7 @@ urlpatterns = [
     path("portal/", include("campaigns.portal.urls")),
     path("status/", include("campaigns.status.urls")),
     path("anymail/", include("anymail.urls")),
+    path("api/v1/", include("campaigns.api.urls")),
 ]
 
 if settings.DEBUG:

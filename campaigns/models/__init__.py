@@ -4,6 +4,7 @@ Code inside a slice imports its models from the slice (``campaigns.incidents.mod
 the import contracts see the real dependencies; this module exists for Django and the tests.
 """
 
+from campaigns.api.models import ApiToken, IdempotentRequest, MonitoringAlert
 from campaigns.audit.models import AuditEntry
 from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
 from campaigns.finance.models import VoucherReminder
@@ -12,15 +13,18 @@ from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, Periodic
 from campaigns.status.models import IncidentUpdate
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "Compensation",
     "CompensationPolicy",
     "Delivery",
     "DeliveryEvent",
     "Exposure",
+    "IdempotentRequest",
     "Incident",
     "IncidentUpdate",
     "Mailing",
+    "MonitoringAlert",
     "OutageWindow",
     "PeriodicRun",
     "SuppressedAddress",

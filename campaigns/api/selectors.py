@@ -1,0 +1,177 @@
+"""Reads of the API, shaped for its schemas; each a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Customer
+from campaigns.compensation.codes import format_code, mask_code
+from campaigns.compensation.models import Compensation, Voucher
+from campaigns.incidents import impact
+from campaigns.incidents.models import Exposure, Incident
+from campaigns.portal.redemption import redemption_options
+
+
+def page(queryset: QuerySet, *, limit: int, offset: int) -> dict:
+    count = queryset.count()
+    items = list(queryset[offset : offset + limit])
+    return {
+        "count": count,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if offset + limit < count else None,
+        "items": items,
+    }
+
+
+def incidents_since(updated_since: dt.datetime | None) -> QuerySet:
+    incidents = Incident.objects.order_by("updated_at", "id")
+    return incidents.filter(updated_at__gte=updated_since) if updated_since else incidents
+
+
+def incident_detail(slug: str) -> dict:
+    incident = get_object_or_404(Incident, slug=slug)
+    totals = Exposure.objects.filter(incident=incident).aggregate(
+        accounts=Count("id"), customers=Count("customer_id", distinct=True), seconds=Sum("affected_seconds")
+    )
+    return {
+        **incident_dict(incident),
+        "windows": [
+            window_dict(w) for w in incident.windows.select_related("server", "volume").order_by("start", "id")
+        ],
+        "exposure_accounts": totals["accounts"],
+        "exposure_customers": totals["customers"],
+        "exposure_seconds": totals["seconds"] or 0,
+    }
+
+
+def incident_dict(incident: Incident) -> dict:
+    return {
+        field: getattr(incident, field)
+        for field in (
+            "slug",
+            "title",
+            "status",
+            "public",
+            "description",
+            "default_language",
+            "redemption_options",
+            "created_at",
+            "updated_at",
+        )
+    }
+
+
+def window_dict(window) -> dict:
+    return {
+        "id": window.pk,
+        "target_type": window.target_type,
+        "target": window.target.name,
+        "start": window.start,
+        "end": window.end,
+        "title": window.title,
+    }
+
+
+def incident_exposures(slug: str, updated_since: dt.datetime | None) -> QuerySet:
+    incident = get_object_or_404(Incident, slug=slug)
+    exposures = (
+        Exposure.objects.filter(incident=incident)
+        .select_related("account", "customer")
+        .only("account__name", "customer__number", "servers", "affected_seconds", "intervals", "computed_at")
+        .order_by("computed_at", "id")
+    )
+    return exposures.filter(computed_at__gte=updated_since) if updated_since else exposures
+
+
+def exposure_dict(exposure: Exposure) -> dict:
+    return {
+        "account": exposure.account.name,
+        "customer_number": exposure.customer.number,
+        "servers": [name for name in exposure.servers.split(", ") if name],
+        "affected_seconds": exposure.affected_seconds,
+        "intervals": [{"start": s, "end": e, "server": server} for s, e, server in exposure.intervals],
+        "computed_at": exposure.computed_at,
+    }
+
+
+def customer_downtime_seconds(exposures: list[Exposure]) -> int:
+    """The customer's downtime: the union of their accounts' intervals (one figure everywhere).
+
+    Kept in one place so that the incidents slice's own selector can replace it when it exists."""
+    intervals = (
+        (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
+        for exposure in exposures
+        for start, end, _ in exposure.intervals
+    )
+    return impact.seconds(impact.merge(intervals))
+
+
+def customer_incident(*, number: str, slug: str, with_codes: bool) -> dict:
+    customer = get_object_or_404(Customer, number=number)
+    incident = get_object_or_404(Incident, slug=slug)
+    exposures = list(
+        Exposure.objects.filter(incident=incident, customer=customer)
+        .select_related("account", "customer")
+        .order_by("account__name")
+    )
+    compensation = Compensation.objects.filter(incident=incident, customer=customer).select_related("policy").first()
+    if not exposures and compensation is None:
+        raise Http404  # the customer was not hit by this incident
+    vouchers = voucher_queryset().filter(customer=customer, compensation__incident=incident)
+    return {
+        "customer_number": customer.number,
+        "incident": incident.slug,
+        "downtime_seconds": customer_downtime_seconds(exposures),
+        "accounts": [exposure_dict(e) for e in exposures],
+        "compensation": compensation_dict(compensation) if compensation else None,
+        "vouchers": [voucher_dict(v, with_code=with_codes) for v in vouchers],
+    }
+
+
+def compensation_dict(compensation: Compensation) -> dict:
+    return {
+        "amount": compensation.amount,
+        "currency": compensation.currency,
+        "status": compensation.status,
+        "tier": compensation.tier,
+        "policy": str(compensation.policy),
+        "affected_seconds": compensation.affected_seconds,
+        "explanation": compensation.explanation,
+        "computed_at": compensation.computed_at,
+        "approved_at": compensation.approved_at,
+    }
+
+
+def voucher_queryset() -> QuerySet:
+    return Voucher.objects.select_related("customer", "compensation__incident").order_by("issued_at", "id")
+
+
+def vouchers_since(updated_since: dt.datetime | None) -> QuerySet:
+    vouchers = voucher_queryset()
+    if updated_since:
+        vouchers = vouchers.filter(
+            Q(issued_at__gte=updated_since) | Q(redeemed_at__gte=updated_since) | Q(closed_at__gte=updated_since)
+        )
+    return vouchers
+
+
+def voucher_dict(voucher: Voucher, *, with_code: bool = True) -> dict:
+    return {
+        "code": format_code(voucher.code) if with_code else mask_code(voucher.code),
+        "customer_number": voucher.customer.number,
+        "incident": voucher.compensation.incident.slug,
+        "amount": voucher.amount,
+        "currency": voucher.currency,
+        "status": voucher.status,
+        "is_topup": voucher.is_topup,
+        "expires_on": voucher.expires_on,
+        "issued_at": voucher.issued_at,
+        "redeemed_at": voucher.redeemed_at,
+        "redeemed_form": voucher.redeemed_form,
+        "redemption_options": redemption_options(voucher),
+    }

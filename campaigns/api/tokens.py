@@ -1,0 +1,116 @@
+"""API tokens: created and revoked by an admin, shown once, stored as a SHA-256 digest.
+
+A token is ``hn_`` followed by 43 characters from ``secrets`` (256 bits): far too many to guess,
+so a plain digest (no salt, no slow hash) is enough and lets a request find its token with one
+indexed lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.api.models import ApiToken
+from campaigns.audit.services import audit_record
+
+PREFIX = "hn_"
+SCOPES = tuple(ApiToken.Scope.values)
+
+
+class TokenInvalid(Exception):
+    """The name or scopes of a new token are not acceptable; the message says why."""
+
+
+@dataclass(frozen=True)
+class ApiActor:
+    """The token as the actor of a service call: the audit log names it, no user is linked."""
+
+    token_name: str
+    pk: None = None
+
+    def get_username(self) -> str:
+        return f"api:{self.token_name}"
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(
+    *, name: str, scopes: list[str], expires_at: dt.datetime | None = None, by=None, rate_limit: int = 0
+) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is returned here once and never stored."""
+    name = name.strip()
+    if not name:
+        raise TokenInvalid(_("A token needs a name."))
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise TokenInvalid(_("Scopes must be among: %(scopes)s.") % {"scopes": ", ".join(SCOPES)})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise TokenInvalid(_("The expiry must be in the future."))
+    raw = PREFIX + secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                name=name,
+                digest=token_digest(raw),
+                prefix=raw[:10],
+                scopes=sorted(set(scopes)),
+                expires_at=expires_at,
+                rate_limit=rate_limit,
+                created_by=by if getattr(by, "pk", None) else None,
+            )
+            audit_record(actor=by, action="api.token_create", obj=token, name=name, scopes=token.scopes)
+    except IntegrityError:
+        raise TokenInvalid(_("A token with this name exists already.")) from None
+    return token, raw
+
+
+def api_token_default_expiry(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) + dt.timedelta(days=settings.HOSTNOTIFY["API_TOKEN_VALID_DAYS"])
+
+
+def api_token_revoke(*, token: ApiToken, by=None) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=by, action="api.token_revoke", obj=token, name=token.name)
+    return token
+
+
+def api_token_authenticate(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None:
+    """The live token with this secret, or None (unknown, revoked or expired alike)."""
+    if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
+        return None
+    now = now or timezone.now()
+    token = ApiToken.objects.filter(digest=token_digest(raw), revoked_at__isnull=True).first()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    # Last use to the minute: one write per token and minute, not one per request.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def api_token_rate_limited(token: ApiToken, *, now: float) -> int:
+    """Count a request against the token's budget for the current minute; the seconds to wait when
+    the budget is used up, else 0. One cache round trip per request."""
+    limit = token.rate_limit or settings.HOSTNOTIFY["API_RATE_LIMIT_PER_MINUTE"]
+    minute = int(now // 60)
+    key = f"api-rate:{token.pk}:{minute}"
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
+    return 60 - int(now % 60) if count > limit else 0
