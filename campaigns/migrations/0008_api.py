@@ -8,7 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_delivery_indexes'),
+        ('campaigns', '0007_exposure_servers_list'),
+        ('campaigns', '0007_periodic_run'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
