@@ -6,7 +6,7 @@ from accounts.roles import is_finance
 from campaigns.audit.models import AuditEntry
 from campaigns.compensation.codes import format_code, mask_code
 from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
-from campaigns.compensation.policies import policy_update
+from campaigns.compensation.policies import policy_create, policy_update
 from campaigns.compensation.policy import PolicyInvalid, parse_policy
 from campaigns.incidents.models import Exposure, Incident, OutageWindow
 
@@ -96,10 +96,9 @@ class CompensationPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         current = CompensationPolicy.objects.filter(name=obj.name, is_current=True).first()
         if current is None:
-            obj.version, obj.is_current, obj.created_by = 1, True, request.user
-            obj.save()
-            return
-        new = policy_update(policy=current, params=obj.params, kind=obj.kind, by=request.user, note=obj.note)
+            new = policy_create(name=obj.name, kind=obj.kind, params=obj.params, by=request.user, note=obj.note)
+        else:
+            new = policy_update(policy=current, params=obj.params, kind=obj.kind, by=request.user, note=obj.note)
         obj.pk, obj.version, obj.is_current, obj.created_by = new.pk, new.version, True, new.created_by
 
 

@@ -181,7 +181,7 @@ def exposed_customers(incident, count: int, *, languages=("de",), server="server
                 customer=a.customer,
                 affected_seconds=3 * 3600,
                 intervals=[["2005-12-31T22:30:00+00:00", "2006-01-01T01:30:00+00:00", server]],
-                servers=server,
+                servers=[server],
                 computed_at=timezone.now(),
             )
             for a in accounts

@@ -55,6 +55,33 @@ def policy_rules(policy: CompensationPolicy) -> rules.Rules:
     return rules.parse_policy(policy.kind, policy.params)
 
 
+class PolicyExists(Exception):
+    """A policy of this name exists: store a new version with ``policy_update`` instead."""
+
+
+def policy_create(*, name: str, kind: str, params: dict, by=None, note: str = "") -> CompensationPolicy:
+    """Store version 1 of a new named policy, with an audit entry.
+
+    Raises ``PolicyExists`` when the name is taken and ``PolicyInvalid`` for unusable parameters;
+    nothing changes then.
+    """
+    rules.parse_policy(kind, params)
+    with transaction.atomic():
+        if CompensationPolicy.objects.select_for_update().filter(name=name).exists():
+            raise PolicyExists(name)
+        new = CompensationPolicy.objects.create(
+            name=name,
+            version=1,
+            kind=kind,
+            params=params,
+            is_current=True,
+            note=note[:255],
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        audit_record(actor=by, action="policy.create", obj=new, name=new.name, version=new.version, params=params)
+    return new
+
+
 def policy_update(
     *, policy: CompensationPolicy, params: dict, by=None, kind: str | None = None, note: str = ""
 ) -> CompensationPolicy:

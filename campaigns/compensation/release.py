@@ -26,6 +26,10 @@ class VoucherNotVoidable(Exception):
     """Only an issued voucher can be voided; redeemed, expired or void ones stay as they are."""
 
 
+class VoidReasonMissing(Exception):
+    """Voiding a voucher takes money back from a customer: the ledger and the audit log say why."""
+
+
 def expire_reference(voucher_id: int) -> str:
     return f"voucher:{voucher_id}:expire"
 
@@ -96,7 +100,11 @@ def vouchers_expire_due(*, today: dt.date | None = None, by=None, chunk_size: in
 
 
 def voucher_void(*, voucher: Voucher, by, reason: str) -> Voucher:
-    """Void one issued voucher (e.g. sent to the wrong customer) and release its amount."""
+    """Void one issued voucher (e.g. sent to the wrong customer) and release its amount; the
+    reason is required, it goes to the ledger and the audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise VoidReasonMissing("a void needs a reason")
     with transaction.atomic():
         voucher = Voucher.objects.select_for_update().select_related("compensation").get(pk=voucher.pk)
         if voucher.status != Voucher.Status.ISSUED:

@@ -31,6 +31,7 @@ from campaigns.compensation import policy as rules_mod
 from campaigns.compensation.models import Compensation, CompensationPolicy
 from campaigns.compensation.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
+from campaigns.incidents.exposure import exposure_is_frozen, exposure_recompute
 from campaigns.incidents.models import Exposure, Incident
 
 # Upper bounds of the amount buckets in the preview's distribution; the last bucket is open.
@@ -285,6 +286,17 @@ _UPDATE_FIELDS = (
 )
 
 
+def compensation_recompute(*, incident: Incident, policy: CompensationPolicy | None = None, by=None) -> PrepareResult:
+    """The operator's explicit run (``compensate``): prepare the drafts, and when the incident's
+    compensation is approved already, first recompute its exposure from the corrected windows —
+    nothing else may touch a frozen exposure, and approved amounts then only grow (top-ups).
+    One transaction: a policy that fails leaves the exposure as it was."""
+    with transaction.atomic():
+        if exposure_is_frozen(incident):
+            exposure_recompute(incident=incident, force=True)
+        return compensation_prepare(incident=incident, policy=policy, by=by)
+
+
 def _fields(computed: Computed, now: dt.datetime, user) -> dict:
     return {
         "policy_id": computed.result.explanation["policy"]["id"],
@@ -315,12 +327,32 @@ def _totals(incident: Incident, **filters) -> dict[str, Decimal]:
 # --- approve ---------------------------------------------------------------------------------
 
 
+def _approval_refusal(user, preparer_ids: set) -> str | None:
+    if user is None or not is_finance(user):
+        return "only finance may approve compensation"
+    if user.pk in preparer_ids:
+        return "the person who prepared the compensation may not approve it"
+    return None
+
+
+def compensation_can_approve(user, *, incident: Incident) -> bool:
+    """Four eyes, as ``compensation_approve`` decides it: there are drafts, ``user`` has the
+    finance role and prepared none of them. The console offers "Approve" only then."""
+    preparers = set(
+        Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
+        .values_list("prepared_by_id", flat=True)
+        .distinct()
+    )
+    return bool(preparers) and _approval_refusal(user, preparers) is None
+
+
 def compensation_approve(*, incident: Incident, by) -> ApproveResult:
     """Four-eyes approval of every draft: ``by`` must have the finance role and must not have
     prepared any of them. Issues one voucher per amount above zero with its ledger entry; the
     incident's exposure is frozen from now on."""
-    if by is None or not is_finance(by):
-        raise ApprovalRefused("only finance may approve compensation")
+    refusal = _approval_refusal(by, set())  # before any lock: the role does not depend on the drafts
+    if refusal is not None:
+        raise ApprovalRefused(refusal)
     now = timezone.now()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -328,8 +360,9 @@ def compensation_approve(*, incident: Incident, by) -> ApproveResult:
         rows = list(drafts.values_list("id", "customer_id", "amount", "currency", "prepared_by_id"))
         if not rows:
             raise NothingToApprove(f"{incident.slug}: no draft compensation to approve")
-        if any(prepared_by == by.pk for *_, prepared_by in rows):
-            raise ApprovalRefused("the person who prepared the compensation may not approve it")
+        refusal = _approval_refusal(by, {prepared_by for *_, prepared_by in rows})
+        if refusal is not None:
+            raise ApprovalRefused(refusal)
         drafts.update(status=Compensation.Status.APPROVED, approved_by=by, approved_at=now)
         requests = [
             VoucherRequest(pk, customer, amount, currency) for pk, customer, amount, currency, _ in rows if amount > 0

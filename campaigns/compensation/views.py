@@ -18,6 +18,7 @@ from campaigns.compensation.services import (
     ApprovalRefused,
     NothingToApprove,
     compensation_approve,
+    compensation_can_approve,
     compensation_prepare,
     compensation_preview,
 )
@@ -62,7 +63,7 @@ def compensation(request, slug):
         "existing": existing,
         "has_drafts": bool(preparers),
         "preparers": [name or _("command line") for _user_id, name in preparers],
-        "may_approve": is_finance(request.user) and bool(preparers) and request.user.pk not in preparer_ids,
+        "may_approve": compensation_can_approve(request.user, incident=incident),
         "is_preparer": request.user.pk in preparer_ids,
         "audit": AuditEntry.objects.filter(incident=incident).select_related("actor")[:RECENT_AUDIT],
         "export_formats": EXPORT_FORMATS if is_finance(request.user) else (),

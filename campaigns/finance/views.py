@@ -13,7 +13,7 @@ from accounts.roles import finance_required
 from campaigns.audit.models import AuditEntry
 from campaigns.compensation.codes import normalize_code
 from campaigns.compensation.models import Voucher
-from campaigns.compensation.release import VoucherNotVoidable, voucher_void
+from campaigns.compensation.release import VoidReasonMissing, VoucherNotVoidable, voucher_void
 from campaigns.finance.export import FORMATS, ExportRefused, finance_export
 from campaigns.finance.reports import REDEMPTION_FORMS, form_label
 from campaigns.finance.tables import SECTION_KEYS, report_data, report_sections
@@ -75,15 +75,15 @@ def export(request):
 @require_POST
 def void(request):
     code = normalize_code(request.POST.get("code", ""))
-    reason = request.POST.get("reason", "").strip()
+    reason = request.POST.get("reason", "")
     voucher = Voucher.objects.select_related("compensation__incident").filter(code=code).first() if code else None
     if voucher is None:
         messages.error(request, _("No voucher has this code."))
-    elif not reason:
-        messages.error(request, _("Say why the voucher is voided."))
     else:
         try:
             voucher_void(voucher=voucher, by=request.user, reason=reason)
+        except VoidReasonMissing:
+            messages.error(request, _("Say why the voucher is voided."))
         except VoucherNotVoidable as exc:
             messages.error(request, _("This voucher cannot be voided: it is %(status)s.") % {"status": exc})
         else:

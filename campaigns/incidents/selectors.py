@@ -59,6 +59,53 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
     return lanes
 
 
+EXPOSURE_SORTS = {
+    "-hours": "-affected_seconds",
+    "hours": "affected_seconds",
+    "customer": "customer__number",
+    "account": "account__name",
+}
+
+
+def incident_exposures(
+    incident: Incident,
+    *,
+    query: str = "",
+    server: str = "",
+    language: str = "",
+    min_seconds: int = 0,
+    sort: str = "-hours",
+):
+    """An incident's exposure rows with their customer and account, as the console lists them and
+    ``report_exposure`` writes them: narrowed by a customer number, name or account fragment, a
+    server, a language and a minimum duration; ordered by an ``EXPOSURE_SORTS`` key (then id)."""
+    exposures = (
+        Exposure.objects.filter(incident=incident)
+        .select_related("customer", "account")
+        .only(
+            "affected_seconds",
+            "servers",
+            "intervals",
+            "customer__number",
+            "customer__name",
+            "customer__language",
+            "account__name",
+            "account__product",
+        )
+    )
+    if query:
+        exposures = exposures.filter(
+            Q(customer__number__iexact=query) | Q(customer__name__icontains=query) | Q(account__name__icontains=query)
+        )
+    if server:
+        exposures = exposures.filter(exposure_on_servers([server]))
+    if language:
+        exposures = exposures.filter(customer__language=language)
+    if min_seconds > 0:
+        exposures = exposures.filter(affected_seconds__gte=min_seconds)
+    return exposures.order_by(EXPOSURE_SORTS.get(sort, "-affected_seconds"), "id")
+
+
 def exposure_on_servers(names: list[str]) -> Q:
     """Exposures whose servers include any of ``names``, matched whole (server1 is not server19)."""
     return Q(servers__overlap=list(names))

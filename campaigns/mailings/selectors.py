@@ -6,7 +6,36 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from campaigns.mailings.models import Delivery, Mailing
+from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
+
+# The recipient log's status filters: a delivery's own state, or what the ESP reported later.
+LOG_FILTERS = {
+    "": Q(),
+    "pending": Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING),
+    "sent": Q(status=Delivery.Status.SENT),
+    "failed": Q(status=Delivery.Status.FAILED),
+    "unknown": Q(status=Delivery.Status.UNKNOWN),
+    "delivered": Q(tracking__in=[Delivery.Tracking.DELIVERED, Delivery.Tracking.OPENED, Delivery.Tracking.CLICKED]),
+    "bounced": Q(tracking=Delivery.Tracking.BOUNCED),
+    "complained": Q(tracking=Delivery.Tracking.COMPLAINED),
+}
+
+
+def mailing_log_deliveries(mailing: Mailing, *, status: str = "", query: str = ""):
+    """The recipient log: a mailing's deliveries in a ``LOG_FILTERS`` state (unknown names: all),
+    narrowed to an address fragment or an exact customer number, oldest first."""
+    deliveries = Delivery.objects.filter(mailing=mailing).filter(LOG_FILTERS.get(status, Q()))
+    if query:
+        deliveries = deliveries.filter(Q(email__icontains=query) | Q(customer__number=query))
+    return deliveries.select_related("customer").order_by("id")
+
+
+def delivery_events_by_delivery(deliveries) -> dict[int, list[DeliveryEvent]]:
+    """The events of some deliveries (e.g. one log page) in one query, in the order they happened."""
+    events: dict[int, list[DeliveryEvent]] = {}
+    for event in DeliveryEvent.objects.filter(delivery__in=[d.pk for d in deliveries]).order_by("occurred_at", "id"):
+        events.setdefault(event.delivery_id, []).append(event)
+    return events
 
 
 @dataclass(frozen=True)

@@ -70,20 +70,33 @@ def mailing_create_default(*, incident: Incident, by=None) -> Mailing:
     return mailing
 
 
+def _approval_refusal(user, mailing: Mailing) -> str | None:
+    """Why ``user`` (None: the operator's command line) may not approve ``mailing``, or None."""
+    if user is not None and not user.is_staff:
+        return "only staff may approve a mailing"
+    if user is None and mailing.created_by_id is not None:
+        return "a mailing written by a staff user needs another staff user's approval"
+    if user is not None and user.pk == mailing.created_by_id:
+        return "the author cannot approve their own mailing"
+    if not mailing.content:
+        return "the mailing has no content"
+    return None
+
+
+def mailing_can_approve(user, mailing: Mailing) -> bool:
+    """Four eyes, as ``mailing_approve`` decides it: the console offers "Approve" only then."""
+    return mailing.status == Mailing.Status.DRAFT and _approval_refusal(user, mailing) is None
+
+
 def mailing_approve(*, mailing: Mailing, by) -> Mailing:
     """Four eyes: a staff user other than the author approves. The operator's command line (no
     user on either side) approves what it created itself."""
     with transaction.atomic():
         mailing = _locked(mailing)
         _require(mailing, Mailing.Status.DRAFT, action="approve")
-        if by is not None and not by.is_staff:
-            raise ApprovalRefused("only staff may approve a mailing")
-        if by is None and mailing.created_by_id is not None:
-            raise ApprovalRefused("a mailing written by a staff user needs another staff user's approval")
-        if by is not None and by.pk == mailing.created_by_id:
-            raise ApprovalRefused("the author cannot approve their own mailing")
-        if not mailing.content:
-            raise ApprovalRefused("the mailing has no content")
+        refusal = _approval_refusal(by, mailing)
+        if refusal is not None:
+            raise ApprovalRefused(refusal)
         mailing.status = Mailing.Status.APPROVED
         mailing.approved_by = by
         mailing.approved_at = timezone.now()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -25,9 +24,14 @@ from campaigns.mailings.drafts import (
 from campaigns.mailings.forms import MailingForm
 from campaigns.mailings.in_doubt import DECISIONS, InDoubtDecisionRefused, deliveries_in_doubt, deliveries_resolve
 from campaigns.mailings.letters import PLACEHOLDERS, CustomerNotAffected, LetterError, default_content, render_preview
-from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
+from campaigns.mailings.models import Delivery, Mailing
 from campaigns.mailings.placeholders import LANGUAGES
-from campaigns.mailings.selectors import mailing_progress, mailing_stall
+from campaigns.mailings.selectors import (
+    delivery_events_by_delivery,
+    mailing_log_deliveries,
+    mailing_progress,
+    mailing_stall,
+)
 
 LOG_PAGE_SIZE = 50
 
@@ -112,7 +116,7 @@ def mailing_detail(request, pk):
         "recipients": _recipient_count(mailing) if mailing.status in _BEFORE_LAUNCH else None,
         "languages": LANGUAGES,
         "sample_customers": _sample_customers(mailing.incident),
-        "can_approve": mailing.status == Mailing.Status.DRAFT and mailing.created_by_id != request.user.pk,
+        "can_approve": lifecycle.mailing_can_approve(request.user, mailing),
     }
     return render(request, "console/mailings/detail.html", context)
 
@@ -343,32 +347,15 @@ def mailing_in_doubt(request, pk):
 
 # --- the per-recipient log ----------------------------------------------------------------------
 
-LOG_FILTERS = {
-    "": Q(),
-    "pending": Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING),
-    "sent": Q(status=Delivery.Status.SENT),
-    "failed": Q(status=Delivery.Status.FAILED),
-    "unknown": Q(status=Delivery.Status.UNKNOWN),
-    "delivered": Q(tracking__in=[Delivery.Tracking.DELIVERED, Delivery.Tracking.OPENED, Delivery.Tracking.CLICKED]),
-    "bounced": Q(tracking=Delivery.Tracking.BOUNCED),
-    "complained": Q(tracking=Delivery.Tracking.COMPLAINED),
-}
-
 
 @support_required
 def mailing_log(request, pk):
     mailing = _mailing(pk)
     status = request.GET.get("status", "")
     query = request.GET.get("q", "").strip()
-    deliveries = Delivery.objects.filter(mailing=mailing).filter(LOG_FILTERS.get(status, Q()))
-    if query:
-        deliveries = deliveries.filter(Q(email__icontains=query) | Q(customer__number=query))
-    deliveries = deliveries.select_related("customer").order_by("id")
+    deliveries = mailing_log_deliveries(mailing, status=status, query=query)
     page = Paginator(deliveries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    # One query for the events of the whole page, not one per delivery.
-    events: dict[int, list] = {}
-    for event in DeliveryEvent.objects.filter(delivery__in=[d.pk for d in page]).order_by("occurred_at", "id"):
-        events.setdefault(event.delivery_id, []).append(event)
+    events = delivery_events_by_delivery(page)
     rows = [(delivery, events.get(delivery.pk, [])) for delivery in page]
     context = {
         "mailing": mailing,

@@ -10,10 +10,9 @@ from campaigns.compensation.services import (
     ApprovalRefused,
     NothingToApprove,
     compensation_approve,
-    compensation_prepare,
     compensation_preview,
+    compensation_recompute,
 )
-from campaigns.incidents.exposure import exposure_is_frozen, exposure_recompute
 from campaigns.incidents.models import Incident
 
 
@@ -48,11 +47,7 @@ class Command(BaseCommand):
             if dry_run:
                 self._print_preview(incident, policy)
                 return
-            if exposure_is_frozen(incident):
-                # After approval nothing else may touch exposure: an explicit run recomputes it
-                # from the corrected windows; approved amounts can then only grow (top-ups).
-                exposure_recompute(incident=incident, force=True)
-            result = compensation_prepare(incident=incident, policy=policy)
+            result = compensation_recompute(incident=incident, policy=policy)
         except PolicyInvalid as exc:
             raise CommandError(f"policy {policy}: {exc}") from None
         self.stdout.write(

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.spreadsheets import neutralise
-from campaigns.incidents.models import Exposure, Incident
+from campaigns.incidents.models import Incident
+from campaigns.incidents.selectors import incident_exposures
 
 COLUMNS = [
     "incident",
@@ -33,40 +34,29 @@ class Command(BaseCommand):
         except Incident.DoesNotExist as exc:
             known = ", ".join(Incident.objects.values_list("slug", flat=True)[:20]) or "none"
             raise CommandError(f"unknown incident {incident!r} (known: {known})") from exc
-        rows = (
-            Exposure.objects.filter(incident=incident_obj)
-            .order_by("customer__number", "account__name")
-            .values_list(
-                "customer__number",
-                "customer__name",
-                "account__name",
-                "account__product",
-                "servers",
-                "affected_seconds",
-                "intervals",
-            )
-        )
+        rows = incident_exposures(incident_obj, sort="customer").order_by("customer__number", "account__name")
         total = rows.count()
         handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
         try:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             quiet = options["verbosity"] == 0 or not output
-            for number, name, account, product, servers, seconds, intervals in tqdm(
+            for exposure in tqdm(
                 rows.iterator(chunk_size=10_000), total=total, unit="row", disable=quiet, file=self.stderr
             ):
+                seconds = exposure.affected_seconds
                 writer.writerow(
                     neutralise(cell)
                     for cell in [
                         incident,
-                        number,
-                        name,
-                        account,
-                        product,
-                        ", ".join(servers),
+                        exposure.customer.number,
+                        exposure.customer.name,
+                        exposure.account.name,
+                        exposure.account.product,
+                        ", ".join(exposure.servers),
                         seconds,
                         f"{seconds / 3600:.2f}",
-                        ";".join(f"{s}/{e}@{server}" for s, e, server in intervals),
+                        ";".join(f"{s}/{e}@{server}" for s, e, server in exposure.intervals),
                     ]
                 )
         finally:

@@ -6,14 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from campaigns.incidents.models import Incident
+from campaigns.mailings.apology import apology_send, mailing_send_now
 from campaigns.mailings.models import Mailing
 from campaigns.mailings.selectors import mailing_progress
-from campaigns.mailings.services import (
-    MailingError,
-    mailing_approve,
-    mailing_create_default,
-    mailing_launch,
-)
+from campaigns.mailings.services import MailingError
 from hostnotify.celery import app
 
 
@@ -26,14 +22,25 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=0, help="with --wait: give up after this many seconds")
 
     def handle(self, *args, target, wait, timeout, **options):
-        mailing = self._mailing(target)
+        incident = mailing = None
+        if target.isdigit():
+            mailing = Mailing.objects.filter(pk=int(target)).first()
+            if mailing is None:
+                raise CommandError(f"no mailing with id {target}")
+        else:
+            incident = Incident.objects.filter(slug=target).first()
+            if incident is None:
+                raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
+        if app.conf.task_always_eager:
+            self.stdout.write("no Celery workers (REDIS_URL unset): sending in this process …")
         try:
-            if mailing.status == Mailing.Status.DRAFT:
-                mailing = mailing_approve(mailing=mailing, by=None)
-            if mailing.status in (Mailing.Status.APPROVED, Mailing.Status.SCHEDULED):
-                if app.conf.task_always_eager:
-                    self.stdout.write("no Celery workers (REDIS_URL unset): sending in this process …")
-                mailing = mailing_launch(mailing=mailing, by=None)
+            if incident is not None:
+                sent = apology_send(incident=incident, by=None)
+                mailing = sent.mailing
+                if sent.continued:
+                    self.stdout.write(f"continuing the apology mailing {mailing.pk}")
+            else:
+                mailing = mailing_send_now(mailing=mailing, by=None)
         except MailingError as exc:
             raise CommandError(str(exc)) from exc
         progress = mailing_progress(mailing)
@@ -46,32 +53,6 @@ class Command(BaseCommand):
                 f"unknown {progress.unknown}, pending {progress.pending}, bounced {progress.bounced}"
             )
         )
-
-    def _mailing(self, target: str) -> Mailing:
-        if target.isdigit():
-            mailing = Mailing.objects.filter(pk=int(target)).first()
-            if mailing is None:
-                raise CommandError(f"no mailing with id {target}")
-            return mailing
-        incident = Incident.objects.filter(slug=target).first()
-        if incident is None:
-            raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
-        # Running the command again continues the incident's apology instead of sending a second one.
-        existing = (
-            incident.mailings.filter(kind=Mailing.Kind.APOLOGY)
-            .exclude(status=Mailing.Status.CANCELLED)
-            .order_by("-created_at")
-            .first()
-        )
-        if existing is None:
-            return mailing_create_default(incident=incident, by=None)
-        if existing.status == Mailing.Status.DONE:
-            raise CommandError(
-                f"the apology for {target} was sent already (mailing {existing.pk}); to send it again, "
-                "clone it in the console, or give a mailing id"
-            )
-        self.stdout.write(f"continuing the apology mailing {existing.pk} ({existing.status})")
-        return existing
 
     def _wait(self, mailing: Mailing, timeout: float):
         started = time.monotonic()

@@ -3,10 +3,12 @@
 import json
 from decimal import Decimal
 
+import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from campaigns.compensation.policies import policy_default
+from campaigns.audit.models import AuditEntry
+from campaigns.compensation.policies import PolicyExists, policy_create, policy_default
 from campaigns.compensation.services import compensation_approve, compensation_prepare
 from campaigns.models import CompensationPolicy, Voucher
 from tests.factories import ExposureFactory, HostingAccountFactory
@@ -71,3 +73,33 @@ def test_voucher_codes_are_masked_except_for_finance(client, finance_user, suppo
     assert grouped not in page
     client.force_login(finance_user)
     assert grouped in client.get(changelist).content.decode()
+
+
+def test_a_new_policy_in_the_admin_is_version_one_through_the_service_with_an_audit_entry(client, finance_user):
+    client.force_login(finance_user)
+    params = {"factor": "1.5", "cap": "100"}
+
+    response = client.post(
+        reverse("admin:campaigns_compensationpolicy_add"),
+        {"name": "generous", "kind": "prorata", "params": json.dumps(params), "note": "for key accounts"},
+    )
+
+    assert response.status_code == 302
+    policy = CompensationPolicy.objects.get(name="generous")
+    assert (policy.version, policy.is_current, policy.kind, policy.params, policy.created_by) == (
+        1,
+        True,
+        "prorata",
+        params,
+        finance_user,
+    )
+    entry = AuditEntry.objects.get(action="policy.create")
+    assert (entry.actor, entry.object_id) == (finance_user, str(policy.pk))
+
+
+def test_policy_create_refuses_a_taken_name_and_changes_nothing(finance_user):
+    policy_default()
+    with pytest.raises(PolicyExists):
+        policy_create(name="default", kind="tiers", params={"tiers": [[1, 10]]}, by=finance_user)
+    assert CompensationPolicy.objects.filter(name="default").count() == 1
+    assert not AuditEntry.objects.filter(action="policy.create").exists()

@@ -71,3 +71,23 @@ def test_support_prepares_but_cannot_approve(client, support_user, incident):
     assert client.post(url("compensation_approve")).status_code == 403
     assert client.get(url("compensation_export", fmt="csv")).status_code == 403
     assert Compensation.objects.get().status == "draft" and not Voucher.objects.exists()
+
+
+def test_the_approve_button_shows_exactly_when_the_service_would_approve(
+    client, finance_user, second_finance_user, support_user, incident
+):
+    from campaigns.compensation.services import compensation_can_approve
+
+    button = "Approve and issue vouchers"
+    page = lambda: client.get(url("compensation")).content.decode()  # noqa: E731
+    # given nothing prepared: nobody may approve
+    assert not compensation_can_approve(second_finance_user, incident=incident)
+    # when finance prepares
+    client.force_login(finance_user)
+    client.post(url("compensation_prepare"))
+    # then the preparer gets no button, the second finance user does, support never
+    assert not compensation_can_approve(finance_user, incident=incident) and button not in page()
+    client.force_login(support_user)
+    assert not compensation_can_approve(support_user, incident=incident) and button not in page()
+    client.force_login(second_finance_user)
+    assert compensation_can_approve(second_finance_user, incident=incident) and button in page()

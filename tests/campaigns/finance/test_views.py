@@ -197,3 +197,23 @@ def test_the_preparer_cannot_approve(client, finance_user, second_finance_user, 
     client.force_login(second_finance_user)
     client.post(reverse("console:compensation_approve", kwargs={"slug": "outage"}))
     assert Voucher.objects.count() == 3
+
+
+def test_a_void_without_a_reason_is_refused_by_the_service_and_changes_nothing(finance_user, books):
+    from campaigns.compensation.release import VoidReasonMissing, voucher_void
+
+    ledger_before = LedgerEntry.objects.count()
+    with pytest.raises(VoidReasonMissing):
+        voucher_void(voucher=books["v1"], by=finance_user, reason="   ")
+    books["v1"].refresh_from_db()
+    assert books["v1"].status == "issued"
+    assert LedgerEntry.objects.count() == ledger_before
+    assert not AuditEntry.objects.filter(action="voucher.void", object_id=str(books["v1"].pk)).exists()
+
+
+def test_the_console_says_a_void_needs_a_reason(client, finance_user, books):
+    client.force_login(finance_user)
+    response = client.post(reverse("console:voucher_void"), {"code": books["v1"].code, "reason": ""}, follow=True)
+    assert "Say why the voucher is voided." in response.content.decode()
+    books["v1"].refresh_from_db()
+    assert books["v1"].status == "issued"

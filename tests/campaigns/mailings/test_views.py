@@ -285,3 +285,33 @@ def test_mailing_list_links_each_mailing(incident, support_client, support_user)
         reverse("console:mailings", args=[incident.slug])
         in support_client.get(reverse("console:incident", args=[incident.slug])).content.decode()
     )
+
+
+def test_no_approve_button_for_a_mailing_the_service_would_refuse(incident, client, support_user, second_supporter):
+    from campaigns.mailings.services import mailing_can_approve
+
+    # given a draft without content, written by another staff member
+    mailing = draft(incident, support_user)
+    Mailing.objects.filter(pk=mailing.pk).update(content={})
+    mailing.refresh_from_db()
+    client.force_login(second_supporter)
+    # then the console offers no "Approve", and approving anyway is refused
+    detail = client.get(reverse("console:mailing", args=[mailing.pk])).content.decode()
+    assert not mailing_can_approve(second_supporter, mailing)
+    assert 'value="approve"' not in detail
+    assert reverse("console:mailing_action", args=[mailing.pk, "approve"]) not in detail
+    response = client.post(reverse("console:mailing_action", args=[mailing.pk, "approve"]), follow=True)
+    assert "the mailing has no content" in response.content.decode()
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DRAFT
+
+
+def test_approve_button_for_a_mailing_the_service_would_approve(incident, client, support_user, second_supporter):
+    from campaigns.mailings.services import mailing_can_approve
+
+    mailing = draft(incident, support_user)
+    client.force_login(second_supporter)
+    detail = client.get(reverse("console:mailing", args=[mailing.pk])).content.decode()
+    assert mailing_can_approve(second_supporter, mailing)
+    assert reverse("console:mailing_action", args=[mailing.pk, "approve"]) in detail
+    assert not mailing_can_approve(support_user, mailing)
