@@ -22,15 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=0, help="with --wait: give up after this many seconds")
 
     def handle(self, *args, target, wait, timeout, **options):
-        incident = mailing = None
-        if target.isdigit():
-            mailing = Mailing.objects.filter(pk=int(target)).first()
-            if mailing is None:
-                raise CommandError(f"no mailing with id {target}")
-        else:
-            incident = Incident.objects.filter(slug=target).first()
-            if incident is None:
-                raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
+        target_mailing, incident = self._target(target)
         if app.conf.task_always_eager:
             self.stdout.write("no Celery workers (REDIS_URL unset): sending in this process …")
         try:
@@ -40,7 +32,8 @@ class Command(BaseCommand):
                 if sent.continued:
                     self.stdout.write(f"continuing the apology mailing {mailing.pk}")
             else:
-                mailing = mailing_send_now(mailing=mailing, by=None)
+                assert target_mailing is not None
+                mailing = mailing_send_now(mailing=target_mailing, by=None)
         except MailingError as exc:
             raise CommandError(str(exc)) from exc
         progress = mailing_progress(mailing)
@@ -53,6 +46,18 @@ class Command(BaseCommand):
                 f"unknown {progress.unknown}, pending {progress.pending}, bounced {progress.bounced}"
             )
         )
+
+    def _target(self, target: str) -> tuple[Mailing | None, Incident | None]:
+        """A mailing id, or an incident slug."""
+        if target.isdigit():
+            mailing = Mailing.objects.filter(pk=int(target)).first()
+            if mailing is None:
+                raise CommandError(f"no mailing with id {target}")
+            return mailing, None
+        incident = Incident.objects.filter(slug=target).first()
+        if incident is None:
+            raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
+        return None, incident
 
     def _wait(self, mailing: Mailing, timeout: float):
         started = time.monotonic()
