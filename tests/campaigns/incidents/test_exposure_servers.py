@@ -96,7 +96,7 @@ def test_csv_report_lists_both_servers(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_migration_turns_the_joined_string_into_a_list():
     # given exposures stored by the previous schema, as ", "-joined text
-    before, after = ("campaigns", "0006_delivery_indexes"), ("campaigns", "0007_exposure_servers_list")
+    before, after = ("campaigns", "0007_periodic_run"), ("campaigns", "0008_exposure_servers_list")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old = executor.loader.project_state([before]).apps

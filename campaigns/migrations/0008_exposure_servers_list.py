@@ -42,7 +42,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0006_delivery_indexes"),
+        ("campaigns", "0007_periodic_run"),
     ]
 
     operations = [
