@@ -17,6 +17,5 @@ class EmlFileBackend(BaseEmailBackend):
         for message in email_messages:
             path = directory / f"{uuid.uuid4().hex}.eml"
             path.write_bytes(message.message().as_bytes(linesep="\r\n"))
-            message.anymail_status = None
             sent += 1
         return sent
