@@ -96,7 +96,7 @@ def test_csv_report_lists_both_servers(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_migration_turns_the_joined_string_into_a_list():
     # given exposures stored by the previous schema, as ", "-joined text
-    after = ("campaigns", "0009_exposure_servers_list")
+    after = ("campaigns", "0007_exposure_servers_list")
     executor = MigrationExecutor(connection)
     before = executor.loader.graph.node_map[after].parents
     targets = [(parent.key[0], parent.key[1]) for parent in before if parent.key[0] == "campaigns"]

@@ -42,8 +42,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0007_periodic_run"),
-        ("campaigns", "0008_api"),
+        ("campaigns", "0006_delivery_indexes"),
     ]
 
     operations = [
