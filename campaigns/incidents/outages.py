@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.csv_rows import ImportRejected, RowError, read_csv
 from accounts.models import Server, StorageVolume
 from accounts.parsing import parse_period
-from accounts.services.inventory import ImportRejected, RowError, read_csv
 from campaigns.incidents.exposure import ExposureResult, exposure_is_frozen, exposure_recompute
 from campaigns.incidents.models import Incident, OutageWindow
 

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from accounts.csv_rows import ImportRejected
 from accounts.management.commands.import_inventory import print_errors
-from accounts.services.inventory import ImportRejected
 from campaigns.incidents.outages import outages_import
 
 

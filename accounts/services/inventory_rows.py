@@ -1,0 +1,120 @@
+"""Inventory import, step one: every row of servers.csv, customers.csv and accounts.csv checked,
+every problem reported with its line; nothing is written here."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.csv_rows import RowError
+from accounts.parsing import parse_currency, parse_fee, parse_language, parse_period
+
+SERVER_COLUMNS = ("name", "hostname", "storage_volume", "datacenter")
+CUSTOMER_COLUMNS = ("number", "name", "email", "language", "currency")
+ACCOUNT_COLUMNS = ("account", "customer_number", "product", "monthly_fee", "server", "active_from", "active_until")
+
+
+def validate_servers(rows, errors) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        name = row["name"]
+        if not name:
+            errors.append(RowError("servers.csv", line, "server name is empty"))
+            continue
+        if name in out:
+            errors.append(
+                RowError("servers.csv", line, f"duplicate server {name!r} (first on line {first_line[name]})")
+            )
+            continue
+        first_line[name] = line
+        out[name] = (row["hostname"], row["storage_volume"], row["datacenter"])
+    return out
+
+
+def validate_customers(rows, errors) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        number, name, email = row["number"], row["name"], row["email"]
+        problems = []
+        if not number:
+            problems.append("customer number is empty")
+        elif number in out or number in first_line:
+            problems.append(f"duplicate customer number {number!r} (first on line {first_line[number]})")
+        if not name:
+            problems.append("name is empty")
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(f"bad e-mail address {email!r}")
+        try:
+            language = parse_language(row["language"])
+        except ValueError as exc:
+            problems.append(str(exc))
+        try:
+            currency = parse_currency(row["currency"])
+        except ValueError as exc:
+            problems.append(str(exc))
+        if number and number not in first_line:
+            first_line[number] = line
+        if problems:
+            errors.extend(RowError("customers.csv", line, p) for p in problems)
+            continue
+        out[number] = (name, email.lower(), language, currency)
+    return out
+
+
+def validate_accounts(rows, servers: set[str], customers: set[str], errors) -> dict[str, dict]:
+    """Per account: customer, product, fee and its placements ``[(line, server, from, until)]``."""
+    out: dict[str, dict] = {}
+    for line, row in rows:
+        problems = []
+        name = row["account"]
+        if not name:
+            problems.append("account is empty")
+        if row["customer_number"] not in customers:
+            problems.append(f"unknown customer {row['customer_number']!r}")
+        if row["server"] not in servers:
+            problems.append(f"unknown server {row['server']!r}")
+        if not row["product"]:
+            problems.append("product is empty")
+        fee = None
+        try:
+            fee = parse_fee(row["monthly_fee"])
+        except ValueError as exc:
+            problems.append(str(exc))
+        start, until, period_problems = parse_period(
+            row["active_from"], row["active_until"], start_label="active_from", end_label="active_until"
+        )
+        problems.extend(period_problems)
+        if problems:
+            errors.extend(RowError("accounts.csv", line, p) for p in problems)
+            continue
+        account = out.setdefault(
+            name,
+            {"customer": row["customer_number"], "product": row["product"], "fee": fee, "placements": [], "line": line},
+        )
+        for key, value, label in (
+            ("customer", row["customer_number"], "customer"),
+            ("product", row["product"], "product"),
+            ("fee", fee, "monthly_fee"),
+        ):
+            if account[key] != value:
+                errors.append(
+                    RowError(
+                        "accounts.csv",
+                        line,
+                        f"account {name!r} has {label} {value} here but {account[key]} on line {account['line']}",
+                    )
+                )
+        account["placements"].append((line, row["server"], start, until))
+    for name, account in out.items():
+        ordered = sorted(account["placements"], key=lambda p: p[2])
+        for (line_a, _, _, until_a), (line_b, _, start_b, _) in zip(ordered, ordered[1:], strict=False):
+            if until_a is None or until_a > start_b:
+                errors.append(
+                    RowError("accounts.csv", line_b, f"placement of account {name!r} overlaps the one on line {line_a}")
+                )
+        account["placements"] = ordered
+    return out
