@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "anymail",
     "ninja",  # the HTTP API; listed so its docs page serves its own Swagger UI files, no CDN
+    "axes",
     "accounts",
     "campaigns",
 ]
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out staff sign-in
 ]
 
 ROOT_URLCONF = "hostnotify.urls"
@@ -117,6 +119,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff sign-in (console and admin): django-axes counts failures per user name and per client
+# address (accounts.client_address, the real one behind TRUSTED_PROXY_COUNT proxies) and locks
+# for AXES_COOLOFF_HOURS after AXES_FAILURE_LIMIT of them; `manage.py axes_reset_username` unlocks.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/login_locked.html"
+AXES_VERBOSE = False
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
