@@ -92,7 +92,7 @@ def exposure_dict(exposure: Exposure) -> dict:
     return {
         "account": exposure.account.name,
         "customer_number": exposure.customer.number,
-        "servers": [name for name in exposure.servers.split(", ") if name],
+        "servers": list(exposure.servers),
         "affected_seconds": exposure.affected_seconds,
         "intervals": [{"start": s, "end": e, "server": server} for s, e, server in exposure.intervals],
         "computed_at": exposure.computed_at,

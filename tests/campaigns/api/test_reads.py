@@ -53,7 +53,7 @@ def _customer_outcome():
         incident=incident,
         account=second,
         affected_seconds=2 * 3600,
-        servers="server20",
+        servers=["server20"],
         intervals=[["2006-01-01T00:30:00+00:00", "2006-01-01T02:30:00+00:00", "server20"]],
     )
     compensation = CompensationFactory(incident=incident, customer=first.customer)
