@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_finance
 from campaigns.audit.models import AuditEntry
+from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.compensation.codes import format_code, mask_code
 from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
 from campaigns.compensation.policies import policy_create, policy_update
@@ -102,8 +103,22 @@ class CompensationPolicyAdmin(admin.ModelAdmin):
         obj.pk, obj.version, obj.is_current, obj.created_by = new.pk, new.version, True, new.created_by
 
 
+class ReadOnlyMoneyAdmin(admin.ModelAdmin):
+    """Money rows are read-only here for everyone, superusers included: amounts, codes and states
+    change only through the services (four eyes, ledger, audit log), never by editing a row."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Compensation)
-class CompensationAdmin(admin.ModelAdmin):
+class CompensationAdmin(ReadOnlyMoneyAdmin):
     list_display = ["incident", "customer", "amount", "currency", "tier", "status"]
     search_fields = ["customer__number", "customer__name"]
     list_filter = ["incident", "status", "currency", "tier"]
@@ -113,7 +128,10 @@ class CompensationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
+class VoucherAdmin(ReadOnlyMoneyAdmin):
+    """Lists show codes masked to everyone; finance sees one voucher's code whole on its page,
+    and the audit log records each time."""
+
     list_display = ["masked_code", "customer", "amount", "currency", "status", "expires_on"]
     search_fields = ["customer__number"]
     list_filter = ["status", "currency"]
@@ -130,11 +148,19 @@ class VoucherAdmin(admin.ModelAdmin):
     def full_code(self, obj):
         return format_code(obj.code)
 
-    def get_list_display(self, request):
-        # Staff lists show codes masked; finance reconciles vouchers and sees them whole.
-        if is_finance(request.user):
-            return ["full_code", *self.list_display[1:]]
-        return self.list_display
+    def get_readonly_fields(self, request, obj=None):
+        code = "full_code" if obj is not None and code_visible_to(request.user) else "masked_code"
+        return [code, *super().get_readonly_fields(request, obj)]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and code_visible_to(request.user):
+            voucher = Voucher.objects.filter(pk=object_id).select_related("compensation__incident").first()
+            if voucher is not None:
+                code_shown_record(
+                    user=request.user, where="admin", voucher_ids=[voucher.pk], incident=voucher.compensation.incident
+                )
+        return response
 
 
 @admin.register(AuditEntry)

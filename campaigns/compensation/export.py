@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.spreadsheets import write_csv, write_xlsx
+from campaigns.compensation.code_access import code_shown_record
 from campaigns.compensation.codes import format_code
 from campaigns.compensation.models import Compensation
 from campaigns.incidents.models import Incident
@@ -66,7 +67,11 @@ def compensation_rows(incident: Incident) -> Iterator[tuple]:
         )
 
 
-def compensation_export(*, incident: Incident, fmt: str) -> bytes:
+def compensation_export(*, incident: Incident, fmt: str, by=None, actor_label: str = "") -> bytes:
+    """The export in ``fmt``; CSV and XLSX carry the full voucher codes, so the audit log records
+    who exported them (``by``, a finance user, or the command line named by ``actor_label``)."""
+    if fmt in ("csv", "xlsx"):
+        code_shown_record(user=by, where=f"export {fmt}", incident=incident, actor_label=actor_label)
     if fmt == "csv":
         return write_csv(HEADERS, compensation_rows(incident))
     if fmt == "xlsx":

@@ -21,6 +21,8 @@ def export(request, slug, fmt):
     incident = get_object_or_404(Incident, slug=slug)
     if fmt not in FORMATS:
         return HttpResponse(status=404)
-    response = HttpResponse(compensation_export(incident=incident, fmt=fmt), content_type=CONTENT_TYPES[fmt])
+    response = HttpResponse(
+        compensation_export(incident=incident, fmt=fmt, by=request.user), content_type=CONTENT_TYPES[fmt]
+    )
     response["Content-Disposition"] = f'attachment; filename="compensation-{incident.slug}.{fmt}"'
     return response

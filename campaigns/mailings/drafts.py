@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import Contact, Customer
 from campaigns.audit.services import audit_record
+from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
 from campaigns.mailings.claims import product_setting
 from campaigns.mailings.letters import LetterError, render_preview, validate_content
@@ -89,7 +90,10 @@ def mailing_test_send(
     """
     if not to:
         raise LetterError(["your user account has no e-mail address for the test send"])
-    message = render_preview(mailing, customer, contact=contact, language=language)
+    reveal = code_visible_to(by)
+    message = render_preview(mailing, customer, contact=contact, language=language, reveal_code=reveal)
+    if reveal and message.shown_voucher_id:
+        code_shown_record(user=by, where="test send", voucher_ids=[message.shown_voucher_id], incident=mailing.incident)
     subject = f"[TEST] {message.subject}"
     email = EmailMultiAlternatives(
         subject=subject,

@@ -77,6 +77,7 @@ class RenderedMessage:
     text: str
     html: str
     voucher: Voucher | None  # the voucher whose PDF to attach (None: nothing to attach), loaded with the batch
+    shown_voucher_id: int | None = None  # the voucher whose code the letter quotes
 
     @property
     def voucher_id(self) -> int | None:
@@ -315,9 +316,11 @@ class _Sender:
     (None for previews and test sends, whose link signs nobody in: staff must not hold
     customers' keys)."""
 
-    def __init__(self, *, live_links: bool):
+    def __init__(self, *, live_links: bool, reveal_codes: bool | None = None):
         hostnotify = getattr(settings, "HOSTNOTIFY", {})
         self.links = MagicLinks() if live_links else None
+        # The customer's own letter carries the code whole; a preview only for finance.
+        self.reveal_codes = live_links if reveal_codes is None else reveal_codes
         self.preview_link = f"{settings.SITE_URL}/portal/login/preview/"
         self.portal_url = f"{settings.SITE_URL}/portal/"
         self.support_email = hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
@@ -385,7 +388,9 @@ def _context(
             details=_credit_details(compensation.get("explanation"), language),
         ),
         "has_voucher": voucher is not None,
-        "voucher_code": codes.format_code(voucher.code) if voucher else "",
+        "voucher_code": (codes.format_code if sender.reveal_codes else codes.mask_code)(voucher.code)
+        if voucher
+        else "",
         "voucher_expiry": phrases.local_date(voucher.expires_on) if voucher else "",
         "login_url": sender.login_url(contact),
         "portal_url": sender.portal_url,
@@ -454,6 +459,7 @@ def _message(recipient: _Recipient, *, incident, language, templates, attach_vou
         delivery_id=delivery_id, contact_id=contact.pk, customer_id=contact.customer_id, to=to or contact.email,
         language=language, subject=subject, text=text, html=html,
         voucher=voucher.as_model() if attach_voucher and voucher is not None else None,
+        shown_voucher_id=voucher.pk if voucher is not None else None,
     )  # fmt: skip
 
 
@@ -464,9 +470,11 @@ def render_preview(
     language: str | None = None,
     *,
     incident: Incident | None = None,
+    reveal_code: bool = False,
 ) -> RenderedMessage:
     """What ``customer`` (or one of its contacts) would get, in ``language`` or theirs, except
-    that the sign-in link is a dummy (``…/portal/login/preview/``) that signs nobody in.
+    that the sign-in link is a dummy (``…/portal/login/preview/``) that signs nobody in, and the
+    voucher code is masked unless ``reveal_code`` (finance; see ``compensation.code_access``).
 
     ``mailing_or_content``: a Mailing, or a content dict (then ``incident`` is required), or None
     for the default apology. Raises ``CustomerNotAffected`` and ``LetterError``.
@@ -492,5 +500,6 @@ def render_preview(
     chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
     return _message(
         recipient, incident=incident, language=chosen, templates=_compiled(content, chosen),
-        attach_voucher=attach_voucher, delivery_id=None, to=contact.email, sender=_Sender(live_links=False),
+        attach_voucher=attach_voucher, delivery_id=None, to=contact.email,
+        sender=_Sender(live_links=False, reveal_codes=reveal_code),
     )  # fmt: skip

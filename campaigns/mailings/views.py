@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Customer
 from accounts.roles import support_required
+from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
 from campaigns.mailings import services as lifecycle
 from campaigns.mailings.drafts import (
@@ -140,9 +141,18 @@ def _preview_response(request, *, incident, content_or_mailing, customer_number,
         context["error"] = _("No customer with number %(number)s.") % {"number": customer_number}
     else:
         try:
-            context["message"] = render_preview(
-                content_or_mailing, customer, language=language or None, incident=incident
+            reveal = code_visible_to(request.user)
+            message = render_preview(
+                content_or_mailing, customer, language=language or None, incident=incident, reveal_code=reveal
             )
+            if reveal and message.shown_voucher_id:
+                code_shown_record(
+                    user=request.user,
+                    where="mailing preview",
+                    voucher_ids=[message.shown_voucher_id],
+                    incident=incident,
+                )
+            context["message"] = message
             context["customer"] = customer
         except CustomerNotAffected:
             context["error"] = _("Customer %(number)s is not affected by this incident.") % {"number": customer.number}

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"no incident with slug {incident!r}") from None
         if not incident.compensations.exists():
             raise CommandError(f"{incident.slug} has no compensation yet: run `compensate {incident.slug}` first")
-        data = compensation_export(incident=incident, fmt=fmt)
+        data = compensation_export(incident=incident, fmt=fmt, actor_label="command line: export_compensation")
         if output:
             try:
                 Path(output).write_bytes(data)

@@ -57,7 +57,9 @@ def test_support_staff_cannot_see_policies(client, support_user):
     assert response.status_code == 403
 
 
-def test_voucher_codes_are_masked_except_for_finance(client, finance_user, support_user):
+def test_voucher_codes_are_masked_in_lists_and_whole_for_finance_on_the_voucher_s_page(
+    client, finance_user, support_user
+):
     exposure = ExposureFactory(account=HostingAccountFactory(monthly_fee=Decimal("100.00")), affected_seconds=36000)
     compensation_prepare(incident=exposure.incident)
     compensation_approve(incident=exposure.incident, by=finance_user)
@@ -71,8 +73,16 @@ def test_voucher_codes_are_masked_except_for_finance(client, finance_user, suppo
     page = client.get(changelist).content.decode()
     assert f"{code[:4]}-••••-••••-{code[-4:]}" in page
     assert grouped not in page
+    assert (
+        grouped
+        not in client.get(reverse("admin:campaigns_voucher_change", args=[Voucher.objects.get().pk])).content.decode()
+    )
     client.force_login(finance_user)
-    assert grouped in client.get(changelist).content.decode()
+    assert grouped not in client.get(changelist).content.decode()
+    assert (
+        grouped
+        in client.get(reverse("admin:campaigns_voucher_change", args=[Voucher.objects.get().pk])).content.decode()
+    )
 
 
 def test_a_new_policy_in_the_admin_is_version_one_through_the_service_with_an_audit_entry(client, finance_user):

@@ -111,7 +111,7 @@ def test_default_letter_lists_the_customers_account_window_in_local_time(db, lan
     incident = IncidentFactory(title="Speicherausfall")
     customer = affected_customer(incident, language=language, accounts=(("web000019", CHRISTMAS),))
 
-    message = render_preview(None, customer, incident=incident)
+    message = render_preview(None, customer, incident=incident, reveal_code=True)
 
     assert message.language == language
     assert message.subject == SUBJECTS[language]
@@ -126,7 +126,7 @@ def test_default_letter_shows_the_credit_its_explanation_code_and_sign_in_link(d
     customer = affected_customer(incident, accounts=(("web000019", CHRISTMAS),), amount=Decimal("1234.50"))
     contact = customer.contacts.get()
 
-    message = render_preview(None, customer, incident=incident)
+    message = render_preview(None, customer, incident=incident, reveal_code=True)
 
     assert "Als Entschädigung schreiben wir Ihnen CHF 1’234.50 gut.\n" in message.text
     expected_line = "CHF 1’234.50 für 43 h 30 min Ausfall (50 % der Monatsgebühr von web000019), gemäss unserer Entschädigungsregel.\n"
@@ -344,7 +344,7 @@ def test_void_and_top_up_vouchers_are_never_the_letters_code(db):
             is_topup=topup, expires_on=dt.date(2006, 12, 31), issued_at=timezone.now(),
         )  # fmt: skip
 
-    message = render_preview(None, customer, incident=incident)
+    message = render_preview(None, customer, incident=incident, reveal_code=True)
 
     assert "GGGG-2345-EFGH-6789" in message.text
     assert "VVVV" not in message.text and "TTTT" not in message.text

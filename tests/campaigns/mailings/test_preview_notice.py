@@ -25,7 +25,7 @@ def test_prints_the_default_apology_in_the_customers_language(db):
 
     assert "Subject: Speicherausfall: unsere Entschuldigung und Ihre Gutschrift\n" in output
     assert "Ihr Account web000019 auf server19 war vom 31.12.2005 23:30 bis 02.01.2006 19:00 betroffen." in output
-    assert "Ihr Gutscheincode: ABCD-2345-EFGH-6789 (gültig bis 31.12.2006)" in output
+    assert "Ihr Gutscheincode: ABCD-••••-••••-6789 (gültig bis 31.12.2006)" in output  # masked unless --show-code
 
 
 def test_language_option_and_the_latest_mailing_content(db):
@@ -57,3 +57,16 @@ def test_bad_input_is_a_clear_error(db, args, message):
 
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+def test_show_code_prints_it_whole_and_audits(db):
+    from campaigns.audit.models import AuditEntry
+
+    incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
+    affected_customer(incident, number="K1001", accounts=(("web000019", CHRISTMAS),))
+
+    output = run("xmas-2005", "K1001", "--show-code")
+
+    assert "Ihr Gutscheincode: ABCD-2345-EFGH-6789 (gültig bis 31.12.2006)" in output
+    entry = AuditEntry.objects.get(action="voucher.code_shown")
+    assert (entry.actor_label, entry.data["where"]) == ("command line: preview_notice", "preview_notice")
