@@ -4,7 +4,6 @@ outside the letter itself, the audit log records who, where and which vouchers."
 
 from accounts.roles import is_finance
 from campaigns.audit.services import audit_record
-from campaigns.compensation.codes import format_code, mask_code
 from campaigns.incidents.models import Incident
 
 CODE_SHOWN = "voucher.code_shown"
@@ -13,13 +12,6 @@ CODE_SHOWN = "voucher.code_shown"
 def code_visible_to(user) -> bool:
     """True when ``user`` may see codes whole (finance, or a superuser)."""
     return user is not None and is_finance(user)
-
-
-def code_for(*, user, code: str) -> str:
-    """``code`` as ``user`` may see it: grouped for finance, masked for everyone else."""
-    if not code:
-        return ""
-    return format_code(code) if code_visible_to(user) else mask_code(code)
 
 
 def code_shown_record(
