@@ -8,12 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-
-class Language(models.TextChoices):
-    DE = "de", _("German")
-    FR = "fr", _("French")
-    IT = "it", _("Italian")
-    EN = "en", _("English")
+from accounts.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGES
 
 
 class StorageVolume(models.Model):
@@ -54,7 +49,7 @@ class Server(models.Model):
 class Customer(models.Model):
     number = models.CharField(_("customer number"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DE)
+    language = models.CharField(_("language"), max_length=2, choices=list(LANGUAGES), default=DEFAULT_LANGUAGE)
     currency = models.CharField(_("currency"), max_length=3, default="CHF")
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.DEFAULT_CUSTOMER_TIME_ZONE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -64,7 +59,7 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
-            models.CheckConstraint(condition=Q(language__in=["de", "fr", "it", "en"]), name="customer_language_valid"),
+            models.CheckConstraint(condition=Q(language__in=list(LANGUAGE_CODES)), name="customer_language_valid"),
         ]
 
     def __str__(self):
@@ -87,7 +82,7 @@ class Contact(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PRIMARY)
     name = models.CharField(_("name"), max_length=200, blank=True)
     language = models.CharField(
-        _("language"), max_length=2, choices=Language.choices, blank=True, help_text=_("Empty: the customer's.")
+        _("language"), max_length=2, choices=list(LANGUAGES), blank=True, help_text=_("Empty: the customer's.")
     )
     # Portal sign-in: a password only for contacts who set one; last_login makes magic links single-use.
     password = models.CharField(_("password"), max_length=128, blank=True)

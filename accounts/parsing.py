@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from accounts.languages import LANGUAGE_CODES
+
 _SWISS_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y")
 
 # ISO 4217 active codes (2024); a typo like "CHFF" or "SFR" is caught at import.
@@ -171,7 +173,7 @@ ISO_4217 = frozenset(
         "ZWL",
     ]
 )
-LANGUAGES = frozenset({"de", "fr", "it", "en"})
+LANGUAGES = frozenset(LANGUAGE_CODES)
 _FEE = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 
 
@@ -248,5 +250,5 @@ def parse_currency(text: str) -> str:
 def parse_language(text: str) -> str:
     value = text.strip().lower()
     if value not in LANGUAGES:
-        raise ValueError(f"bad language {text!r} (one of de, fr, it, en)")
+        raise ValueError(f"bad language {text!r} (one of {', '.join(LANGUAGE_CODES)})")
     return value

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Literal
 
 import environ
-from django.utils.translation import gettext_lazy as _
+
+from accounts.languages import LANGUAGES as HOSTNOTIFY_LANGUAGES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HOSTNOTIFY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -151,7 +152,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation: de/fr/it/en, Swiss formats ----------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
-LANGUAGES = [("de", _("German")), ("fr", _("French")), ("it", _("Italian")), ("en", _("English"))]
+LANGUAGES = list(HOSTNOTIFY_LANGUAGES)  # accounts/languages.py: the one list
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["hostnotify.formats"]
 TIME_ZONE = "Europe/Zurich"  # display default; storage is always UTC

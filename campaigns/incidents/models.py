@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer, HostingAccount, Language, Server, StorageVolume
+from accounts.languages import DEFAULT_LANGUAGE, LANGUAGES
+from accounts.models import Customer, HostingAccount, Server, StorageVolume
 from campaigns.incidents.fields import NameListField
 
 
@@ -19,7 +20,7 @@ class Incident(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     description = models.TextField(_("description"), blank=True)
     default_language = models.CharField(
-        _("default language"), max_length=2, choices=Language.choices, default=Language.DE
+        _("default language"), max_length=2, choices=list(LANGUAGES), default=DEFAULT_LANGUAGE
     )
     public = models.BooleanField(_("shown on the status page"), default=True)
     # Redemption forms the portal offers for this incident's vouchers; the first is the default.

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from accounts.models import Language
+from accounts.languages import LANGUAGE_CODES, LANGUAGES
 from accounts.roles import staff_required
 from campaigns.incidents import charts
 from campaigns.incidents.models import Incident
@@ -41,7 +41,7 @@ def incident_detail(request, slug):
         incident,
         query=query,
         server=server,
-        language=language if language in Language.values else "",
+        language=language if language in LANGUAGE_CODES else "",
         min_seconds=int(min_hours * 3600),
         sort=sort,
     )
@@ -56,7 +56,7 @@ def incident_detail(request, slug):
             "totals": incident_exposure_totals(incident),
             "timeline": charts.timeline(lanes, now=timezone.now()),
             "server_names": [lane[0] for lane in lanes if lane[1] == "server"],
-            "languages": Language.choices,
+            "languages": LANGUAGES,
             "page": page,
             "filters": filters.urlencode(),
             "query": query,

@@ -8,7 +8,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Contact, HostingAccount, Language, StorageVolume
+from accounts.languages import LANGUAGES as LANGUAGE_CHOICES
+from accounts.models import Contact, HostingAccount, StorageVolume
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.mailings.models import Mailing
 from campaigns.mailings.placeholders import LANGUAGES, PARTS, content_errors
@@ -26,7 +27,7 @@ class MailingForm(forms.Form):
     servers = forms.MultipleChoiceField(label=_("Servers"), required=False, widget=forms.CheckboxSelectMultiple)
     volumes = forms.MultipleChoiceField(label=_("Storage volumes"), required=False, widget=forms.CheckboxSelectMultiple)
     languages = forms.MultipleChoiceField(
-        label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Languages"), required=False, choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     products = forms.MultipleChoiceField(label=_("Products"), required=False, widget=forms.CheckboxSelectMultiple)
     min_amount = forms.DecimalField(label=_("Credit at least"), required=False, min_value=0, decimal_places=2)
@@ -64,7 +65,7 @@ class MailingForm(forms.Form):
         ).values_list("product", flat=True)
         _offer(self.fields["products"], sorted(set(products)))
         for language in LANGUAGES:
-            name = dict(Language.choices)[language]
+            name = dict(LANGUAGE_CHOICES)[language]
             self.fields[f"subject_{language}"] = forms.CharField(
                 label=_("Subject (%(language)s)") % {"language": name}, required=False, max_length=300
             )

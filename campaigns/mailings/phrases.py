@@ -11,7 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-LANGUAGES = ("de", "fr", "it", "en")
+from accounts.languages import LANGUAGE_CODES
+
+LANGUAGES = LANGUAGE_CODES
 
 # {account}, {server}, {spans}: one account on one server.
 _ONE_SERVER = {

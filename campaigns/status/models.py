@@ -5,10 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import LANGUAGE_CODES
 from campaigns.incidents.models import Incident
 from campaigns.mailings.models import Mailing
 
-STATUS_LANGUAGES = ("de", "fr", "it", "en")
+STATUS_LANGUAGES = LANGUAGE_CODES
 
 
 def localized_text(texts: dict, language: str, default_language: str) -> tuple[str, str]:

@@ -18,11 +18,12 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, parse_http_date_safe, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
+from accounts.languages import LANGUAGE_CODES
 from campaigns.incidents.models import Incident
 from campaigns.status.cache import status_cache_generation, status_cache_seconds
 from campaigns.status.selectors import status_incident, status_overview
 
-_LANGUAGES = {code for code, _ in settings.LANGUAGES}
+_LANGUAGES = frozenset(LANGUAGE_CODES)
 
 
 def activate_requested_language(request) -> str:
