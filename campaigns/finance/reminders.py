@@ -24,6 +24,7 @@ from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Voucher
 from campaigns.finance.models import VoucherReminder
 from campaigns.incidents.models import Incident
+from campaigns.mailings.defaults import mailing_defaults
 from campaigns.mailings.models import Mailing
 from campaigns.mailings.phrases import LANGUAGES
 
@@ -119,9 +120,7 @@ def reminder_mailing_handoff(*, incident_id: int, customer_ids: list[int]) -> tu
         content=reminder_content(),
         attach_voucher=False,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        batch_size=settings.HOSTNOTIFY.get("MAIL_BATCH_SIZE", 200),
-        rate_per_second=settings.HOSTNOTIFY.get("MAIL_RATE_PER_SECOND", 0),
-        auto_pause_error_rate=settings.HOSTNOTIFY.get("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
+        **mailing_defaults(),
     )
     if audience_contacts(mailing).exclude(customer_id__in=customer_ids).exists():
         audit_record(actor=None, action="voucher.reminders_held", actor_label="system", incident=incident, obj=mailing)

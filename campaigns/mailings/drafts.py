@@ -13,7 +13,7 @@ from accounts.models import Contact, Customer
 from campaigns.audit.services import audit_record
 from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
-from campaigns.mailings.claims import product_setting
+from campaigns.mailings.defaults import mailing_defaults
 from campaigns.mailings.letters import LetterError, render_preview, validate_content
 from campaigns.mailings.models import Mailing
 
@@ -57,9 +57,7 @@ def mailing_draft_create(*, incident: Incident, by, **fields) -> Mailing:
             incident=incident,
             created_by=by,
             status=Mailing.Status.DRAFT,
-            batch_size=product_setting("MAIL_BATCH_SIZE", 200),
-            rate_per_second=product_setting("MAIL_RATE_PER_SECOND", 0),
-            auto_pause_error_rate=product_setting("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
+            **mailing_defaults(),
             **fields,
         )
         audit_record(actor=by, action="mailing.create", incident=incident, obj=mailing, name=mailing.name)

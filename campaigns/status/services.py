@@ -19,7 +19,7 @@ from accounts.models import Contact
 from campaigns.audit.services import audit_record
 from campaigns.incidents.exposure import ExposureFrozen, ExposureResult, exposure_recompute
 from campaigns.incidents.models import Incident, OutageWindow
-from campaigns.mailings.claims import product_setting
+from campaigns.mailings.defaults import mailing_defaults
 from campaigns.mailings.models import Mailing
 from campaigns.status.cache import status_cache_bump
 from campaigns.status.models import STATUS_LANGUAGES, IncidentUpdate, localized_text
@@ -265,9 +265,7 @@ def _notify_mailing(*, update: IncidentUpdate, by) -> Mailing:
         content=update_mail_content(update),
         attach_voucher=False,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        batch_size=product_setting("MAIL_BATCH_SIZE", 200),
-        rate_per_second=product_setting("MAIL_RATE_PER_SECOND", 0),
-        auto_pause_error_rate=product_setting("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
+        **mailing_defaults(),
         created_by=by if getattr(by, "pk", None) else None,
     )
     audit_record(actor=by, action="mailing.create", incident=update.incident, obj=mailing, update=update.pk)
