@@ -94,6 +94,10 @@ class SendingStall:
     due: int
     last_sweep: dt.datetime | None  # when the periodic heartbeat last ran, if known
 
+    @property
+    def idle_minutes(self) -> int:
+        return int(self.idle_seconds // 60)
+
 
 def mailing_stall(mailing: Mailing, *, now: dt.datetime | None = None) -> SendingStall | None:
     """Whether sending has stalled: deliveries are due (pending and not waiting for a back-off, or

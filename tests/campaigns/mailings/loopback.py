@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -98,6 +99,12 @@ class Processes:
 
     def beat(self) -> subprocess.Popen:
         return self._start("beat", ["beat", "-l", "WARNING", "--pidfile="])
+
+    def manage(self, *args: str) -> None:
+        """A management command as an operator runs it (production settings: its own secrets)."""
+        env = {**self.env, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
+               "ANYMAIL_WEBHOOK_SECRET": f"hooks:{secrets.token_urlsafe(24)}"}  # fmt: skip
+        subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True, capture_output=True)
 
     def stop(self) -> None:
         for process in self.started:

@@ -120,4 +120,4 @@ def test_a_stalled_mailing_says_so(sending_mailing, client, support_user):
     )
     client.force_login(support_user)
     page = client.get(reverse("console:mailing", args=[sending_mailing.pk])).content.decode()
-    assert "Sending has stalled: 5 deliveries are due but nothing was recorded for 300 s." in page
+    assert "Sending has stalled: 5 deliveries are due but nothing was recorded for 5 min." in page

@@ -1,7 +1,10 @@
-"""As deployed: Celery workers on Redis and PostgreSQL send 3,000 letters through Django's SMTP
-backend to a real SMTP listener on loopback, with Celery beat as the heartbeat; the worker is
-SIGKILLed twice mid-mailing and another started. Counted at the listener: nobody without a letter,
-and a letter twice only to a recipient the console showed as in doubt before staff sent it again."""
+"""As deployed: Celery workers on Redis and PostgreSQL send 3,000 letters, with Celery beat as the
+heartbeat; the worker is SIGKILLed twice mid-mailing and another started.
+
+Through Django's SMTP backend to a real SMTP listener on loopback, counted at the listener: nobody
+without a letter, and a letter twice only to a recipient the console showed as in doubt before
+staff sent it again. Through anymail's Postmark backend to a loopback Postmark API: the shipped
+Postmark reconciler asks the API's message search, and everybody has exactly one letter."""
 
 import re
 
@@ -9,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from campaigns.mailings import services
-from campaigns.models import Delivery, Mailing
+from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.mailings.loopback import Inbox, Processes, kill, smtp_listener, wait_for
+from tests.campaigns.mailings.postmark_server import TOKEN, PostmarkServer
 from tests.factories import IncidentFactory, MailingFactory, exposed_customers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -49,6 +53,26 @@ def processes(tmp_path, redis_url, inbox):
     processes.stop()
 
 
+@pytest.fixture
+def postmark(tmp_path, redis_url):
+    with PostmarkServer(delay=0.004) as server:
+        env = {"REDIS_URL": redis_url, "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+               "ANYMAIL_POSTMARK_SERVER_TOKEN": TOKEN, "ANYMAIL_POSTMARK_API_URL": server.url}  # fmt: skip
+        server.processes = Processes(tmp_path, env)
+        yield server
+        server.processes.stop()
+
+
+def launch_and_kill_twice(processes, counts, mailing) -> None:
+    processes.beat()
+    worker = processes.worker("first")
+    services.mailing_launch(mailing=mailing, by=None)  # autocommit: tasks published at once
+    for kill_at, name in ((RECIPIENTS * 2 // 7, "second"), (RECIPIENTS * 9 // 14, "third")):
+        wait_for(lambda n=kill_at: sum(counts().values()) >= n, 90, f"{kill_at} letters at the receiving end")
+        kill(worker)
+        worker = processes.worker(name)
+
+
 def test_worker_killed_twice_loses_nothing_and_doubles_only_what_was_shown_in_doubt(
     transactional_db, celery_on_redis, inbox, processes, client, django_user_model
 ):
@@ -57,14 +81,7 @@ def test_worker_killed_twice_loses_nothing_and_doubles_only_what_was_shown_in_do
     expected = {f"{c.number.lower()}@kunde.example.ch" for c in customers}
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=200), by=None)
     rows = Delivery.objects.filter(mailing=mailing)
-    processes.beat()
-    worker = processes.worker("first")
-
-    services.mailing_launch(mailing=mailing, by=None)  # autocommit: tasks published at once
-    for kill_at, name in ((RECIPIENTS * 2 // 7, "second"), (RECIPIENTS * 9 // 14, "third")):
-        wait_for(lambda n=kill_at: sum(inbox.counts().values()) >= n, 90, f"{kill_at} letters at the listener")
-        kill(worker)
-        worker = processes.worker(name)
+    launch_and_kill_twice(processes, inbox.counts, mailing)
 
     # The heartbeat finds the dead claims: everything is decided but what was in flight.
     wait_for(lambda: not rows.filter(status__in=["pending", "sending"]).exists(), 150, "the mailing to settle")
@@ -93,3 +110,20 @@ def test_worker_killed_twice_loses_nothing_and_doubles_only_what_was_shown_in_do
     assert doubled <= shown  # every duplicate was shown as in doubt first
     assert max(received.values()) <= 2
     assert rows.filter(status="sent").count() == RECIPIENTS
+
+
+def test_postmark_worker_killed_twice_every_letter_exactly_once(transactional_db, celery_on_redis, postmark):
+    incident = IncidentFactory()
+    customers = exposed_customers(incident, RECIPIENTS, languages=("de", "fr", "it", "en"))
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=200), by=None)
+    rows = Delivery.objects.filter(mailing=mailing)
+
+    launch_and_kill_twice(postmark.processes, postmark.counts, mailing)
+    wait_for(lambda: Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE, 150, "the mailing to finish")
+
+    received = postmark.counts()
+    assert received == {f"{c.number.lower()}@kunde.example.ch": 1 for c in customers}  # 0 missing, 0 doubled
+    assert rows.filter(status="sent").count() == RECIPIENTS
+    asked = DeliveryEvent.objects.filter(event_type="reconciled").count()
+    print(f"{RECIPIENTS} recipients through Postmark, 2 kills: {asked} in doubt, decided by the message search")
+    assert asked <= 2 and postmark.searches == asked

@@ -1,0 +1,66 @@
+"""With Postmark as the ESP, deliveries in doubt are decided by asking Postmark's outbound message
+search (a loopback server implementing the documented endpoints): those it holds are sent, the
+others are sent again — each recipient ends with exactly one letter. No setting needed."""
+
+import pytest
+
+from campaigns.mailings import services
+from campaigns.mailings.recovery import mailings_sweep, reconciler
+from campaigns.models import Delivery, DeliveryEvent, Mailing
+from tests.campaigns.mailings.postmark_server import TOKEN, PostmarkServer
+from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+
+
+@pytest.fixture
+def postmark(settings):
+    with PostmarkServer() as server:
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = {**settings.ANYMAIL, "POSTMARK_SERVER_TOKEN": TOKEN, "POSTMARK_API_URL": server.url}
+        yield server
+
+
+def test_postmark_is_asked_by_default_and_each_recipient_gets_one_letter(
+    db, postmark, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory()
+    exposed_customers(incident, 4)
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident), by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mailing_launch(mailing=mailing, by=None)
+    rows = list(Delivery.objects.filter(mailing=mailing).order_by("pk"))
+    assert postmark.counts() == {row.email: 1 for row in rows}
+    assert rows[0].message_id == postmark.messages[0]["MessageID"]  # Postmark's id recorded
+    # A worker died twice: once after Postmark took the letter, once before it did.
+    Delivery.objects.filter(pk__in=[rows[0].pk, rows[2].pk]).update(status="unknown")
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    postmark.messages = [m for m in postmark.messages if m["Recipients"] != [rows[2].email]]
+
+    assert reconciler().__name__ == "postmark_reconciler"
+    with django_capture_on_commit_callbacks(execute=True):
+        mailings_sweep()
+
+    assert postmark.searches == 2
+    assert postmark.counts() == {row.email: 1 for row in rows}
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    notes = dict(DeliveryEvent.objects.filter(event_type="reconciled").values_list("delivery_id", "description"))
+    assert notes == {
+        rows[0].pk: "the receiving end has the message",
+        rows[2].pk: "the receiving end does not have the message: queued again",
+    }
+    assert Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE
+
+
+def test_a_search_that_fails_leaves_them_in_doubt(db, postmark, settings, django_capture_on_commit_callbacks):
+    incident = IncidentFactory()
+    exposed_customers(incident, 1)
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident), by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mailing_launch(mailing=mailing, by=None)
+    Delivery.objects.update(status="unknown")
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    settings.ANYMAIL = {**settings.ANYMAIL, "POSTMARK_SERVER_TOKEN": "wrong"}
+
+    mailings_sweep()
+
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["unknown"]
+    assert len(postmark.messages) == 1
