@@ -1,14 +1,15 @@
 """Staff console: incidents overview and one incident's windows and exposure."""
 
 import math
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from accounts.languages import LANGUAGE_CODES, LANGUAGES
 from accounts.roles import staff_required
-from campaigns.incidents import charts
 from campaigns.incidents.models import Incident
 from campaigns.incidents.selectors import (
     incident_exposure_totals,
@@ -16,6 +17,7 @@ from campaigns.incidents.selectors import (
     incident_list_with_counts,
     incident_timeline_lanes,
 )
+from campaigns.incidents.timeline import timeline_layout
 
 
 @staff_required
@@ -54,7 +56,15 @@ def incident_detail(request, slug):
         {
             "incident": incident,
             "totals": incident_exposure_totals(incident),
-            "timeline": charts.timeline(lanes, now=timezone.now()),
+            "timeline": timeline_layout(
+                [(label, spans, kind, note) for label, kind, spans, note in lanes],
+                tz=ZoneInfo(settings.TIME_ZONE),
+                now=timezone.now(),
+                width=900,
+                left=150,
+                row_height=26,
+                max_ticks=10,
+            ),
             "server_names": [lane[0] for lane in lanes if lane[1] == "server"],
             "languages": LANGUAGES,
             "page": page,

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from accounts.portal_session import customer_time_zone, portal_login_required
 from campaigns.compensation.explanation import explanation_view
+from campaigns.incidents.timeline import timeline_layout
 from campaigns.portal.selectors import (
     portal_balances,
     portal_compensation,
@@ -17,7 +18,6 @@ from campaigns.portal.selectors import (
     portal_outages,
     portal_vouchers,
 )
-from campaigns.portal.timeline import timeline_layout
 from campaigns.status.selectors import incident_updates_cached
 
 

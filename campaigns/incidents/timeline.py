@@ -1,13 +1,15 @@
-"""The small outage timeline of the portal: pure layout, no ORM, no clock.
+"""The one outage-timeline geometry: pure layout, no ORM, no clock.
 
 ``timeline_layout`` turns rows of intervals into coordinates for a server-rendered SVG: one row
-per hosting account, one bar per merged interval, ticks at local midnights (or whole local hours
-for short outages). The template draws it; nothing here formats text.
+per hosting account (the portal) or per storage volume and server (the console), one bar per
+interval, ticks at local midnights (or whole local hours for short outages). An interval without
+an end is ongoing and drawn up to ``now``. The templates draw it; nothing here formats text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 HOUR_STEPS = (1, 2, 3, 6, 12)
@@ -20,6 +22,7 @@ class Bar:
     width: float
     start: dt.datetime
     end: dt.datetime
+    ongoing: bool = False  # no end yet: drawn up to ``now``
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Row:
     label: str
     y: float
     bars: list[Bar] = field(default_factory=list)
+    kind: str = ""  # e.g. "volume" or "server" in the console
+    note: str = ""  # e.g. the number of affected accounts
 
 
 @dataclass(frozen=True)
@@ -76,17 +81,27 @@ def _ticks(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, max_ticks: int) 
 
 
 def timeline_layout(
-    rows: list[tuple[str, list[tuple[dt.datetime, dt.datetime]]]],
+    rows: Sequence[tuple],
     *,
     tz: dt.tzinfo,
+    now: dt.datetime | None = None,
     width: int = 480,
     left: int = 100,
     right: int = 12,
     row_height: int = 22,
     max_ticks: int = 7,
 ) -> Timeline | None:
-    """Coordinates for ``rows`` of ``(label, [(start, end), ...])``; None when there is nothing to draw."""
-    spans = [interval for _, intervals in rows for interval in intervals]
+    """Coordinates for ``rows`` of ``(label, [(start, end or None), ...])``, optionally followed by
+    a kind and a note; None when there is nothing to draw. ``now`` is needed for ongoing intervals."""
+
+    def until(end: dt.datetime | None) -> dt.datetime:
+        if end is not None:
+            return end
+        if now is None:
+            raise ValueError("an ongoing interval needs now")
+        return now
+
+    spans = [(start, until(end)) for _, intervals, *_ in rows for start, end in intervals]
     if not spans:
         return None
     first, last = min(s for s, _ in spans), max(e for _, e in spans)
@@ -98,9 +113,15 @@ def timeline_layout(
         return round(left + (at - start).total_seconds() * scale, 1)
 
     laid_out = []
-    for index, (label, intervals) in enumerate(rows):
-        bars = [Bar(x=x_of(s), width=max(round(x_of(e) - x_of(s), 1), 1.5), start=s, end=e) for s, e in intervals]
-        laid_out.append(Row(label=label, y=index * row_height + 4, bars=bars))
+    for index, (label, intervals, *extra) in enumerate(rows):
+        bars = []
+        for s, e in intervals:
+            stop = until(e)
+            bars.append(
+                Bar(x=x_of(s), width=max(round(x_of(stop) - x_of(s), 1), 1.5), start=s, end=stop, ongoing=e is None)
+            )
+        kind, note = (list(extra) + ["", ""])[:2]
+        laid_out.append(Row(label=label, y=index * row_height + 4, bars=bars, kind=kind, note=note))
     tick_times, daily = _ticks(start, end, tz, max_ticks)
     axis_y = len(rows) * row_height + 4
     return Timeline(

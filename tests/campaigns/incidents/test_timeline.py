@@ -1,11 +1,11 @@
-"""The portal's timeline layout: pure, table-driven."""
+"""The one timeline layout (portal and console): pure, table-driven."""
 
 import datetime as dt
 import zoneinfo
 
 import pytest
 
-from campaigns.portal.timeline import timeline_layout
+from campaigns.incidents.timeline import timeline_layout
 
 ZURICH = zoneinfo.ZoneInfo("Europe/Zurich")
 
@@ -83,3 +83,30 @@ def test_midnight_across_dst_change_stays_local():
 def test_a_very_short_outage_still_shows():
     layout = timeline_layout([("web1", [(utc(2006, 1, 1, 10), utc(2006, 1, 1, 10, 0, 30))])], tz=ZURICH)
     assert layout.rows[0].bars[0].width >= 1.5
+
+
+def test_an_ongoing_window_is_drawn_up_to_now_and_rows_keep_kind_and_note():
+    # the console's lanes: a volume window that ended and a server window still open at 12:00
+    now = utc(2006, 1, 3, 12)
+    layout = timeline_layout(
+        [
+            ("stor-a", [(utc(2006, 1, 1, 10), utc(2006, 1, 2, 10))], "volume", "2 servers"),
+            ("server1", [(utc(2006, 1, 3, 9), None)], "server", "1"),
+        ],
+        tz=ZURICH,
+        now=now,
+        width=900,
+        left=150,
+        row_height=26,
+    )
+    volume, server = layout.rows
+    assert (volume.kind, volume.note, server.kind, server.note) == ("volume", "2 servers", "server", "1")
+    (ongoing,) = server.bars
+    assert ongoing.ongoing and ongoing.end == now and not volume.bars[0].ongoing
+    assert ongoing.x + ongoing.width <= layout.width - layout.right
+    assert [row.y for row in layout.rows] == [4, 30]
+
+
+def test_an_ongoing_window_without_now_is_an_error():
+    with pytest.raises(ValueError, match="ongoing interval needs now"):
+        timeline_layout([("server1", [(utc(2006, 1, 3, 9), None)])], tz=ZURICH)
