@@ -119,3 +119,42 @@ class Voucher(models.Model):
 
     def __str__(self):
         return f"{self.code[:4]}… {self.amount} {self.currency} ({self.status})"  # never the whole code
+
+
+class CompensationTopUp(models.Model):
+    """A raise of an approved compensation (its exposure grew after approval) waiting for a
+    second person: like a first amount, it is prepared by one and approved by another finance
+    user; only then is the compensation raised and the top-up voucher issued."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+
+    compensation = models.ForeignKey(Compensation, on_delete=models.CASCADE, related_name="topups")
+    amount = models.DecimalField(_("top-up"), max_digits=12, decimal_places=2)  # the difference
+    currency = models.CharField(_("currency"), max_length=3)
+    # What the compensation becomes on approval: amount, affected_seconds, tier, explanation, inputs_digest.
+    raised = models.JSONField(_("raised compensation"), default=dict)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prepared_at = models.DateTimeField(_("prepared at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["compensation_id", "prepared_at"]
+        verbose_name = _("compensation top-up")
+        verbose_name_plural = _("compensation top-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compensation"], condition=Q(status="pending"), name="topup_one_pending_per_compensation"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="topup_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"+{self.amount} {self.currency} on {self.compensation_id} ({self.status})"

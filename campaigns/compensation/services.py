@@ -28,6 +28,7 @@ from accounts.models import Customer
 from accounts.roles import is_finance
 from campaigns.audit.services import audit_record
 from campaigns.compensation import policy as rules_mod
+from campaigns.compensation import topups as topup_rows
 from campaigns.compensation.models import Compensation, CompensationPolicy
 from campaigns.compensation.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
@@ -208,7 +209,8 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         approved_policies = {
             p.pk: (p, policy_rules(p)) for p in CompensationPolicy.objects.filter(pk__in=approved_policy_ids)
         }
-        inserts, updates, raised, topups = [], [], [], []
+        inserts, updates, raises = [], [], []
+        pending_digests, keep_pending = topup_rows.topups_pending_digests(incident), set()
         seen: set[int] = set()
         for customer_id, currency, accounts in _exposure_groups(incident):
             seen.add(customer_id)
@@ -219,9 +221,18 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
                 if computed.digest == row[3]:
                     result.unchanged += 1
                 elif computed.result.amount > row[4]:
+                    if pending_digests.get(row[0]) == computed.digest:
+                        keep_pending.add(row[0])  # staged already, still right: waits for approval
+                        result.unchanged += 1
+                        continue
+                    # A raise waits for a second person, like a first amount (topups.py).
                     computed.result.explanation["previous_amount"] = str(row[4])
-                    raised.append({**_fields(computed, now, user), "id": row[0]})
-                    topups.append(VoucherRequest(row[0], customer_id, computed.result.amount - row[4], currency))
+                    fields = _fields(computed, now, user)
+                    raises.append(
+                        topup_rows.Raise(
+                            row[0], row[4], currency, {name: fields[name] for name in topup_rows.RAISED_FIELDS}
+                        )
+                    )
                 else:
                     result.kept_higher += 1
                 continue
@@ -246,15 +257,14 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         )
         bulk_insert(Compensation, inserts)
         bulk_update_rows(Compensation, updates, _UPDATE_FIELDS)
-        bulk_update_rows(Compensation, raised, _UPDATE_FIELDS)
-        vouchers_issue(requests=topups, is_topup=True, now=now)
+        staged = topup_rows.topups_stage(incident=incident, raises=raises, keep=keep_pending, user=user, now=now)
         if stale:
             Compensation.objects.filter(pk__in=stale, status=Compensation.Status.DRAFT).delete()
         result.created, result.recomputed, result.removed, result.topups = (
             len(inserts),
             len(updates),
             len(stale),
-            len(topups),
+            staged,
         )
         result.totals = _totals(incident)
         audit_record(
@@ -335,14 +345,16 @@ def _approval_refusal(user, preparer_ids: set) -> str | None:
     return None
 
 
+def _preparers(incident: Incident) -> set:
+    """Who prepared what waits for approval: drafts and top-ups (None: the command line without --by)."""
+    drafts = Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
+    return set(drafts.values_list("prepared_by_id", flat=True).distinct()) | topup_rows.topups_preparers(incident)
+
+
 def compensation_can_approve(user, *, incident: Incident) -> bool:
-    """Four eyes, as ``compensation_approve`` decides it: there are drafts, ``user`` has the
-    finance role and prepared none of them. The console offers "Approve" only then."""
-    preparers = set(
-        Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
-        .values_list("prepared_by_id", flat=True)
-        .distinct()
-    )
+    """Four eyes, as ``compensation_approve`` decides it: there are drafts or top-ups, ``user``
+    has the finance role and prepared none of them. The console offers "Approve" only then."""
+    preparers = _preparers(incident)
     return bool(preparers) and _approval_refusal(user, preparers) is None
 
 
@@ -358,9 +370,10 @@ def compensation_approve(*, incident: Incident, by) -> ApproveResult:
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         drafts = Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
         rows = list(drafts.values_list("id", "customer_id", "amount", "currency", "prepared_by_id"))
-        if not rows:
-            raise NothingToApprove(f"{incident.slug}: no draft compensation to approve")
-        refusal = _approval_refusal(by, {prepared_by for *_, prepared_by in rows})
+        topup_preparers = topup_rows.topups_preparers(incident)
+        if not rows and not topup_preparers:
+            raise NothingToApprove(f"{incident.slug}: no draft compensation or top-up to approve")
+        refusal = _approval_refusal(by, {prepared_by for *_, prepared_by in rows} | topup_preparers)
         if refusal is not None:
             raise ApprovalRefused(refusal)
         drafts.update(status=Compensation.Status.APPROVED, approved_by=by, approved_at=now)
@@ -368,8 +381,9 @@ def compensation_approve(*, incident: Incident, by) -> ApproveResult:
             VoucherRequest(pk, customer, amount, currency) for pk, customer, amount, currency, _ in rows if amount > 0
         ]
         vouchers_issue(requests=requests, now=now)
+        topups = topup_rows.topups_apply(incident=incident, by=by, now=now)
         totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-        for request in requests:
+        for request in requests + topups:
             totals[request.currency] += request.amount
         audit_record(
             actor=by,
@@ -377,6 +391,7 @@ def compensation_approve(*, incident: Incident, by) -> ApproveResult:
             incident=incident,
             approved=len(rows),
             vouchers=len(requests),
+            topups=len(topups),
             totals={currency: str(total) for currency, total in totals.items()},
         )
-    return ApproveResult(approved=len(rows), vouchers=len(requests), totals=dict(totals))
+    return ApproveResult(approved=len(rows), vouchers=len(requests) + len(topups), totals=dict(totals))

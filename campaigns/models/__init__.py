@@ -6,7 +6,7 @@ the import contracts see the real dependencies; this module exists for Django an
 
 from campaigns.api.models import ApiToken, IdempotentRequest, MonitoringAlert
 from campaigns.audit.models import AuditEntry
-from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
+from campaigns.compensation.models import Compensation, CompensationPolicy, CompensationTopUp, Voucher
 from campaigns.finance.models import VoucherReminder
 from campaigns.incidents.models import Exposure, Incident, OutageWindow
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, PeriodicRun, SuppressedAddress
@@ -17,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "Compensation",
     "CompensationPolicy",
+    "CompensationTopUp",
     "Delivery",
     "DeliveryEvent",
     "Exposure",

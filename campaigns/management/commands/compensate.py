@@ -27,9 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("incident", help="incident slug")
         parser.add_argument("--policy", default="default", help="policy name (current version is used)")
         parser.add_argument("--dry-run", action="store_true", help="print what would be computed, store nothing")
-        parser.add_argument("--approve-as", metavar="USERNAME", help="then approve as this finance user")
+        parser.add_argument(
+            "--by", metavar="USERNAME", help="who prepares the amounts (recorded; may not approve them)"
+        )
+        parser.add_argument(
+            "--approve-as", metavar="USERNAME", help="then approve as this finance user (needs --by, another person)"
+        )
 
-    def handle(self, *args, incident, policy, dry_run, approve_as, **options):
+    def handle(self, *args, incident, policy, dry_run, approve_as, by=None, **options):
         try:
             incident = Incident.objects.get(slug=incident)
         except Incident.DoesNotExist:
@@ -38,21 +43,29 @@ class Command(BaseCommand):
             policy = policy_current(policy)
         except PolicyNotFound:
             raise CommandError(f"no compensation policy named {policy!r}") from None
-        approver = None
+        preparer = approver = None
+        if by:
+            preparer = get_user_model().objects.filter(username=by).first()
+            if preparer is None:
+                raise CommandError(f"no user {by!r}")
         if approve_as:
+            if preparer is None:
+                raise CommandError("--approve-as needs --by: four eyes, the preparer must be named and be someone else")
             approver = get_user_model().objects.filter(username=approve_as).first()
             if approver is None:
                 raise CommandError(f"no user {approve_as!r}")
+            if approver.pk == preparer.pk:
+                raise CommandError(f"approval refused: {approve_as} prepares this run and may not also approve it")
         try:
             if dry_run:
                 self._print_preview(incident, policy)
                 return
-            result = compensation_recompute(incident=incident, policy=policy)
+            result = compensation_recompute(incident=incident, policy=policy, by=preparer)
         except PolicyInvalid as exc:
             raise CommandError(f"policy {policy}: {exc}") from None
         self.stdout.write(
             f"{incident.slug} with {policy}: {result.created} created, {result.recomputed} recomputed, "
-            f"{result.unchanged} unchanged, {result.removed} removed, {result.topups} top-up vouchers"
+            f"{result.unchanged} unchanged, {result.removed} removed, {result.topups} top-ups awaiting approval"
             + (f", {result.kept_higher} approved amounts kept (never lowered)" if result.kept_higher else "")
         )
         for currency, total in sorted(result.totals.items()):
@@ -66,7 +79,9 @@ class Command(BaseCommand):
             except ApprovalRefused as exc:
                 raise CommandError(f"approval refused: {exc}") from None
             self.stdout.write(
-                self.style.SUCCESS(f"approved {approved.approved} compensations, issued {approved.vouchers} vouchers")
+                self.style.SUCCESS(
+                    f"approved {approved.approved} compensations and their top-ups, issued {approved.vouchers} vouchers"
+                )
             )
 
     def _print_preview(self, incident, policy):

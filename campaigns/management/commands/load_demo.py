@@ -64,14 +64,16 @@ class Command(BaseCommand):
 
     def _run_pipeline(self, users):
         """The rest of the pipeline, each step idempotent: status updates, compensation prepared by
-        the command line and approved by finance (vouchers and ledger), the apology mailing, and a
+        the admin on the command line and approved by finance (vouchers and ledger), the apology mailing, and a
         few redemptions so that the portal and the finance reports have something to show."""
         incident = Incident.objects.get(slug=demo.INCIDENT)
         if incident.redemption_options != ["balance", "extension"]:
             Incident.objects.filter(pk=incident.pk).update(redemption_options=["balance", "extension"])
         posted = status_demo_updates(incident=incident, by=users["support"])
         self.stdout.write(f"status updates posted: {posted}")
-        call_command("compensate", demo.INCIDENT, approve_as="finance", stdout=self.stdout, stderr=self.stderr)
+        call_command(
+            "compensate", demo.INCIDENT, by="admin", approve_as="finance", stdout=self.stdout, stderr=self.stderr
+        )
         call_command("render_vouchers", demo.INCIDENT, stdout=self.stdout, stderr=self.stderr)
         if not Mailing.objects.filter(incident=incident, kind=Mailing.Kind.APOLOGY).exists():
             call_command("send_mailing", demo.INCIDENT, wait=True, timeout=1800, stdout=self.stdout, stderr=self.stderr)

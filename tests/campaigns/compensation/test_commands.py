@@ -15,6 +15,16 @@ from campaigns.models import Compensation, Voucher
 from tests.factories import CustomerFactory, IncidentFactory, OutageWindowFactory, PlacementFactory, utc
 
 
+@pytest.fixture(autouse=True)
+def preparer(db, django_user_model):
+    """The finance colleague who prepares the amounts on the command line (--by)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("preparer", "prep@example.ch", "pw-prep-1", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="finance")[0])
+    return user
+
+
 @pytest.fixture
 def incident(db):
     incident = IncidentFactory(slug="xmas-2005")
@@ -59,14 +69,14 @@ def test_dry_run_prints_tiers_distribution_totals_and_largest_and_stores_nothing
 
 
 def test_real_run_prepares_then_approves_as_finance(incident, finance_user):
-    output = run("compensate", "xmas-2005", "--approve-as", finance_user.username)
+    output = run("compensate", "xmas-2005", "--by", "preparer", "--approve-as", finance_user.username)
 
     assert "5 created" in output
     assert "issued 4 vouchers" in output
     assert set(Compensation.objects.values_list("status", flat=True)) == {"approved"}
     assert Voucher.objects.count() == 4
 
-    again = run("compensate", "xmas-2005", "--approve-as", finance_user.username)
+    again = run("compensate", "xmas-2005", "--by", "preparer", "--approve-as", finance_user.username)
     assert "0 created, 0 recomputed, 5 unchanged" in again
     assert "nothing to approve" in again
     assert Voucher.objects.count() == 4
@@ -77,7 +87,10 @@ def test_real_run_prepares_then_approves_as_finance(incident, finance_user):
     [
         (["nope"], "no incident"),
         (["xmas-2005", "--policy", "generous"], "no compensation policy"),
-        (["xmas-2005", "--approve-as", "ghost"], "no user"),
+        (["xmas-2005", "--by", "preparer", "--approve-as", "ghost"], "no user"),
+        (["xmas-2005", "--by", "ghost"], "no user"),
+        (["xmas-2005", "--approve-as", "preparer"], "--approve-as needs --by"),
+        (["xmas-2005", "--by", "preparer", "--approve-as", "preparer"], "may not also approve"),
     ],
 )
 def test_compensate_bad_input(incident, args, message):
@@ -88,12 +101,12 @@ def test_compensate_bad_input(incident, args, message):
 
 def test_compensate_refuses_approval_by_non_finance(incident, support_user):
     with pytest.raises(CommandError, match="approval refused"):
-        run("compensate", "xmas-2005", "--approve-as", support_user.username)
+        run("compensate", "xmas-2005", "--by", "preparer", "--approve-as", support_user.username)
     assert set(Compensation.objects.values_list("status", flat=True)) == {"draft"}
 
 
 def test_export_csv_columns_and_neutralised_names(incident, finance_user, tmp_path):
-    run("compensate", "xmas-2005", "--approve-as", finance_user.username)
+    run("compensate", "xmas-2005", "--by", "preparer", "--approve-as", finance_user.username)
     target = tmp_path / "out.csv"
 
     run("export_compensation", "xmas-2005", "--format", "csv", "-o", str(target))
@@ -129,7 +142,7 @@ def test_export_csv_columns_and_neutralised_names(incident, finance_user, tmp_pa
 
 
 def test_export_xlsx_typed_and_pdf_readable(incident, finance_user, tmp_path):
-    run("compensate", "xmas-2005", "--approve-as", finance_user.username)
+    run("compensate", "xmas-2005", "--by", "preparer", "--approve-as", finance_user.username)
     run("export_compensation", "xmas-2005", "--format", "xlsx", "-o", str(tmp_path / "out.xlsx"))
     run("export_compensation", "xmas-2005", "--format", "pdf", "-o", str(tmp_path / "out.pdf"))
 
@@ -155,3 +168,17 @@ def test_export_xlsx_typed_and_pdf_readable(incident, finance_user, tmp_path):
 def test_export_bad_input(incident, args, message):
     with pytest.raises(CommandError, match=message):
         run("export_compensation", *args)
+
+
+def test_one_operator_cannot_prepare_and_approve_on_the_command_line(incident, finance_user):
+    # given the finding: `compensate --approve-as X` let X prepare and approve alone
+    # when X prepares with --by and approves as themself
+    with pytest.raises(CommandError, match="may not also approve"):
+        run("compensate", "xmas-2005", "--by", finance_user.username, "--approve-as", finance_user.username)
+    # then nothing was stored, and drafts X prepared in an earlier run cannot be approved by X either
+    assert Compensation.objects.count() == 0
+    run("compensate", "xmas-2005", "--by", finance_user.username)
+    with pytest.raises(CommandError, match="approval refused: the person who prepared"):
+        run("compensate", "xmas-2005", "--by", "preparer", "--approve-as", finance_user.username)
+    assert set(Compensation.objects.values_list("status", flat=True)) == {"draft"}
+    assert Voucher.objects.count() == 0

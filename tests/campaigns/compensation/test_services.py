@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,6 +15,7 @@ from campaigns.compensation.services import (
     ApprovalRefused,
     NothingToApprove,
     compensation_approve,
+    compensation_can_approve,
     compensation_prepare,
     compensation_preview,
 )
@@ -277,21 +279,42 @@ def test_exposure_is_frozen_after_approval_unless_forced(approved_window):
     assert Exposure.objects.get().affected_seconds == 30 * H
 
 
-def test_a_longer_corrected_outage_adds_a_topup_voucher(approved_window):
-    approved_window.end = utc(2006, 1, 2, 6)  # 30 h: 50 % instead of 25 %
+def test_a_longer_corrected_outage_adds_a_topup_voucher_once_a_second_person_approves(
+    approved_window, finance_user, django_user_model
+):
+    # given a correction that raises an approved amount (30 h: 50 % instead of 25 %)
+    approved_window.end = utc(2006, 1, 2, 6)
     approved_window.save()
     exposure_recompute(incident=approved_window.incident, force=True)
-
-    result = compensation_prepare(incident=approved_window.incident)
-
+    # when finance prepares it
+    result = compensation_prepare(incident=approved_window.incident, by=finance_user)
+    # then the top-up waits for approval: nothing promised yet (the finding: issued at once)
     assert result.topups == 1
     compensation = Compensation.objects.get()
+    assert (compensation.amount, compensation.status, compensation.tier) == (Decimal("25.00"), "approved", "8h")
+    assert not Voucher.objects.filter(is_topup=True).exists()
+    assert not LedgerEntry.objects.filter(kind="topup").exists()
+    assert compensation_prepare(incident=approved_window.incident, by=finance_user).topups == 0  # idempotent
+    # and whoever prepared it cannot approve it
+    assert not compensation_can_approve(finance_user, incident=approved_window.incident)
+    with pytest.raises(ApprovalRefused):
+        compensation_approve(incident=approved_window.incident, by=finance_user)
+    assert not Voucher.objects.filter(is_topup=True).exists()
+    # when a second finance user approves
+    second = django_user_model.objects.create_user("finance2", password="pw-finance-2", is_staff=True)
+    second.groups.add(Group.objects.get_or_create(name="finance")[0])
+    assert compensation_can_approve(second, incident=approved_window.incident)
+    compensation_approve(incident=approved_window.incident, by=second)
+    # then the amount is raised and the top-up voucher issued with its ledger entry
+    compensation.refresh_from_db()
     assert (compensation.amount, compensation.status, compensation.tier) == (Decimal("50.00"), "approved", "24h")
     assert compensation.explanation["previous_amount"] == "25.00"
     topup = Voucher.objects.get(is_topup=True)
     assert (topup.amount, topup.compensation) == (Decimal("25.00"), compensation)
     assert LedgerEntry.objects.get(kind="topup").reference == f"voucher:{topup.pk}:topup"
-    assert compensation_prepare(incident=approved_window.incident).topups == 0  # idempotent
+    assert compensation_prepare(incident=approved_window.incident).topups == 0
+    with pytest.raises(NothingToApprove):
+        compensation_approve(incident=approved_window.incident, by=second)
 
 
 def test_a_shorter_corrected_outage_never_lowers_an_approved_amount(approved_window):
