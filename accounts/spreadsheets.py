@@ -47,7 +47,13 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "Export") -> bytes:
-    """One worksheet: text neutralised, Decimal and int as numbers, dates and datetimes as dates.
+    """One worksheet (see ``write_xlsx_sheets``)."""
+    return write_xlsx_sheets([(title, headers, rows)])
+
+
+def write_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """One worksheet per ``(title, headers, rows)``: bold frozen header row, columns wide enough
+    for their header, text neutralised, Decimal as money, int and float as numbers, dates as dates.
     Aware datetimes are written as Swiss wall-clock time (Excel has no time zones)."""
     from zoneinfo import ZoneInfo
 
@@ -55,35 +61,42 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str =
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     zone = ZoneInfo(settings.TIME_ZONE)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
     bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, dt.datetime):
-                cell = WriteOnlyCell(
-                    sheet, value=value.astimezone(zone).replace(tzinfo=None) if value.tzinfo else value
-                )
-                cell.number_format = XLSX_DATETIME
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_DATE
-            elif isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_MONEY
-            else:
-                cell = WriteOnlyCell(sheet, value=neutralise(value))
-            cells.append(cell)
-        sheet.append(cells)
+
+    def typed(sheet, value) -> WriteOnlyCell:
+        if isinstance(value, dt.datetime):
+            cell = WriteOnlyCell(sheet, value=value.astimezone(zone).replace(tzinfo=None) if value.tzinfo else value)
+            cell.number_format = XLSX_DATETIME
+        elif isinstance(value, dt.date):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = XLSX_DATE
+        elif isinstance(value, Decimal):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = XLSX_MONEY
+        elif value is None or isinstance(value, int | float | str):
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+        else:
+            cell = WriteOnlyCell(sheet, value=neutralise(str(value)))
+        return cell
+
+    for title, headers, rows in sheets:
+        # A sheet name cannot hold an apostrophe, so a neutralised title loses it again.
+        sheet = workbook.create_sheet(str(neutralise(title))[:31].replace("'", ""))
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(60, len(header) + 4))
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=neutralise(header))
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append([typed(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -9,18 +9,13 @@ them with the charts. Text that a spreadsheet would run as a formula is neutrali
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from accounts.spreadsheets import XLSX_DATE, XLSX_MONEY, neutralise, write_csv
+from accounts.spreadsheets import neutralise, write_csv, write_xlsx_sheets
 from campaigns.compensation import charts as finance_charts
 from campaigns.finance.breakdowns import DIMENSIONS, all_breakdowns
 from campaigns.finance.journal import JOURNAL_HEADERS, journal_lines
@@ -214,39 +209,8 @@ def sections_csv(sections: list[Section], key: str) -> bytes:
 
 
 def sections_xlsx(sections: list[Section]) -> bytes:
-    """One sheet per section: bold frozen header, money as numbers with two decimals, dates as dates."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for section in sections:
-        sheet = workbook.create_sheet(neutralise(section.title)[:31].replace("'", ""))
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(section.headers, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(60, len(header) + 4))
-        header_cells = []
-        for header in section.headers:
-            cell = WriteOnlyCell(sheet, value=neutralise(header))
-            cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        for row in section.rows:
-            sheet.append([_xlsx_cell(sheet, value, WriteOnlyCell) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_cell(sheet, value, cell_class):
-    if isinstance(value, Decimal):
-        cell = cell_class(sheet, value=value)
-        cell.number_format = XLSX_MONEY
-        return cell
-    if isinstance(value, dt.date):
-        cell = cell_class(sheet, value=value)
-        cell.number_format = XLSX_DATE
-        return cell
-    if isinstance(value, int):
-        return value
-    return neutralise("" if value is None else str(value))
+    """One sheet per section (``accounts.spreadsheets.write_xlsx_sheets``)."""
+    return write_xlsx_sheets((section.title, section.headers, section.rows) for section in sections)
 
 
 def journal_csv(*, incident: Incident | None = None, since=None, until=None) -> bytes:
