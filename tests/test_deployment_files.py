@@ -43,11 +43,12 @@ def test_compose_environment_points_at_its_own_services_and_known_settings():
     # every variable the app containers get is one the settings read
     settings_source = (ROOT / "hostnotify" / "settings.py").read_text()
     read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_source)) | {"DATABASE_URL"}
+    read |= {"OWNER_DATABASE_URL"}  # read by web's command: migrate as the owner
     for name in env:
         assert name in read or name.startswith("ANYMAIL_"), f"{name} is not read by hostnotify/settings.py"
     # the URLs parse the way django-environ will parse them
     assert (
-        environ.Env.db_url_config(env["DATABASE_URL"].replace("${POSTGRES_PASSWORD:-hostnotify}", "pw"))["HOST"] == "db"
+        environ.Env.db_url_config(re.sub(r"\$\{APP_DB_PASSWORD:\?[^}]*\}", "pw", env["DATABASE_URL"]))["HOST"] == "db"
     )
     assert set(compose()["volumes"]) == {"pgdata", "media"}
 
@@ -140,3 +141,25 @@ def test_the_statement_timeout_reaches_postgresql():
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert shown.stdout.strip() == "0", shown.stderr
+
+
+def test_compose_runs_the_application_as_a_role_that_owns_nothing():
+    services = compose()["services"]
+    # the application connects as hostnotify_app; only web's migrate step uses the owner
+    for app in ("web", "worker", "beat"):
+        url = services[app]["environment"]["DATABASE_URL"]
+        assert environ.Env.db_url_config(re.sub(r"\$\{[^}]*\}", "pw", url))["USER"] == "hostnotify_app", app
+    assert "OWNER_DATABASE_URL" in services["web"]["environment"]
+    assert "OWNER_DATABASE_URL" not in services["worker"]["environment"]
+    assert services["web"]["command"].startswith('sh -c "DATABASE_URL=$$OWNER_DATABASE_URL python manage.py migrate')
+    assert "unset OWNER_DATABASE_URL" in services["web"]["command"]
+    # the database creates the role on first start with the shipped script; no default passwords
+    db = services["db"]
+    assert "./deploy/postgres/init-roles.sql:/docker-entrypoint-initdb.d/10-init-roles.sql:ro" in db["volumes"]
+    assert db["environment"]["POSTGRES_USER"] == "hostnotify"
+    for name in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD"):
+        assert db["environment"][name].startswith("${" + name + ":?"), name
+    script = (ROOT / "deploy" / "postgres" / "init-roles.sql").read_text()
+    assert "\\getenv app_password APP_DB_PASSWORD" in script
+    grants = [line for line in script.splitlines() if line.startswith(("GRANT", "ALTER DEFAULT"))]
+    assert grants and not any(word in line for line in grants for word in ("TRUNCATE", "TRIGGER", "ALL PRIVILEGES"))
