@@ -43,9 +43,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"mailing {mailing.pk}: sent {progress.sent}, failed {progress.failed}, "
-                f"unknown {progress.unknown}, pending {progress.pending}, bounced {progress.bounced}"
+                f"in doubt {progress.unknown}, pending {progress.pending}, bounced {progress.bounced}"
             )
         )
+        if progress.unknown:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{progress.unknown} deliveries are in doubt (a worker stopped while handing them over): "
+                    f"mark them sent or send them again on the mailing's in-doubt page in the console"
+                )
+            )
 
     def _target(self, target: str) -> tuple[Mailing | None, Incident | None]:
         """A mailing id, or an incident slug."""
