@@ -8,6 +8,7 @@ from campaigns.compensation.urls import console_urlpatterns as compensation_cons
 from campaigns.finance.urls import console_urlpatterns as finance_console
 from campaigns.incidents.urls import console_urlpatterns as incidents_console
 from campaigns.mailings.urls import console_urlpatterns as mailings_console
+from campaigns.mailings.webhook_urls import anymail_urlpatterns
 from campaigns.status.urls import console_urlpatterns as status_console
 
 # The staff console is one namespace made of each pipeline step's pages.
@@ -22,7 +23,7 @@ urlpatterns = [
     path("console/", include((console_urlpatterns, "console"))),
     path("portal/", include("campaigns.portal.urls")),
     path("status/", include("campaigns.status.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_urlpatterns(), "anymail"))),  # the configured ESP's webhook only
     path("api/v1/", include("campaigns.api.urls")),
 ]
 
