@@ -13,7 +13,8 @@ transaction): Django's client-side binding would quote every element in Python, 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -69,13 +70,17 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: S
     return execute_binary(sql, _arrays(casts, columns, rows), fetch=bool(returning))
 
 
-def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Sequence[str]) -> None:
-    """Update ``fields`` of the rows identified by their ``id``."""
+def bulk_update_rows(
+    model: type[models.Model], rows: Sequence[dict], fields: Sequence[str], *, where: Mapping[str, Any] | None = None
+) -> None:
+    """Update ``fields`` of the rows identified by their ``id``; with ``where`` (field → value)
+    only rows that also match it, e.g. rows still in the state the caller claimed them in."""
     if not rows:
         return
+    where = dict(where or {})
     if connection.vendor != "postgresql":
         objs = [model(**{"id": row["id"], **{name: row[name] for name in fields}}) for row in rows]
-        model._default_manager.bulk_update(objs, list(fields), batch_size=BATCH)
+        model._default_manager.filter(**where).bulk_update(objs, list(fields), batch_size=BATCH)
         return
     columns = ["id", *fields]
     casts = _casts(model, columns)
@@ -89,7 +94,9 @@ def bulk_update_rows(model: type[models.Model], rows: Sequence[dict], fields: Se
         f"FROM unnest({', '.join(f'%b::{cast}[]' for _, cast, _ in casts)}) "
         f"AS u({', '.join(f'c{i}' for i in range(len(casts)))}) WHERE t.id = u.c0"
     )
-    execute_binary(sql, _arrays(casts, columns, rows))
+    conditions = [(_column(model, name)[0], value) for name, value in where.items()]
+    sql += "".join(f" AND t.{column} = %b" for column, _ in conditions)
+    execute_binary(sql, [*_arrays(casts, columns, rows), *(value for _, value in conditions)])
 
 
 def existing_values(model: type[models.Model], field: str, values: Sequence[str]) -> set[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from accounts.bulk import bulk_update_rows
 from accounts.private_apis import db_datetime
 from campaigns.mailings import letters, rules
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
@@ -119,6 +120,9 @@ def claim_batch(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Cl
     return [deliveries[pk] for pk in sorted(deliveries)], letters.recipients_from_rows(rows)
 
 
+RECORDED_FIELDS = ("status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at", "attempts")
+
+
 def record_outcomes(outcomes: list[Outcome], now: dt.datetime, *, mailing_id: int, batch: int) -> None:
     """One UPDATE for these outcomes (plus the failure events, only when there are any). Only rows
     still "sending" are written: a reconcile that took them over wins."""
@@ -134,12 +138,16 @@ def record_outcomes(outcomes: list[Outcome], now: dt.datetime, *, mailing_id: in
         if not outcome.tried:
             delivery.attempts -= 1
         rows.append(delivery)
-    if connection.vendor == "postgresql":
-        _record_postgresql(rows, mailing_id=mailing_id, batch=batch)
-    else:  # embedded SQLite: Django's CASE-based bulk update (batched by the parameter limit)
-        fields = ["status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at", "attempts"]
-        models = [Delivery(id=d.pk, **{name: getattr(d, name) for name in fields}) for d in rows]
-        Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(models, fields)
+    # One UPDATE … FROM unnest(arrays) on PostgreSQL. The mailing and batch in the condition keep
+    # the plan right when the statistics are stale: analysed at launch, they know of no "sending"
+    # row, and the planner, trusting that, would otherwise look for "sending" rows across the
+    # whole (mailing, status, batch) index.
+    bulk_update_rows(
+        Delivery,
+        [{"id": d.pk, **{name: getattr(d, name) for name in RECORDED_FIELDS}} for d in rows],
+        RECORDED_FIELDS,
+        where={"mailing_id": mailing_id, "status": Delivery.Status.SENDING, "batch": batch},
+    )
     events = [
         DeliveryEvent(
             delivery_id=o.delivery.pk,
@@ -154,35 +162,3 @@ def record_outcomes(outcomes: list[Outcome], now: dt.datetime, *, mailing_id: in
     ]
     if events:
         DeliveryEvent.objects.bulk_create(events, ignore_conflicts=True)
-
-
-def _record_postgresql(rows: list[Claimed], *, mailing_id: int, batch: int) -> None:
-    """One UPDATE … FROM unnest(arrays): a fixed number of parameters whatever the number of rows.
-
-    The mailing and batch in the condition keep the plan right when the statistics are stale:
-    analysed at launch, they know of no "sending" row, and the planner, trusting that, would
-    otherwise look for "sending" rows across the whole (mailing, status, batch) index."""
-    table = Delivery._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS d SET status = v.status, message_id = v.message_id, last_error = v.last_error, "
-            f"next_attempt_at = v.next_attempt_at, sent_at = v.sent_at, updated_at = v.updated_at, "
-            f"attempts = v.attempts "
-            f"FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamptz[], "
-            f"%s::timestamptz[], %s::timestamptz[], %s::smallint[]) AS v(id, status, message_id, last_error, "
-            f"next_attempt_at, sent_at, updated_at, attempts) "
-            f"WHERE d.id = v.id AND d.mailing_id = %s AND d.status = %s AND d.batch = %s",
-            [
-                [d.pk for d in rows],
-                [d.status for d in rows],
-                [d.message_id for d in rows],
-                [d.last_error for d in rows],
-                [d.next_attempt_at for d in rows],
-                [d.sent_at for d in rows],
-                [d.updated_at for d in rows],
-                [d.attempts for d in rows],
-                mailing_id,
-                Delivery.Status.SENDING,
-                batch,
-            ],
-        )
