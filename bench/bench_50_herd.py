@@ -10,6 +10,7 @@ Needs ``wrk`` (Debian package ``wrk``). ``BENCH_HERD_SIGNINS`` (default 1,000) c
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import http.client
 import os
 import re
@@ -24,7 +25,12 @@ from pathlib import Path
 
 from django.conf import settings
 
-from bench.common import Context, ensure_exposed_incident, settle_database
+from bench.common import (
+    Context,
+    ensure_exposed_incident,
+    process_cpu_seconds,
+    settle_database,
+)
 from campaigns.compensation.models import Voucher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +145,43 @@ class _Server:
             time.sleep(0.2)
         raise RuntimeError("gunicorn did not start within 60 s")
 
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the gunicorn workers (all their threads)."""
+        workers = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    workers.append(int(entry.name))
+        return sum(process_cpu_seconds(pid) for pid in workers)
+
+    def database_cpu_seconds(self) -> float:
+        """CPU used so far by the PostgreSQL backends serving this database (the server is shared)."""
+        name = settings.DATABASES["default"]["NAME"]
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    title = (entry / "cmdline").read_bytes().decode(errors="replace")
+                except OSError:
+                    continue
+                if title.startswith("postgres: ") and f" {name} " in title:
+                    total += process_cpu_seconds(int(entry.name))
+        return total
+
+    def measured(self, work):
+        """``work()``'s result with the CPU milliseconds per request of the web workers and of
+        PostgreSQL added: what the load costs, whatever else runs on the machine."""
+        app, database = self.cpu_seconds(), self.database_cpu_seconds()
+        result = work()
+        requests = max(result["requests"], 1)
+        result["app_ms"] = (self.cpu_seconds() - app) * 1000 / requests
+        result["db_ms"] = (self.database_cpu_seconds() - database) * 1000 / requests
+        return result
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -159,8 +202,14 @@ def _herd(ctx: Context, incident, vouchers: list[Voucher], server: _Server) -> N
     }
     tokens = [(v, links.token(contacts[v.customer_id])) for v in vouchers if v.customer_id in contacts]
     _warm(server.port, ["/status/", "/portal/login/"])
-    with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
-        signins = list(pool.map(lambda pair: _sign_in(server.port, pair[1]), tokens))
+
+    def sign_in_all() -> dict:
+        with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+            signins = list(pool.map(lambda pair: _sign_in(server.port, pair[1]), tokens))
+        return {"signins": signins, "requests": 3 * len(tokens)}  # link page, confirm, first page
+
+    outcome = server.measured(sign_in_all)
+    signins = outcome["signins"]
     failures = sum(1 for s in signins if s is None)
     done = [s for s in signins if s is not None]
     confirm = [s["confirm"] for s in done]
@@ -176,7 +225,8 @@ def _herd(ctx: Context, incident, vouchers: list[Voucher], server: _Server) -> N
     ctx.record(
         "#15",
         "first portal page after signing in",
-        f"p50 {_percentile(first, 50):.0f} ms, p99 {_percentile(first, 99):.0f} ms",
+        f"p50 {_percentile(first, 50):.0f} ms, p99 {_percentile(first, 99):.0f} ms; CPU per request of the three "
+        f"(link page, confirm, first page) {outcome['app_ms']:.1f} ms gunicorn + {outcome['db_ms']:.1f} ms PostgreSQL",
     )
     sessions = [(s["cookie"], v) for s, (v, _) in zip(signins, tokens, strict=True) if s is not None]
     pages = {
@@ -188,7 +238,7 @@ def _herd(ctx: Context, incident, vouchers: list[Voucher], server: _Server) -> N
     for label, path in pages.items():
         script = _script(ctx.workdir, label, [(cookie, path(v)) for cookie, v in sessions])
         _warm(server.port, [path(sessions[0][1])], cookie=sessions[0][0])
-        result = _wrk(server.port, script)
+        result = server.measured(functools.partial(_wrk, server.port, script))
         rps_target = PDF_RPS if label == "voucher PDF" else PORTAL_RPS
         ok = result["rps"] >= rps_target and result["errors"] == 0
         target = f"≥ {rps_target} req/s, 0 errors"
@@ -196,7 +246,7 @@ def _herd(ctx: Context, incident, vouchers: list[Voucher], server: _Server) -> N
             ok = ok and result["p99"] <= PORTAL_P99_MS
             target = f"≥ {rps_target} req/s, p99 ≤ {PORTAL_P99_MS} ms, 0 errors"
         ctx.record("#15", f"{label} ({CONNECTIONS} connections, {SECONDS} s)", _describe(result), target, ok)
-    status = _wrk(server.port, None, path="/status/")
+    status = server.measured(lambda: _wrk(server.port, None, path="/status/"))
     ctx.record(
         "#15",
         "/status/ alone",
@@ -296,6 +346,7 @@ def _wrk(port: int, script: Path | None, *, path: str = "/", seconds: int = SECO
     errors = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
     errors += int(not_200.group(1)) if not_200 else int(non_2xx.group(1)) if non_2xx else 0
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
         "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
