@@ -368,6 +368,14 @@ def _percentile(values: list[float], percent: int) -> float:
 
 
 def _describe(result: dict) -> str:
-    return (
+    text = (
         f"{result['rps']:,.0f} req/s, p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms, {result['errors']} errors"
     )
+    if "app_ms" in result:
+        cores = os.cpu_count() or 1
+        capacity = cores * 1000 / (result["app_ms"] + result["db_ms"])
+        text += (
+            f"; CPU per request {result['app_ms']:.1f} ms gunicorn + {result['db_ms']:.1f} ms PostgreSQL"
+            f" (≈ {capacity:,.0f} req/s if they had the {cores} cores to themselves)"
+        )
+    return text
