@@ -2,7 +2,6 @@
 incident: the same queries, and about the same time, in an incident of 3 customers and in one of
 20,000 (PostgreSQL, where the plans are what production runs)."""
 
-import statistics
 import time
 from decimal import Decimal
 
@@ -108,8 +107,9 @@ def test_portal_pages_of_a_20000_customer_incident_cost_what_a_3_customer_one_co
         for _ in range(ROUNDS):
             small_times.append(_timed(small_client, small_pages[page]))
             large_times.append(_timed(large_client, large_pages[page]))
-        # … and about the same time (a ratio of medians on this machine, not an absolute)
-        ratio = statistics.median(large_times) / statistics.median(small_times)
+        # … and about the same time: a ratio on this machine, not an absolute; the fastest of
+        # alternating rounds, so that a burst of load elsewhere on the machine does not decide it
+        ratio = min(large_times) / min(small_times)
         assert ratio < MAX_RATIO, f"{page}: {ratio:.1f} × slower among {LARGE:,} customers"
 
 
