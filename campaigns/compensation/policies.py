@@ -69,17 +69,7 @@ def policy_create(*, name: str, kind: str, params: dict, by=None, note: str = ""
     with transaction.atomic():
         if CompensationPolicy.objects.select_for_update().filter(name=name).exists():
             raise PolicyExists(name)
-        new = CompensationPolicy.objects.create(
-            name=name,
-            version=1,
-            kind=kind,
-            params=params,
-            is_current=True,
-            note=note[:255],
-            created_by=by if getattr(by, "pk", None) else None,
-        )
-        audit_record(actor=by, action="policy.create", obj=new, name=new.name, version=new.version, params=params)
-    return new
+        return _store_current(name=name, version=1, kind=kind, params=params, by=by, note=note, action="policy.create")
 
 
 def policy_update(
@@ -96,14 +86,21 @@ def policy_update(
         versions = list(CompensationPolicy.objects.select_for_update().filter(name=policy.name).order_by("version"))
         latest = max((v.version for v in versions), default=0)
         CompensationPolicy.objects.filter(name=policy.name, is_current=True).update(is_current=False)
-        new = CompensationPolicy.objects.create(
-            name=policy.name,
-            version=latest + 1,
-            kind=kind,
-            params=params,
-            is_current=True,
-            note=note[:255],
-            created_by=by if getattr(by, "pk", None) else None,
+        return _store_current(
+            name=policy.name, version=latest + 1, kind=kind, params=params, by=by, note=note, action="policy.update"
         )
-        audit_record(actor=by, action="policy.update", obj=new, name=new.name, version=new.version, params=params)
+
+
+def _store_current(*, name: str, version: int, kind: str, params: dict, by, note: str, action: str):
+    """The new current version and its audit entry (inside the caller's transaction and lock)."""
+    new = CompensationPolicy.objects.create(
+        name=name,
+        version=version,
+        kind=kind,
+        params=params,
+        is_current=True,
+        note=note[:255],
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    audit_record(actor=by, action=action, obj=new, name=new.name, version=new.version, params=params)
     return new
