@@ -12,8 +12,11 @@ from accounts.csv_rows import ImportRejected, RowError, read_csv
 from accounts.models import Customer, Server
 from accounts.services.inventory_rows import (
     ACCOUNT_COLUMNS,
+    ACCOUNT_LIMITS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_LIMITS,
     SERVER_COLUMNS,
+    SERVER_LIMITS,
     validate_accounts,
     validate_customers,
     validate_servers,
@@ -28,14 +31,26 @@ from accounts.services.inventory_writes import (
 
 
 def inventory_import(
-    *, servers=None, customers=None, accounts=None, dry_run: bool = False, progress: Progress | None = None
+    *,
+    servers=None,
+    customers=None,
+    accounts=None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    encoding: str = "utf-8-sig",
 ) -> ImportSummary:
-    """Validate and import any of the three files (paths or file objects)."""
+    """Validate and import any of the three files (paths or file objects, in ``encoding``)."""
     tick = progress or (lambda n: None)
     errors: list[RowError] = []
-    server_rows = read_csv(servers, SERVER_COLUMNS, "servers.csv", errors) if servers is not None else []
-    customer_rows = read_csv(customers, CUSTOMER_COLUMNS, "customers.csv", errors) if customers is not None else []
-    account_rows = read_csv(accounts, ACCOUNT_COLUMNS, "accounts.csv", errors) if accounts is not None else []
+
+    def read(source, columns, label, limits):
+        if source is None:
+            return []
+        return read_csv(source, columns, label, errors, limits=limits, encoding=encoding)
+
+    server_rows = read(servers, SERVER_COLUMNS, "servers.csv", SERVER_LIMITS)
+    customer_rows = read(customers, CUSTOMER_COLUMNS, "customers.csv", CUSTOMER_LIMITS)
+    account_rows = read(accounts, ACCOUNT_COLUMNS, "accounts.csv", ACCOUNT_LIMITS)
     if errors:
         raise ImportRejected(errors)
 

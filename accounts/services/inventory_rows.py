@@ -7,11 +7,36 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from accounts.csv_rows import RowError
+from accounts.models import Contact, Customer, HostingAccount, Server, StorageVolume
 from accounts.parsing import parse_currency, parse_fee, parse_language, parse_period
 
 SERVER_COLUMNS = ("name", "hostname", "storage_volume", "datacenter")
 CUSTOMER_COLUMNS = ("number", "name", "email", "language", "currency")
 ACCOUNT_COLUMNS = ("account", "customer_number", "product", "monthly_fee", "server", "active_from", "active_until")
+
+
+def _length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# The longest value each column's database field holds: a longer one is a row error, never cut short.
+SERVER_LIMITS = {
+    "name": _length(Server, "name"),
+    "hostname": _length(Server, "hostname"),
+    "storage_volume": _length(StorageVolume, "name"),
+    "datacenter": _length(Server, "datacenter"),
+}
+CUSTOMER_LIMITS = {
+    "number": _length(Customer, "number"),
+    "name": _length(Customer, "name"),
+    "email": _length(Contact, "email"),
+}
+ACCOUNT_LIMITS = {
+    "account": _length(HostingAccount, "name"),
+    "customer_number": _length(Customer, "number"),
+    "product": _length(HostingAccount, "product"),
+    "server": _length(Server, "name"),
+}
 
 
 def validate_servers(rows, errors) -> dict[str, tuple]:

@@ -19,6 +19,15 @@ from campaigns.incidents.exposure import ExposureResult, exposure_is_frozen, exp
 from campaigns.incidents.models import Incident, OutageWindow
 
 WINDOW_COLUMNS = ("incident", "title", "target_type", "target", "start", "end")
+# The longest value each column's database field holds: a longer one is a row error, never cut short.
+WINDOW_LIMITS: dict[str, int] = {
+    column: int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
+    for column, model, name in (
+        ("incident", Incident, "slug"),
+        ("title", Incident, "title"),
+        ("target", Server, "name"),
+    )
+}
 
 
 @dataclass
@@ -31,9 +40,9 @@ class OutageImportSummary:
     dry_run: bool = False
 
 
-def outages_import(*, source, dry_run: bool = False) -> OutageImportSummary:
+def outages_import(*, source, dry_run: bool = False, encoding: str = "utf-8-sig") -> OutageImportSummary:
     errors: list[RowError] = []
-    rows = read_csv(source, WINDOW_COLUMNS, "windows.csv", errors)
+    rows = read_csv(source, WINDOW_COLUMNS, "windows.csv", errors, limits=WINDOW_LIMITS, encoding=encoding)
     if errors:
         raise ImportRejected(errors)
     servers = dict(Server.objects.values_list("name", "id"))

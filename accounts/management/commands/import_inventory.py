@@ -29,6 +29,7 @@ class Command(BaseCommand):
             help="accounts.csv: account,customer_number,product,monthly_fee,server,active_from,active_until",
         )
         parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+        parser.add_argument("--encoding", default="utf-8-sig", help="of the CSV files (default UTF-8, a BOM is fine)")
 
     def handle(self, *args, servers, customers, accounts, dry_run, **options):
         files = {"servers": servers, "customers": customers, "accounts": accounts}
@@ -41,7 +42,9 @@ class Command(BaseCommand):
         total = rows.get("servers", 0) + 2 * (rows.get("customers", 0) + rows.get("accounts", 0))
         with tqdm(total=total, unit="row", desc="import", disable=options["verbosity"] == 0, file=self.stderr) as bar:
             try:
-                summary = inventory_import(**files, dry_run=dry_run, progress=bar.update)
+                summary = inventory_import(
+                    **files, dry_run=dry_run, progress=bar.update, encoding=options.get("encoding") or "utf-8-sig"
+                )
             except ImportRejected as exc:
                 bar.close()
                 print_errors(self, exc.errors)

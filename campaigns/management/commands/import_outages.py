@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="windows.csv: incident,title,target_type,target,start,end")
         parser.add_argument("--dry-run", action="store_true", help="validate and compute, write nothing")
+        parser.add_argument("--encoding", default="utf-8-sig", help="of the CSV file (default UTF-8, a BOM is fine)")
 
     def handle(self, *args, file, dry_run, **options):
         if not Path(file).is_file():
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             total=1, desc="import outages + exposure", disable=options["verbosity"] == 0, file=self.stderr
         ) as bar:
             try:
-                summary = outages_import(source=file, dry_run=dry_run)
+                summary = outages_import(source=file, dry_run=dry_run, encoding=options.get("encoding") or "utf-8-sig")
             except ImportRejected as exc:
                 bar.close()
                 print_errors(self, exc.errors)
