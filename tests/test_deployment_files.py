@@ -20,7 +20,7 @@ def compose():
 
 def test_compose_has_the_services_with_health_checks():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis", "mailpit"}
+    assert set(services) == {"web", "status", "worker", "beat", "db", "redis", "mailpit"}
     for name, service in services.items():
         assert "healthcheck" in service, name
     assert "gunicorn hostnotify.wsgi" in services["web"]["command"]
@@ -113,6 +113,13 @@ def test_every_way_of_serving_uses_the_shipped_web_server_configuration():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["gunicorn", "hostnotify.wsgi", "--config", "hostnotify/gunicorn.conf.py"]' in dockerfile
     assert "--config hostnotify/gunicorn.conf.py" in (ROOT / "README.md").read_text()
+    # the status page has processes of its own, started the same way, after web has migrated
+    status = compose()["services"]["status"]
+    assert status["command"].startswith("gunicorn hostnotify.wsgi --config hostnotify/gunicorn.conf.py")
+    assert status["depends_on"]["web"] == {"condition": "service_healthy"}
+    assert status["ports"] == ["8001:8000"] and "/status/" in status["healthcheck"]["test"][-1]
+    web_env = compose()["services"]["web"]["environment"]
+    assert status["environment"] == {k: v for k, v in web_env.items() if k != "OWNER_DATABASE_URL"}
     # PostgreSQL has room for every web thread's connection
     assert compose()["services"]["db"]["command"] == ["postgres", "-c", "max_connections=200"]
 
