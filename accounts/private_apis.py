@@ -20,6 +20,7 @@ not import ``campaigns``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -74,7 +75,15 @@ def execute_binary(sql: str, params: Sequence[Any], *, fetch: bool = False) -> l
     connection.ensure_connection()
     start = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params)
+
+        def execute(sql, params, many, context):
+            return cursor.execute(sql, params)
+
+        # Through Django's execute wrappers too, as its own cursor does, so that whatever counts
+        # or watches statements (connection.execute_wrapper) sees this one.
+        for wrapper in reversed(connection.execute_wrappers):
+            execute = functools.partial(wrapper, execute)
+        execute(sql, params, False, {"connection": connection, "cursor": cursor})
         rows = [tuple(row) for row in cursor.fetchall()] if fetch else []
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})

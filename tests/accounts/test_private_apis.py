@@ -76,6 +76,21 @@ def test_execute_binary_sends_arrays_as_binary_parameters_logged_like_django(db)
 
 
 @pytest.mark.postgres
+def test_execute_binary_goes_through_djangos_execute_wrappers(db):
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        rows = execute_binary("SELECT u FROM unnest(%b::int[]) AS u", [[1, 2]], fetch=True)
+
+    assert rows == [(1,), (2,)]
+    assert seen == ["SELECT u FROM unnest(%b::int[]) AS u"]
+
+
+@pytest.mark.postgres
 def test_execute_binary_raises_django_errors_in_the_same_transaction(db):
     CustomerFactory(number="K-1")
 
