@@ -6,8 +6,11 @@ The whole input is validated first; any bad row makes the import fail with every
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
+from accounts.bulk import existing_values
 from accounts.csv_rows import ImportRejected, RowError, read_csv
 from accounts.models import Customer, Server
 from accounts.services.inventory_rows import (
@@ -40,7 +43,6 @@ def inventory_import(
     encoding: str = "utf-8-sig",
 ) -> ImportSummary:
     """Validate and import any of the three files (paths or file objects, in ``encoding``)."""
-    tick = progress or (lambda n: None)
     errors: list[RowError] = []
 
     def read(source, columns, label, limits):
@@ -53,16 +55,37 @@ def inventory_import(
     account_rows = read(accounts, ACCOUNT_COLUMNS, "accounts.csv", ACCOUNT_LIMITS)
     if errors:
         raise ImportRejected(errors)
-
-    known_servers = set(Server.objects.values_list("name", flat=True))
-    known_customers = set(Customer.objects.values_list("number", flat=True))
-    servers_in = validate_servers(server_rows, errors)
-    tick(len(server_rows))
-    customers_in = validate_customers(customer_rows, errors)
-    tick(len(customer_rows))
-    accounts_in = validate_accounts(
-        account_rows, known_servers | set(servers_in), known_customers | set(customers_in), errors
+    return inventory_apply(
+        server_rows=server_rows,
+        customer_rows=customer_rows,
+        account_rows=account_rows,
+        dry_run=dry_run,
+        progress=progress,
     )
+
+
+def inventory_apply(
+    *,
+    server_rows: Sequence[tuple[int, dict]] = (),
+    customer_rows: Sequence[tuple[int, dict]] = (),
+    account_rows: Sequence[tuple[int, dict]] = (),
+    labels: tuple[str, str, str] = ("servers.csv", "customers.csv", "accounts.csv"),
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate and write rows as ``read_csv`` gives them (``(position, {column: text})``), from a
+    file or any other source (the API numbers its items); ``labels`` name the sources in errors."""
+    tick = progress or (lambda n: None)
+    errors: list[RowError] = []
+    servers_in = validate_servers(server_rows, errors, labels[0])
+    tick(len(server_rows))
+    customers_in = validate_customers(customer_rows, errors, labels[1])
+    tick(len(customer_rows))
+    known_servers = set(Server.objects.values_list("name", flat=True)) | set(servers_in)
+    # Only the customers the accounts name: reading every stored number costs a table scan per call.
+    referenced = sorted({row["customer_number"] for _, row in account_rows} - set(customers_in))
+    known_customers = existing_values(Customer, "number", referenced) | set(customers_in)
+    accounts_in = validate_accounts(account_rows, known_servers, known_customers, errors, labels[2])
     tick(len(account_rows))
     if errors:
         raise ImportRejected(errors)

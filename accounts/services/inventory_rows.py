@@ -39,17 +39,22 @@ ACCOUNT_LIMITS = {
 }
 
 
-def validate_servers(rows, errors) -> dict[str, tuple]:
+def where(label: str, position: int) -> str:
+    """ "line 3" in a file; "item 3" in a list that has no lines (the API's JSON)."""
+    return f"line {position}" if label.endswith(".csv") else f"item {position}"
+
+
+def validate_servers(rows, errors, label: str = "servers.csv") -> dict[str, tuple]:
     out: dict[str, tuple] = {}
     first_line: dict[str, int] = {}
     for line, row in rows:
         name = row["name"]
         if not name:
-            errors.append(RowError("servers.csv", line, "server name is empty"))
+            errors.append(RowError(label, line, "server name is empty"))
             continue
         if name in out:
             errors.append(
-                RowError("servers.csv", line, f"duplicate server {name!r} (first on line {first_line[name]})")
+                RowError(label, line, f"duplicate server {name!r} (first on {where(label, first_line[name])})")
             )
             continue
         first_line[name] = line
@@ -57,7 +62,7 @@ def validate_servers(rows, errors) -> dict[str, tuple]:
     return out
 
 
-def validate_customers(rows, errors) -> dict[str, tuple]:
+def validate_customers(rows, errors, label: str = "customers.csv") -> dict[str, tuple]:
     out: dict[str, tuple] = {}
     first_line: dict[str, int] = {}
     for line, row in rows:
@@ -66,7 +71,7 @@ def validate_customers(rows, errors) -> dict[str, tuple]:
         if not number:
             problems.append("customer number is empty")
         elif number in out or number in first_line:
-            problems.append(f"duplicate customer number {number!r} (first on line {first_line[number]})")
+            problems.append(f"duplicate customer number {number!r} (first on {where(label, first_line[number])})")
         if not name:
             problems.append("name is empty")
         try:
@@ -84,13 +89,15 @@ def validate_customers(rows, errors) -> dict[str, tuple]:
         if number and number not in first_line:
             first_line[number] = line
         if problems:
-            errors.extend(RowError("customers.csv", line, p) for p in problems)
+            errors.extend(RowError(label, line, p) for p in problems)
             continue
         out[number] = (name, email.lower(), language, currency)
     return out
 
 
-def validate_accounts(rows, servers: set[str], customers: set[str], errors) -> dict[str, dict]:
+def validate_accounts(
+    rows, servers: set[str], customers: set[str], errors, label: str = "accounts.csv"
+) -> dict[str, dict]:
     """Per account: customer, product, fee and its placements ``[(line, server, from, until)]``."""
     out: dict[str, dict] = {}
     for line, row in rows:
@@ -114,13 +121,13 @@ def validate_accounts(rows, servers: set[str], customers: set[str], errors) -> d
         )
         problems.extend(period_problems)
         if problems:
-            errors.extend(RowError("accounts.csv", line, p) for p in problems)
+            errors.extend(RowError(label, line, p) for p in problems)
             continue
         account = out.setdefault(
             name,
             {"customer": row["customer_number"], "product": row["product"], "fee": fee, "placements": [], "line": line},
         )
-        for key, value, label in (
+        for key, value, field_name in (
             ("customer", row["customer_number"], "customer"),
             ("product", row["product"], "product"),
             ("fee", fee, "monthly_fee"),
@@ -128,9 +135,10 @@ def validate_accounts(rows, servers: set[str], customers: set[str], errors) -> d
             if account[key] != value:
                 errors.append(
                     RowError(
-                        "accounts.csv",
+                        label,
                         line,
-                        f"account {name!r} has {label} {value} here but {account[key]} on line {account['line']}",
+                        f"account {name!r} has {field_name} {value} here but {account[key]} "
+                        f"on {where(label, account['line'])}",
                     )
                 )
         account["placements"].append((line, row["server"], start, until))
@@ -139,7 +147,7 @@ def validate_accounts(rows, servers: set[str], customers: set[str], errors) -> d
         for (line_a, _, _, until_a), (line_b, _, start_b, _) in zip(ordered, ordered[1:], strict=False):
             if until_a is None or until_a > start_b:
                 errors.append(
-                    RowError("accounts.csv", line_b, f"placement of account {name!r} overlaps the one on line {line_a}")
+                    RowError(label, line_b, f"placement of account {name!r} overlaps the one on {where(label, line_a)}")
                 )
         account["placements"] = ordered
     return out

@@ -63,11 +63,12 @@ def write_servers(servers_in: dict[str, tuple], summary: ImportSummary) -> None:
 def write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tick: Progress) -> None:
     if not customers_in:
         return
+    # Only the rows named: a call with a few thousand customers does not read all 100,000.
     existing = {
         number: (pk, name, language, currency)
-        for pk, number, name, language, currency in Customer.objects.values_list(
-            "id", "number", "name", "language", "currency"
-        ).iterator(chunk_size=20_000)
+        for pk, number, name, language, currency in _rows_of(
+            Customer, "number", set(customers_in), ("id", "number", "name", "language", "currency")
+        )
     }
     new_rows, update = [], []
     for number, (name, _, language, currency) in customers_in.items():
@@ -133,9 +134,9 @@ def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: P
     server_ids = dict(Server.objects.values_list("name", "id"))
     existing = {
         name: (pk, customer_id, product, fee)
-        for pk, name, customer_id, product, fee in HostingAccount.objects.values_list(
-            "id", "name", "customer_id", "product", "monthly_fee"
-        ).iterator(chunk_size=20_000)
+        for pk, name, customer_id, product, fee in _rows_of(
+            HostingAccount, "name", set(accounts_in), ("id", "name", "customer_id", "product", "monthly_fee")
+        )
     }
     new_rows, update = [], []
     for name, account in accounts_in.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from campaigns.api import reads, vouchers
+from campaigns.api import alerts, incidents, inventory, reads, vouchers
 from campaigns.api.problems import install_problem_handlers, problem_media_types
 
 DESCRIPTION = """
@@ -35,5 +35,8 @@ api = HostnotifyAPI(
     docs_url="/docs/",
 )
 install_problem_handlers(api)
+api.add_router("/", inventory.router)
 api.add_router("/", reads.router)
+api.add_router("/", incidents.router)
+api.add_router("/", alerts.router)
 api.add_router("/", vouchers.router)

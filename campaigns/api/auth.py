@@ -9,11 +9,14 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from campaigns.api.models import ApiToken
-from campaigns.api.problems import Forbidden, RateLimited
+from campaigns.api.problems import Forbidden, Problem, RateLimited
+from campaigns.api.schemas import unstorable
 from campaigns.api.tokens import ApiActor, api_token_authenticate, api_token_rate_limited
 
 
 def _admit(request: HttpRequest, raw: str | None, scope: str) -> ApiToken | None:
+    if unstorable([request.path, *request.GET.values()]):
+        raise Problem("The path and the query must be valid UTF-8 without NUL characters.")
     token = api_token_authenticate(raw or "")
     if token is None:
         return None  # 401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Router, Schema
 from pydantic import Field
 
 from campaigns.api import selectors
@@ -11,9 +11,6 @@ from campaigns.api.auth import has_scope, scoped
 from campaigns.api.problems import errors
 from campaigns.api.schemas import (
     CustomerIncidentOut,
-    ExposurePage,
-    IncidentDetailOut,
-    IncidentPage,
     Instant,
     MailingOut,
 )
@@ -28,28 +25,6 @@ class Paging(Schema):
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0, le=10_000_000)
     updated_since: Instant | None = Field(None, description="Only what changed at or after this instant")
-
-
-@router.get("/incidents/", response={200: IncidentPage, **errors(*AUTH_ERRORS, 422)})
-def list_incidents(request, paging: Query[Paging]):
-    """Incidents in order of their last change: sync with ``updated_since`` and ``offset``."""
-    result = selectors.page(selectors.incidents_since(paging.updated_since), limit=paging.limit, offset=paging.offset)
-    result["items"] = [selectors.incident_dict(i) for i in result["items"]]
-    return result
-
-
-@router.get("/incidents/{slug}/", response={200: IncidentDetailOut, **errors(*AUTH_ERRORS, 404)})
-def get_incident(request, slug: str):
-    return selectors.incident_detail(slug)
-
-
-@router.get("/incidents/{slug}/exposures/", response={200: ExposurePage, **errors(*AUTH_ERRORS, 404, 422)})
-def list_exposures(request, slug: str, paging: Query[Paging]):
-    """Every affected account of the incident, with its merged intervals and servers."""
-    queryset = selectors.incident_exposures(slug, paging.updated_since)
-    result = selectors.page(queryset, limit=paging.limit, offset=paging.offset)
-    result["items"] = [selectors.exposure_dict(e) for e in result["items"]]
-    return result
 
 
 @router.get(

@@ -9,18 +9,20 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field, field_validator
 
-_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?([Zz]|[+-]\d\d:\d\d)")
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d)?)(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)")
 
 
 def _rfc3339(value: Any) -> Any:
     """Only an RFC 3339 date-time with an offset: pydantic alone would also take a number as a Unix
     time, and a time without an offset would be ambiguous."""
-    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+    match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if match is None and not isinstance(value, dt.datetime):
         raise ValueError("expected an RFC 3339 date-time with offset, e.g. 2026-01-31T12:00:00Z")
-    if isinstance(value, int | float):
-        raise ValueError("expected an RFC 3339 date-time with offset, e.g. 2026-01-31T12:00:00Z")
+    if match is not None and match.group(2):
+        # Nanoseconds (Alertmanager sends them) to the microseconds a datetime holds.
+        return match.group(1) + match.group(2)[:7] + match.group(3)
     return value
 
 
@@ -33,6 +35,37 @@ def _in_utc(value: dt.datetime) -> dt.datetime:
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
+
+
+def unstorable(value: Any) -> bool:
+    """Text PostgreSQL cannot store: a NUL character, or a lone surrogate (not UTF-8 at all)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(unstorable(v) for v in value)
+    return False
+
+
+class InSchema(Schema):
+    """Base of every request body: text must be storable (no NUL, valid UTF-8); an unknown field
+    is an error rather than silently ignored (a typo in an optional field would otherwise pass)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if unstorable(value):
+            raise ValueError("text must be valid UTF-8 without NUL characters")
+        return value
 
 
 class PageMeta(Schema):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Header, Query, Router, Status
 from pydantic import Field
 
 from campaigns.api import selectors
@@ -11,7 +11,7 @@ from campaigns.api.auth import actor, scoped
 from campaigns.api.idempotency import idempotent_call, request_digest
 from campaigns.api.problems import Conflict, Invalid, NotFound, errors, problem_response
 from campaigns.api.reads import Paging
-from campaigns.api.schemas import PageMeta, VoucherOut
+from campaigns.api.schemas import InSchema, PageMeta, VoucherOut
 from campaigns.compensation.codes import normalize_code
 from campaigns.compensation.models import Voucher
 from campaigns.portal.redemption import (
@@ -29,7 +29,7 @@ class VoucherPage(PageMeta):
     items: list[VoucherOut]
 
 
-class RedeemIn(Schema):
+class RedeemIn(InSchema):
     form: str = Field(description="One of the voucher's redemption_options, e.g. balance", max_length=32)
 
 

@@ -41,6 +41,6 @@ def headers(db):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_operation_matches_its_document(case, headers):
     case.call_and_validate(headers=headers, excluded_checks=NOT_CHECKED)
