@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
+from ninja.security import APIKeyQuery, HttpBearer
 
 from campaigns.api.models import ApiToken
 from campaigns.api.problems import Forbidden, Problem, RateLimited
@@ -36,6 +36,19 @@ class TokenBearer(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         return _admit(request, token, self.scope)
+
+
+class TokenQuery(APIKeyQuery):
+    """``?token=…``: for the Alertmanager receiver, whose senders cannot always set a header."""
+
+    param_name = "token"
+
+    def __init__(self, scope: str):
+        self.scope = scope
+        super().__init__()
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiToken | None:
+        return _admit(request, key, self.scope) if key else None
 
 
 def scoped(scope: str) -> list:

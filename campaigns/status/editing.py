@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from accounts.models import Language, Server, StorageVolume
+from accounts.languages import LANGUAGE_CODES
+from accounts.models import Server, StorageVolume
 from campaigns.audit.services import audit_record
 from campaigns.incidents.exposure import ExposureFrozen, exposure_is_frozen, exposure_recompute
 from campaigns.incidents.models import Incident, OutageWindow
@@ -39,7 +40,7 @@ class WindowTargetUnknown(IncidentInvalid):
 def _check_fields(fields: dict) -> None:
     if "title" in fields and not (fields["title"] or "").strip():
         raise IncidentInvalid(gettext("An incident needs a title."))
-    if "default_language" in fields and fields["default_language"] not in Language.values:
+    if "default_language" in fields and fields["default_language"] not in LANGUAGE_CODES:
         raise IncidentInvalid(gettext("Unknown language."))
     if "status" in fields and fields["status"] not in Incident.Status.values:
         raise IncidentInvalid(gettext("Unknown incident status."))
