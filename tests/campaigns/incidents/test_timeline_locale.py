@@ -1,0 +1,84 @@
+"""Numbers written into SVG markup are the same in every language: a decimal comma or a thousands
+separator in a coordinate makes the browser drop the shape (a blank timeline in French)."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from campaigns.incidents.exposure import exposure_recompute
+from tests.campaigns.portal.test_views import signed_in
+from tests.factories import OutageWindowFactory, PlacementFactory, ServerFactory, StorageVolumeFactory, utc
+from tests.portal_world import portal_world, private_cache
+
+pytestmark = pytest.mark.django_db
+
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+TAG = re.compile(r"<(rect|line|text|svg|polyline|circle|path)\b([^>]*)>")
+NUMERIC = {"x", "y", "x1", "x2", "y1", "y2", "width", "height", "cx", "cy", "r", "rx", "ry"}
+ATTRIBUTE = re.compile(r'([a-zA-Z-:]+)="([^"]*)"')
+
+
+def svg_numbers(html: str) -> list[tuple[str, str]]:
+    """Every numeric attribute of every shape in the page's SVGs, as written."""
+    found = []
+    for svg in SVG.findall(html):
+        for _tag, attributes in TAG.findall(svg):
+            for name, value in ATTRIBUTE.findall(attributes):
+                if name in NUMERIC and not value.endswith("%"):
+                    found.append((name, value))
+                elif name == "viewBox":
+                    found.extend((name, part) for part in value.split())
+                elif name == "points":
+                    found.extend((name, part) for pair in value.split() for part in pair.split(","))
+    return found
+
+
+def assert_all_floats(html: str) -> int:
+    numbers = svg_numbers(html)
+    bad = []
+    for name, value in numbers:
+        try:
+            float(value)
+        except ValueError:
+            bad.append(f"{name}={value!r}")
+    assert not bad, bad
+    return len(numbers)
+
+
+@pytest.fixture
+def incident():
+    volume = StorageVolumeFactory(name="stor-a")
+    s19 = ServerFactory(name="server19", storage_volume=volume)
+    window = OutageWindowFactory(
+        target_type="volume", server=None, volume=volume, start=utc(2005, 12, 31, 22, 17), end=utc(2006, 1, 2, 18, 3)
+    )
+    OutageWindowFactory(incident=window.incident, server=s19, start=utc(2006, 1, 3, 9, 41), end=utc(2006, 1, 3, 11))
+    PlacementFactory(server=s19, account__name="web-nineteen", account__customer__number="K19")
+    exposure_recompute(incident=window.incident, now=utc(2006, 1, 4))
+    return window.incident
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
+def test_console_incident_timeline_coordinates_parse_as_numbers_in_every_language(support_user, incident, language):
+    client = Client()
+    client.force_login(support_user)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("console:incident", args=[incident.slug]))
+    html = response.content.decode()
+    assert response.status_code == 200 and f'lang="{language}' in html
+    # 2 rows of bars, a tick line per day: far more than the two shapes' attributes
+    assert assert_all_floats(html) > 20
+    assert re.search(r'<rect x="\d+\.\d" y="\d+" width="\d+(\.\d)?"', html)
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
+def test_portal_incident_timeline_coordinates_parse_as_numbers_in_every_language(settings, language):
+    private_cache(settings)
+    world = portal_world(language=language)
+    response = signed_in(world.contact, language).get(reverse("portal:incident", args=["christmas-2005"]))
+    html = response.content.decode()
+    assert response.status_code == 200 and 'class="down"' in html
+    assert assert_all_floats(html) > 10
+    assert re.search(r'<rect x="\d+\.\d" y="\d+" width="\d+(\.\d)?"', html)
