@@ -158,6 +158,7 @@ PLAIN_TEXT_STYLE = {
     "font_variant_ligatures": "normal",
     "font_variant_caps": "normal",
     "font_kerning": "auto",
+    "text_decoration_line": "none",  # an underline is drawn as wide as the probe's text
 }
 
 

@@ -39,7 +39,7 @@ BATCH_SIZE = 500
 WORKERS = 2
 MERGE_BATCH_SIZE = int(os.environ.get("BENCH_MERGE_BATCH_SIZE", "500"))  # ESP batch calls (Postmark's cap)
 NAIVE_SAMPLE = 1_000
-TIMEOUT = 300
+TIMEOUT = 900  # with each voucher PDF attached on a shared machine
 
 
 def run(ctx: Context) -> None:

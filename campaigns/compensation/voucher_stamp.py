@@ -23,6 +23,7 @@ import re
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pikepdf
 
@@ -39,6 +40,9 @@ PROBE_IMAGE = (
 # Glyphs every font subset carries besides the design's own, so that most vouchers share subsets.
 BASE_TEXT = "".join(chr(code) for code in range(0x20, 0x7F))
 FONT_CACHE_SIZE = 256
+PX = 0.75  # PDF points per CSS px
+QUOTED_MARK = "%C2%A7"  # a sentinel's mark in a URI, as WeasyPrint writes links (iri_to_uri)
+URI_SAFE = "/:?#[]@!$&'()*+,;=~%"  # what WeasyPrint's iri_to_uri leaves unquoted
 HTML_SPACE = " \t\n\r\f"
 # What CSS ``white-space: normal`` would change: runs of HTML white space, white space at either
 # end, or white space other than a plain space (no-break spaces are kept as they are).
@@ -49,14 +53,33 @@ class NotStampable(Exception):
     """The design has a construct whose per-voucher layout the probe cannot predict."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class TextSlot:
     font: str  # the font resource name in the probe
     size: float
     parts: tuple[str | int, ...]  # literal text, or the index of a per-voucher value
-    x: float
+    x: float  # CSS px, where the run starts
+    y: float  # CSS px from the top, its baseline
     right_limit: float
     letter_spacing: float
+    probe_advance: float = 0.0
+
+
+@dataclass(frozen=True)
+class LinkSlot:
+    parts: tuple[str | int, ...]  # the URI: literal text, or the index of a per-voucher value
+    rect: tuple[float, float, float, float]  # PDF units, as in the probe
+    follows: int | None  # the index of the text slot the link's width follows
+
+    def annotation(self, values: list[str], advances: dict[int, float]) -> bytes:
+        uri = quote("".join(values[p] if isinstance(p, int) else p for p in self.parts), safe=URI_SAFE)
+        x1, y1, x2, y2 = self.rect
+        if self.follows is not None:
+            x2 = x1 + advances[self.follows] * PX
+        return (
+            b"<< /Type /Annot /Subtype /Link /Rect [%.6f %.6f %.6f %.6f] /BS << /W 0 >>"
+            b" /A << /Type /Action /S /URI /URI %s >> >>" % (x1, y1, x2, y2, _pdf_ascii(uri))
+        )
 
 
 @dataclass
@@ -95,26 +118,46 @@ class Design:
         images = {str(n) for n, x in xobjects.items() if x.get("/Subtype") == "/Image"}
         if set(map(str, xobjects.keys())) - images:
             raise NotStampable("form XObjects in the design")
-        if "/Annots" in page:
-            raise NotStampable("links in the design")
         self.resources_extra = b"".join(
             b"%s %s " % (key.encode(), resources[key].unparse(resolved=True))
             for key in ("/ExtGState", "/ColorSpace")
             if key in resources
         )
         self.pieces = self._cut(pikepdf.parse_content_stream(page), page_text_boxes(document), images)
+        self.links = [self._link(annotation, float(page.MediaBox[3])) for annotation in page.get("/Annots", [])]
         self._fonts: OrderedDict = OrderedDict()
+
+    def _link(self, annotation, page_height: float) -> LinkSlot:
+        """A link of the probe: its URI with the sentinels it holds, and the text slot whose
+        width it follows (the ``<a>`` around a per-voucher string), if any."""
+        action = annotation.get("/A")
+        if annotation.get("/Subtype") != "/Link" or action is None or action.get("/S") != "/URI":
+            raise NotStampable("a link that is not to a URI")
+        uri = bytes(action.URI).decode("latin-1").replace(QUOTED_MARK, "\u00a7")
+        x1, y1, x2, y2 = (float(value) for value in annotation.Rect)
+        follows = None
+        for index, piece in enumerate(self.pieces):
+            if not isinstance(piece, TextSlot):
+                continue
+            baseline = page_height - piece.y * PX
+            if abs(piece.x * PX - x1) < 0.5 and min(y1, y2) <= baseline <= max(y1, y2):
+                if abs(piece.probe_advance * PX - (x2 - x1)) > 0.5:
+                    raise NotStampable("a link around more than one per-voucher string")
+                follows = index
+        return LinkSlot(_parts(uri), (x1, y1, x2, y2), follows)
 
     def _cut(self, operations, text_boxes, images) -> list:
         """The probe's content as constant bytes between per-voucher slots (text runs, QR)."""
         pieces: list = []
         pending: list = []
-        font, size = "", 0.0
+        font, size, baseline = "", 0.0, 0.0
         boxes = [box for box in text_boxes if box.text.strip()]
         for operation in operations:
             operator = str(operation.operator)
             if operator == "Tf":
                 font, size = str(operation.operands[0])[1:], float(operation.operands[1])
+            elif operator == "Tm":
+                baseline = float(operation.operands[5])
             elif operator == "Do" and str(operation.operands[0]) in images:
                 pieces.extend([pikepdf.unparse_content_stream(pending), "qr"])
                 pending = []
@@ -123,7 +166,9 @@ class Design:
                 text = self._decode(font, operation.operands[0])
                 box = _take_box(boxes, text)
                 if SENTINEL_RE.search(text):
-                    pieces.extend([pikepdf.unparse_content_stream(pending), _slot(font, size, text, box, boxes)])
+                    slot = _slot(font, size, text, box, boxes, baseline)
+                    slot.probe_advance = self.faces[font].face.shape(text, size, slot.letter_spacing).advance
+                    pieces.extend([pikepdf.unparse_content_stream(pending), slot])
                     pending = []
                     continue
             pending.append(operation)
@@ -146,7 +191,7 @@ class Design:
         for value in values:
             if not value.strip(HTML_SPACE) or COLLAPSIBLE.search(value):
                 raise UnsupportedText("empty, or white space that HTML would collapse")
-        stream, used = self._content(values, qr_url)
+        stream, used, advances = self._content(values, qr_url)
         objects: list[tuple[int, bytes]] = []
         font_refs = []
         number = 6
@@ -154,6 +199,12 @@ class Design:
             objects.extend(self._font(resource, design_face, frozenset(used.get(resource, {}).items()), number))
             font_refs.append(b"/%s %d 0 R" % (resource.encode(), number))
             number += 5
+        annotations = []
+        for link in self.links:
+            objects.append((number, link.annotation(values, advances)))
+            annotations.append(b"%d 0 R" % number)
+            number += 1
+        annots = b" /Annots [%s]" % b" ".join(annotations) if annotations else b""
         packed = zlib.compress(stream, 1)  # fast: the page is small, its fonts are what weighs
         title = SENTINEL_RE.sub(lambda match: values[int(match.group(1))], self.title)
         head = [
@@ -161,8 +212,8 @@ class Design:
             (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
             (
                 3,
-                b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents 4 0 R /Resources << %s/Font << %s >> >> >>"
-                % (self.mediabox, self.resources_extra, b" ".join(font_refs)),
+                b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents 4 0 R /Resources << %s/Font << %s >> >>%s >>"
+                % (self.mediabox, self.resources_extra, b" ".join(font_refs), annots),
             ),
             (4, b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(packed), packed)),
             (
@@ -173,10 +224,11 @@ class Design:
         ]
         return _write_pdf(head + objects)
 
-    def _content(self, values: list[str], qr_url: str) -> tuple[bytes, dict[str, dict[int, str]]]:
+    def _content(self, values: list[str], qr_url: str) -> tuple[bytes, dict[str, dict[int, str]], dict[int, float]]:
         out = []
         used: dict[str, dict[int, str]] = {}
-        for piece in self.pieces:
+        advances: dict[int, float] = {}
+        for index, piece in enumerate(self.pieces):
             if isinstance(piece, bytes):
                 out.append(piece)
             elif isinstance(piece, str):
@@ -188,11 +240,12 @@ class Design:
                 if piece.x + run.advance > piece.right_limit - 0.01:
                     raise UnsupportedText("does not fit on its line")
                 out.append(run.tj + b" TJ")
+                advances[index] = run.advance
                 extra = used.setdefault(piece.font, {})
                 for glyph, char in run.glyphs:
                     if glyph not in design_face.base:
                         extra.setdefault(glyph, char)
-        return b"\n".join(out), used
+        return b"\n".join(out), used, advances
 
     def _font(self, resource: str, design_face: DesignFace, extra: frozenset, first: int) -> list[tuple[int, bytes]]:
         """The font's objects for the design's glyphs plus ``extra``; recently used ones cached."""
@@ -213,13 +266,16 @@ class Design:
         return objects
 
 
-def _slot(font: str, size: float, text: str, box, boxes) -> TextSlot:
+def _parts(text: str) -> tuple[str | int, ...]:
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(SENTINEL_RE.split(text)) if part)
+
+
+def _slot(font: str, size: float, text: str, box, boxes, baseline: float) -> TextSlot:
     if box is None or not box.plain or not box.left_aligned:
         raise NotStampable(f"per-voucher text in a styled or unmatched box: {text!r}")
     if any(other.line == box.line and other.x > box.x for other in boxes):
         raise NotStampable(f"text after a per-voucher value on its line: {text!r}")
-    parts = tuple(int(part) if index % 2 else part for index, part in enumerate(SENTINEL_RE.split(text)) if part)
-    return TextSlot(font, size, parts, box.x, box.right_limit, box.letter_spacing)
+    return TextSlot(font, size, _parts(text), box.x, baseline, box.right_limit, box.letter_spacing)
 
 
 def _take_box(boxes: list, text: str):
@@ -237,6 +293,11 @@ def _to_unicode(font) -> dict[int, str]:
     for glyph, hexed in re.findall(r"<([0-9a-fA-F]{4})> <([0-9a-fA-F]+)>", data):
         mapping[int(glyph, 16)] = bytes.fromhex(hexed).decode("utf-16-be")
     return mapping
+
+
+def _pdf_ascii(text: str) -> bytes:
+    """A PDF string of ASCII text (a URI), with the characters PDF strings treat specially escaped."""
+    return b"(%s)" % text.encode("ascii").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
 def _pdf_text(text: str) -> bytes:

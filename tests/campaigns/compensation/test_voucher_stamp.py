@@ -120,3 +120,30 @@ def test_vouchers_without_windows_and_topups_stamp_too(db, tmp_path):
         name = f"v{voucher.pk}"
         difference = ImageChops.difference(pixels(reference, tmp_path, name), pixels(stamped, tmp_path, name + "s"))
         assert sum(difference.histogram()[1:]) <= 20
+
+
+LINKED = """<html><body style="font-family: 'DejaVu Sans'; font-size: 12px">
+<p>Einlösen: <a href="{0}" style="text-decoration: none">{0}</a></p><p><a href="https://example.ch/help">Hilfe</a></p>
+</body></html>"""
+
+
+def test_links_keep_their_target_and_follow_their_text(tmp_path):
+    from weasyprint import HTML
+
+    from campaigns.compensation.voucher_stamp import SENTINEL, Design
+
+    document = HTML(string=LINKED.format(SENTINEL.format(0))).render()
+    design = Design(pdf=document.write_pdf(), document=document, title="")
+    url = "https://portal.example.ch/portal/credit/code/?code=ABCD-EFGH-JKMN-PQRS"
+
+    stamped = design.stamp([url], "", now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    reference = HTML(string=LINKED.format(url)).write_pdf()
+
+    def links(data):
+        pdf = pikepdf.open(io.BytesIO(data))
+        return [(str(a.A.URI), [round(float(v), 1) for v in a.Rect]) for a in pdf.pages[0].Annots]
+
+    assert links(stamped) == links(reference)
+    assert links(stamped)[0][0] == url
+    difference = ImageChops.difference(pixels(reference, tmp_path, "r"), pixels(stamped, tmp_path, "s"))
+    assert sum(difference.histogram()[1:]) <= 20
