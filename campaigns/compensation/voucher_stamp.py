@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import zlib
 from collections import OrderedDict
@@ -39,7 +40,7 @@ PROBE_IMAGE = (
 )
 # Glyphs every font subset carries besides the design's own, so that most vouchers share subsets.
 BASE_TEXT = "".join(chr(code) for code in range(0x20, 0x7F))
-FONT_CACHE_SIZE = 256
+FONT_CACHE_SIZE = 512  # embedded fonts (~15 KB each) kept for reuse, across designs
 PX = 0.75  # PDF points per CSS px
 QUOTED_MARK = "%C2%A7"  # a sentinel's mark in a URI, as WeasyPrint writes links (iri_to_uri)
 URI_SAFE = "/:?#[]@!$&'()*+,;=~%"  # what WeasyPrint's iri_to_uri leaves unquoted
@@ -95,6 +96,7 @@ class Design:
 
     def __init__(self, *, pdf: bytes, document, title: str):
         self.title = title
+        self.serial = next(_serials)
         probe = pikepdf.open(io.BytesIO(pdf))
         if len(probe.pages) != 1:
             raise NotStampable("a voucher of more than one page")
@@ -108,7 +110,7 @@ class Design:
             descriptor = font.DescendantFonts[0].FontDescriptor
             kept = pikepdf.Dictionary({k: v for k, v in descriptor.items() if k not in ("/FontFile2", "/FontName")})
             body = kept.unparse(resolved=True)[:-2].rstrip() + b" /FontName %(name)s /FontFile2 %(file)s >>"
-            face = FontFace(files[key])
+            face = _face(files[key])
             base = _to_unicode(font)
             for glyph, text in face.shape(BASE_TEXT, 10).glyphs:
                 base.setdefault(glyph, text)
@@ -125,7 +127,6 @@ class Design:
         )
         self.pieces = self._cut(pikepdf.parse_content_stream(page), page_text_boxes(document), images)
         self.links = [self._link(annotation, float(page.MediaBox[3])) for annotation in page.get("/Annots", [])]
-        self._fonts: OrderedDict = OrderedDict()
 
     def _link(self, annotation, page_height: float) -> LinkSlot:
         """A link of the probe: its URI with the sentinels it holds, and the text slot whose
@@ -249,10 +250,10 @@ class Design:
 
     def _font(self, resource: str, design_face: DesignFace, extra: frozenset, first: int) -> list[tuple[int, bytes]]:
         """The font's objects for the design's glyphs plus ``extra``; recently used ones cached."""
-        key = (resource, extra)
-        if key in self._fonts:
-            self._fonts.move_to_end(key)
-            return self._fonts[key]
+        key = (self.serial, resource, extra)
+        if key in _fonts:
+            _fonts.move_to_end(key)
+            return _fonts[key]
         objects = font_objects(
             design_face.face,
             first=first,
@@ -260,10 +261,23 @@ class Design:
             descriptor=design_face.descriptor,
             mapping={**design_face.base, **dict(extra)},
         )
-        self._fonts[key] = objects
-        if len(self._fonts) > FONT_CACHE_SIZE:
-            self._fonts.popitem(last=False)
+        _fonts[key] = objects
+        if len(_fonts) > FONT_CACHE_SIZE:
+            _fonts.popitem(last=False)
         return objects
+
+
+_serials = itertools.count()
+_fonts: OrderedDict[tuple, list[tuple[int, bytes]]] = OrderedDict()
+_faces: dict[bytes, FontFace] = {}
+
+
+def _face(data: bytes) -> FontFace:
+    """One ``FontFace`` per font file for all designs (a design's probe names the same file anew)."""
+    digest = hashlib.sha256(data).digest()
+    if digest not in _faces:
+        _faces[digest] = FontFace(data)
+    return _faces[digest]
 
 
 def _parts(text: str) -> tuple[str | int, ...]:
