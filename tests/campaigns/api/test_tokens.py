@@ -104,3 +104,11 @@ def test_the_rate_limit_answers_429_with_retry_after(make_api):
     response = api.get(PATH)
     assert response["Content-Type"] == "application/problem+json"
     assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_an_unknown_path_under_the_api_is_a_404_problem(db):
+    response = ApiClient(None).get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "No such resource; see /api/v1/openapi.json."
