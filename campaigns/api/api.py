@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from campaigns.api import alerts, incidents, inventory, reads, vouchers
 from campaigns.api.problems import install_problem_handlers, problem_media_types
+from campaigns.api.schemas import StrictJSONParser
 
 DESCRIPTION = """
 hostnotify's API for billing, CRM and monitoring systems.
@@ -33,6 +34,7 @@ api = HostnotifyAPI(
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs/",
+    parser=StrictJSONParser(),
 )
 install_problem_handlers(api)
 api.add_router("/", inventory.router)

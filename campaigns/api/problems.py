@@ -118,6 +118,8 @@ def _on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
     detail = "A valid API token is required." if isinstance(exc, AuthenticationError) else str(exc)
+    if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+        detail = "The body must be JSON in UTF-8 without NUL characters."
     return problem_response(exc.status_code, detail, headers=headers)
 
 

@@ -4,12 +4,14 @@ document come from the same classes. Write payloads live beside their endpoints.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field, field_validator
+from ninja.parser import Parser
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 
 _RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(?::\d\d)?)(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)")
 
@@ -55,17 +57,26 @@ def unstorable(value: Any) -> bool:
 
 
 class InSchema(Schema):
-    """Base of every request body: text must be storable (no NUL, valid UTF-8); an unknown field
-    is an error rather than silently ignored (a typo in an optional field would otherwise pass)."""
+    """Base of every request body: an unknown field is an error rather than silently ignored (a typo
+    in an optional field would otherwise pass). Text is checked once per body (``StrictJSONParser``)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        if unstorable(value):
-            raise ValueError("text must be valid UTF-8 without NUL characters")
-        return value
+
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+class StrictJSONParser(Parser):
+    """JSON bodies whose text PostgreSQL can store: no NUL character, no lone surrogate. Checked on
+    the whole document at C speed (a validator per field costs seconds on 5,000 items)."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        text = json.dumps(data, ensure_ascii=False)
+        text.encode()  # a lone surrogate raises UnicodeEncodeError
+        if _JSON_NUL.search(text):
+            raise ValueError("NUL character in the body")
+        return data
 
 
 class PageMeta(Schema):

@@ -113,3 +113,12 @@ def test_writes_need_the_incidents_scope(make_api):
 
     assert response.status_code == 403
     assert Incident.objects.count() == 0
+
+
+def test_text_postgresql_cannot_store_is_a_400_problem_and_changes_nothing(api):
+    for body in ('{"slug": "x", "title": "a\\u0000b"}', '{"slug": "x", "title": "\\ud800"}'):
+        response = api.client.post(BASE, body, content_type="application/json", headers=api.headers)
+
+        assert response.status_code == 400
+        assert response.json()["detail"] == "The body must be JSON in UTF-8 without NUL characters."
+    assert Incident.objects.count() == 0
