@@ -22,14 +22,14 @@ class PlacementInline(admin.TabularInline):
 
 @admin.register(StorageVolume)
 class StorageVolumeAdmin(admin.ModelAdmin):
-    list_display = ["name", "datacenter"]
+    list_display = ["name", "public_name", "datacenter"]
     search_fields = ["name"]
     list_filter = ["datacenter"]
 
 
 @admin.register(Server)
 class ServerAdmin(admin.ModelAdmin):
-    list_display = ["name", "hostname", "storage_volume", "datacenter"]
+    list_display = ["name", "public_name", "hostname", "storage_volume", "datacenter"]
     search_fields = ["name", "hostname"]
     list_filter = ["storage_volume", "datacenter"]
     list_select_related = ["storage_volume"]

@@ -14,6 +14,10 @@ from accounts.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGES
 class StorageVolume(models.Model):
     name = models.CharField(_("name"), max_length=64, unique=True)
     datacenter = models.CharField(_("data centre"), max_length=64, blank=True)
+    # What the public status pages call it; empty: it is not named there.
+    public_name = models.CharField(
+        _("public name"), max_length=64, blank=True, help_text=_("Shown on the status page; empty: not named there.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -36,6 +40,10 @@ class Server(models.Model):
         related_name="servers",
     )
     datacenter = models.CharField(_("data centre"), max_length=64, blank=True)
+    # What the public status pages call it; empty: it is not named there.
+    public_name = models.CharField(
+        _("public name"), max_length=64, blank=True, help_text=_("Shown on the status page; empty: not named there.")
+    )
 
     class Meta:
         ordering = ["name"]

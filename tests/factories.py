@@ -23,6 +23,7 @@ class StorageVolumeFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"vol{n}")
     datacenter = "ZH1"
+    public_name = factory.LazyAttribute(lambda o: o.name)  # named on the status page (default: hidden)
 
 
 class ServerFactory(factory.django.DjangoModelFactory):
@@ -34,6 +35,7 @@ class ServerFactory(factory.django.DjangoModelFactory):
     hostname = factory.LazyAttribute(lambda o: f"{o.name}.example.ch")
     storage_volume = factory.SubFactory(StorageVolumeFactory)
     datacenter = "ZH1"
+    public_name = factory.LazyAttribute(lambda o: o.name)  # named on the status page (default: hidden)
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -91,6 +93,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"incident-{n}")
     title = "Storage outage"
     redemption_options = ["balance"]
+    public = True  # published by support (the model's default is not public)
 
 
 class OutageWindowFactory(factory.django.DjangoModelFactory):

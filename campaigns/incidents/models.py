@@ -22,7 +22,8 @@ class Incident(models.Model):
     default_language = models.CharField(
         _("default language"), max_length=2, choices=list(LANGUAGES), default=DEFAULT_LANGUAGE
     )
-    public = models.BooleanField(_("shown on the status page"), default=True)
+    # Not public until support publishes it (campaigns.status.publishing), whatever created it.
+    public = models.BooleanField(_("shown on the status page"), default=False)
     # Redemption forms the portal offers for this incident's vouchers; the first is the default.
     redemption_options = models.JSONField(_("redemption options"), default=list, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import support_required
 from campaigns.incidents.models import Incident, OutageWindow
 from campaigns.status.models import STATUS_LANGUAGES, IncidentUpdate
+from campaigns.status.publishing import incident_publish
 from campaigns.status.services import (
     UpdatePhaseInvalid,
     UpdateTextMissing,
@@ -156,6 +157,20 @@ def status_window_ongoing(request, slug, pk):
     window = get_object_or_404(OutageWindow, pk=pk, incident=incident)
     change = window_mark_ongoing(window=window, by=request.user)
     _report_window_change(request, change, gettext("Window %(window)s marked as ongoing."))
+    return redirect("console:status", slug=incident.slug)
+
+
+@require_POST
+@support_required
+def status_publish(request, slug):
+    """Publish the incident on /status/ (``public=1``) or take it down (``public=0``)."""
+    incident = get_object_or_404(Incident, slug=slug)
+    public = request.POST.get("public") == "1"
+    incident_publish(incident=incident, public=public, by=request.user)
+    if public:
+        messages.success(request, gettext("The incident is now on the public status page."))
+    else:
+        messages.success(request, gettext("The incident is no longer on the public status page."))
     return redirect("console:status", slug=incident.slug)
 
 

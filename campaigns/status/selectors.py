@@ -83,7 +83,8 @@ def status_overview(language: str) -> dict:
         CurrentIncident(
             incident=incident,
             latest_updates=_localize_updates(list(incident.updates.all()), language, incident.default_language)[:1],
-            affected_targets=sorted({window.target.name for window in incident.windows.all()}),
+            # Public names only: internal host names never reach the public pages.
+            affected_targets=sorted({w.target.public_name for w in incident.windows.all() if w.target.public_name}),
         )
         for incident in open_incidents
     ]
@@ -109,5 +110,8 @@ def status_incident(incident, language: str) -> dict:
         "ongoing": any(w.end is None for w in windows),
         "servers": sorted(servers, key=lambda s: s.name),
         "volumes": volumes,
+        # What the public may read: the names chosen for it (Server/StorageVolume.public_name).
+        "server_names": sorted({s.public_name for s in servers if s.public_name}),
+        "volume_names": sorted({v.public_name for v in volumes if v.public_name}),
         "updates": incident_updates(incident, language),
     }

@@ -16,6 +16,7 @@ urlpatterns = [
 
 console_urlpatterns = [
     path("incidents/<slug:slug>/status/", console_views.status_updates, name="status"),
+    path("incidents/<slug:slug>/status/publish/", console_views.status_publish, name="status_publish"),
     path("incidents/<slug:slug>/status/updates/<int:pk>/", console_views.status_update_edit, name="status_update_edit"),
     path(
         "incidents/<slug:slug>/status/windows/<int:pk>/ended/",
