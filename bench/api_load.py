@@ -87,6 +87,18 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU of gunicorn's workers so far (the machine may be shared: wall-clock rates
+    then understate what the code does on free cores; CPU per request does not)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def inventory_batches(customers: int) -> tuple[list[dict], list[dict]]:
     customer_batches, account_batches = [], []
     for start in range(0, customers, BATCH):
@@ -213,7 +225,7 @@ def make_vouchers(count: int) -> list[str]:
     return codes
 
 
-def wrk_lookup(port: int, raw: str, codes: list[str], duration: str) -> str:
+def wrk_lookup(port: int, raw: str, codes: list[str], duration: str, master: int) -> tuple[str, float]:
     paths = ",".join(f'"/api/v1/vouchers/{code}/"' for code in codes)
     script = (
         f"local paths = {{{paths}}}\n"
@@ -226,12 +238,14 @@ def wrk_lookup(port: int, raw: str, codes: list[str], duration: str) -> str:
     try:
         url = f"http://127.0.0.1:{port}"
         subprocess.run(["wrk", "-t2", "-c16", "-d3s", "-s", handle.name, url], capture_output=True, check=True)  # warm
-        return subprocess.run(
+        cpu_before = workers_cpu_seconds(master)
+        out = subprocess.run(
             ["wrk", "-t2", "-c16", f"-d{duration}", "--latency", "--timeout", "5s", "-s", handle.name, url],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
+        return out, workers_cpu_seconds(master) - cpu_before
     finally:
         os.unlink(handle.name)
 
@@ -249,8 +263,10 @@ def main():
     port = free_port()
     server = start_gunicorn(port)
     try:
+        cpu_before = workers_cpu_seconds(server.pid)
         seconds_customers = post_all(port, raw, customer_batches)
         seconds_accounts = post_all(port, raw, account_batches)
+        cpu_inventory = workers_cpu_seconds(server.pid) - cpu_before
         total = seconds_customers + seconds_accounts
         items = args.customers * 2
         print(
@@ -267,16 +283,27 @@ def main():
             f"  all: {items:,} items in {total:.1f} s = {items / total:,.0f} items/s "
             f"({(args.customers + placements) / total:,.0f}/s counting customers + placements)"
         )
+        print(
+            f"  web workers' CPU: {cpu_inventory:.1f} s = {1e6 * cpu_inventory / items:.0f} µs per item "
+            f"(on two free cores: {2 * items / cpu_inventory:,.0f} items/s before PostgreSQL's share)"
+        )
         again = post_all(port, raw, account_batches[:4])
         print(f"  the same 20,000 accounts again (nothing changes): {again:.1f} s")
         codes = make_vouchers(args.vouchers)
-        out = wrk_lookup(port, raw, codes, args.duration)
+        out, cpu_lookup = wrk_lookup(port, raw, codes, args.duration, server.pid)
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
         rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-        p50 = re.search(r"50%\s+(\S+)", out).group(1)
-        p99 = re.search(r"99%\s+(\S+)", out).group(1)
+        distribution = out.split("Latency Distribution", 1)[1]
+        p50 = re.search(r"50%\s+(\S+)", distribution).group(1)
+        p99 = re.search(r"99%\s+(\S+)", distribution).group(1)
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         print(f"voucher lookup, wrk -t2 -c16 -d{args.duration} over {len(codes):,} codes, gunicorn -w 2")
         print(f"  {rps} req/s, p50 {p50}, p99 {p99}, non-2xx {non2xx.group(1) if non2xx else 0}")
+        per_request = cpu_lookup / requests
+        print(
+            f"  web workers' CPU: {1000 * per_request:.2f} ms per request "
+            f"(on two free cores: {2 / per_request:,.0f} req/s before PostgreSQL's share)"
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)
