@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db.models import F
 
-from accounts.models import Contact
+from accounts.models import Contact, Server, StorageVolume
 from accounts.roles import FINANCE, SUPPORT
 from accounts.services.portal_auth import magic_link_url
 from campaigns.compensation.models import Voucher
@@ -13,6 +14,7 @@ from campaigns.demo.status_timeline import status_demo_updates
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.mailings.models import Mailing
 from campaigns.portal.redemption import RedemptionError, voucher_redeem
+from campaigns.status.publishing import incident_publish
 
 DEMO_USERS = [
     # user name, password, groups, superuser
@@ -69,6 +71,11 @@ class Command(BaseCommand):
         incident = Incident.objects.get(slug=demo.INCIDENT)
         if incident.redemption_options != ["balance", "extension"]:
             Incident.objects.filter(pk=incident.pk).update(redemption_options=["balance", "extension"])
+        # The demo provider names its servers and volumes publicly as it does internally, and
+        # support publishes the imported incident (imports are never public by themselves).
+        Server.objects.filter(public_name="").update(public_name=F("name"))
+        StorageVolume.objects.filter(public_name="").update(public_name=F("name"))
+        incident_publish(incident=incident, public=True, by=users["support"])
         posted = status_demo_updates(incident=incident, by=users["support"])
         self.stdout.write(f"status updates posted: {posted}")
         call_command(

@@ -135,6 +135,11 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
     assert Voucher.objects.filter(compensation__incident=incident).count() > 150
     assert Delivery.objects.filter(mailing__incident=incident, status="sent").count() > 150
     assert Voucher.objects.filter(status="redeemed").exists()
+    # support published the imported incident; the compensation had two people
+    incident.refresh_from_db()
+    assert incident.public is True
+    compensation = incident.compensations.select_related("prepared_by", "approved_by").first()
+    assert (compensation.prepared_by.username, compensation.approved_by.username) == ("admin", "finance")
     # running it again changes nothing and sends nothing twice
     call_command("load_demo", customers=200, stdout=io.StringIO(), stderr=io.StringIO())
     assert (
