@@ -37,10 +37,11 @@ from campaigns.incidents.models import Exposure
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "pdf" / "voucher.css"
 DATE = "%d.%m.%Y"
 DATETIME = "%d.%m.%Y %H:%M"
-# The context entries that differ between two vouchers of one design (besides the windows' rows
-# and the QR code); anything else that differs makes another design, so this list is about speed,
-# never about what a voucher shows.
-PER_VOUCHER = ("customer_name", "customer_number", "amount", "code", "expires", "redeem_url")
+# The context entries that make a design: the same for every voucher of it, laid out as they are
+# (texts that may wrap belong here). Every other string, and each string of the windows' rows, is
+# per voucher: stamped into the design's probe. A per-voucher string added later stamps by itself;
+# a constant one added here only spares the shaping of it.
+DESIGN_KEYS = ("language", "t", "brand", "is_topup", "intro", "windows_title")
 DESIGN_CACHE_SIZE = 64
 
 TEXTS = {
@@ -192,7 +193,11 @@ def _probe_context(context: dict) -> tuple[dict, list[str]]:
         values.append(str(value))
         return SENTINEL.format(len(values) - 1)
 
-    probe = {key: mark(value) if key in PER_VOUCHER else value for key, value in context.items() if key != "qr_url"}
+    probe = {
+        key: mark(value) if isinstance(value, str) and key not in DESIGN_KEYS else value
+        for key, value in context.items()
+        if key != "qr_url"
+    }
     probe["windows"] = [{key: mark(value) for key, value in row.items()} for row in context["windows"]]
     probe["qr"] = PROBE_IMAGE
     return probe, values

@@ -147,3 +147,25 @@ def test_links_keep_their_target_and_follow_their_text(tmp_path):
     assert links(stamped)[0][0] == url
     difference = ImageChops.difference(pixels(reference, tmp_path, "r"), pixels(stamped, tmp_path, "s"))
     assert sum(difference.histogram()[1:]) <= 20
+
+
+def test_vouchers_of_one_design_share_one_probe(db):
+    from campaigns.compensation import voucher_pdf
+
+    # Given two vouchers alike in language, kind, incident, time zone and number of windows,
+    # different in every per-voucher string (name, number, amount, code, expiry, window times)
+    first = voucher_of("de", "Anna Muster", "12.00", "CHF")
+    second = voucher_of("de", "Łódź Dvořák", "98765.40", "CHF")
+    second.compensation.incident = first.compensation.incident
+    type(second).objects.filter(pk=second.pk).update(expires_on=dt.date(2027, 3, 1))
+    second.refresh_from_db()
+    second.compensation.incident = first.compensation.incident
+    later = [[start.replace("2005-12-31", "2006-01-05"), end, server] for start, end, server in WINDOWS]
+    voucher_pdf._designs.clear()
+
+    # When both are rendered
+    render_voucher_pdf(first, intervals=WINDOWS)
+    render_voucher_pdf(second, intervals=later)
+
+    # Then WeasyPrint laid out one probe for both
+    assert len(voucher_pdf._designs) == 1
