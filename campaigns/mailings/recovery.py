@@ -205,7 +205,7 @@ def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None =
         outcome.update(unknown=len(in_doubt), pending=len(untried))
         log.warning("mailing %s: dead claims: %s in doubt, %s not tried", mailing.pk, len(in_doubt), len(untried))
     asked = deliveries_ask_reconciler(mailing=mailing)
-    outcome["unknown"] -= asked["sent"] + asked["pending"]
+    outcome["unknown"] = max(0, outcome["unknown"] - asked["sent"] - asked["pending"])  # asked: earlier ones too
     outcome["sent"] += asked["sent"]
     outcome["pending"] += asked["pending"]
     return outcome
