@@ -1,6 +1,18 @@
 from django.contrib import admin
 
 from accounts.models import Contact, Customer, HostingAccount, LedgerEntry, Placement, Server, StorageVolume
+from accounts.signals import inventory_changed_send
+
+
+class InventoryFollowsMixin:
+    """Changes made here reach what later steps compute from the inventory (the exposure of open
+    incidents), in the admin's transaction; what they report is shown to the user."""
+
+    model: type
+
+    def inventory_changed(self, request, *, account_ids=(), server_ids=()) -> None:
+        for note in inventory_changed_send(sender=self.model, account_ids=account_ids, server_ids=server_ids):
+            self.message_user(request, note)  # type: ignore[attr-defined]
 
 
 class ContactInline(admin.TabularInline):
@@ -28,11 +40,16 @@ class StorageVolumeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Server)
-class ServerAdmin(admin.ModelAdmin):
+class ServerAdmin(InventoryFollowsMixin, admin.ModelAdmin):
     list_display = ["name", "public_name", "hostname", "storage_volume", "datacenter"]
     search_fields = ["name", "hostname"]
     list_filter = ["storage_volume", "datacenter"]
     list_select_related = ["storage_volume"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "storage_volume" in form.changed_data:
+            self.inventory_changed(request, server_ids=[obj.pk])
 
 
 @admin.register(Customer)
@@ -54,7 +71,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(HostingAccount)
-class HostingAccountAdmin(admin.ModelAdmin):
+class HostingAccountAdmin(InventoryFollowsMixin, admin.ModelAdmin):
     list_display = ["name", "customer", "product", "monthly_fee"]
     search_fields = ["name", "customer__number", "customer__name"]
     list_filter = ["product"]
@@ -62,15 +79,31 @@ class HostingAccountAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer"]
     inlines = [PlacementInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "customer" in form.changed_data or any(formset.has_changed() for formset in formsets):
+            self.inventory_changed(request, account_ids=[form.instance.pk])
+
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(InventoryFollowsMixin, admin.ModelAdmin):
     list_display = ["account", "server", "active_from", "active_until"]
     search_fields = ["account__name", "server__name"]
     list_filter = ["server__storage_volume", "server"]
     list_select_related = ["account", "server"]
     raw_id_fields = ["account"]
     date_hierarchy = "active_from"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        accounts = {obj.account_id}
+        if change and "account" in form.changed_data and form.initial.get("account"):
+            accounts.add(form.initial["account"])  # the account it moved away from
+        self.inventory_changed(request, account_ids=accounts)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.inventory_changed(request, account_ids=[obj.account_id])
 
 
 @admin.register(LedgerEntry)

@@ -34,3 +34,10 @@ def format_money(amount: Decimal | int | str, currency: str, language: str = "de
     if (language or "")[:2] == "fr":
         return f"{number} {currency}"
     return f"{currency} {number}"
+
+
+def format_duration(seconds: int) -> str:
+    """``43 h 30 min``; under an hour ``45 min``. Minutes are rounded down (letters, PDFs)."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes = rest // 60
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

@@ -6,6 +6,7 @@ Mounted by ``campaigns/portal/urls.py`` under the ``portal`` namespace.
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -103,7 +104,11 @@ def magic_link(request, token):
         return render(request, "portal/link_invalid.html", {"link_form": EmailForm(prefix="link")}, status=410)
     if request.method == "POST":
         return _signed_in(request, contact)
-    return render(request, "portal/link_confirm.html", {"contact": contact, "customer": contact.customer})
+    # The page speaks the customer's language, whatever the browser (or a mail scanner) prefers.
+    with translation.override(contact.effective_language):
+        response = render(request, "portal/link_confirm.html", {"contact": contact, "customer": contact.customer})
+    response["Content-Language"] = contact.effective_language
+    return response
 
 
 def password_reset_request(request):

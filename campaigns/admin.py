@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from accounts.roles import is_finance
 from campaigns.audit.models import AuditEntry
@@ -19,7 +20,9 @@ class OutageWindowInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(TranslationAdmin):
+    """Title and description in each language (django-modeltranslation's admin)."""
+
     list_display = ["slug", "title", "status", "public", "created_at"]
     search_fields = ["slug", "title"]
     list_filter = ["status", "public"]

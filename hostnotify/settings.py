@@ -27,6 +27,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, which it extends
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -156,6 +157,12 @@ X_FRAME_OPTIONS = "DENY"
 # --- Internationalisation: de/fr/it/en, Swiss formats ----------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = list(HOSTNOTIFY_LANGUAGES)  # accounts/languages.py: the one list
+# Translated model fields (django-modeltranslation): an incident's title and description in the four
+# languages; a missing one falls back to the incident's default language (campaigns/incidents/translation.py).
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in HOSTNOTIFY_LANGUAGES)
+MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
+MODELTRANSLATION_FALLBACK_LANGUAGES = MODELTRANSLATION_LANGUAGES
+MODELTRANSLATION_TRANSLATION_FILES = ("campaigns.incidents.translation",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["hostnotify.formats"]
 TIME_ZONE = "Europe/Zurich"  # display default; storage is always UTC

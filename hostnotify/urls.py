@@ -17,7 +17,7 @@ console_urlpatterns = (
 )
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/status/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="status:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include((console_urlpatterns, "console"))),

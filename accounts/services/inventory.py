@@ -12,7 +12,7 @@ from django.db import transaction
 
 from accounts.bulk import existing_values
 from accounts.csv_rows import ImportRejected, RowError, read_csv
-from accounts.models import Customer, Server
+from accounts.models import Customer, HostingAccount, Server
 from accounts.services.inventory_rows import (
     ACCOUNT_COLUMNS,
     ACCOUNT_LIMITS,
@@ -31,6 +31,7 @@ from accounts.services.inventory_writes import (
     write_customers,
     write_servers,
 )
+from accounts.signals import inventory_changed_send
 
 
 def inventory_import(
@@ -92,9 +93,13 @@ def inventory_apply(
 
     summary = ImportSummary(dry_run=dry_run)
     with transaction.atomic():
-        write_servers(servers_in, summary)
+        moved_servers = write_servers(servers_in, summary)
         write_customers(customers_in, summary, tick)
-        write_accounts(accounts_in, summary, tick)
+        changed_accounts = write_accounts(accounts_in, summary, tick)
+        # In the same transaction: what is computed from the inventory follows it, or nothing does.
+        summary.notes = inventory_changed_send(
+            sender=HostingAccount, account_ids=changed_accounts, server_ids=moved_servers
+        )
         if dry_run:
             transaction.set_rollback(True)
     return summary

@@ -22,6 +22,8 @@ class ImportSummary:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    # What later steps reported about the change (exposure of open incidents recomputed, …).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -34,9 +36,11 @@ def _count(summary: ImportSummary, kind: str, created=0, updated=0, unchanged=0)
     summary.unchanged[kind] = summary.unchanged.get(kind, 0) + unchanged
 
 
-def write_servers(servers_in: dict[str, tuple], summary: ImportSummary) -> None:
+def write_servers(servers_in: dict[str, tuple], summary: ImportSummary) -> set[int]:
+    """Returns the ids of existing servers that moved to another storage volume."""
+    moved: set[int] = set()
     if not servers_in:
-        return
+        return moved
     volumes = dict(StorageVolume.objects.values_list("name", "id"))
     new_volumes = sorted({v for _, v, _ in servers_in.values() if v and v not in volumes})
     datacenter_of = {v: dc for _, v, dc in servers_in.values() if v}
@@ -53,11 +57,14 @@ def write_servers(servers_in: dict[str, tuple], summary: ImportSummary) -> None:
         if server is None:
             create.append(Server(name=name, hostname=hostname, storage_volume_id=volume_id, datacenter=datacenter))
         elif (server.hostname, server.storage_volume_id, server.datacenter) != (hostname, volume_id, datacenter):
+            if server.storage_volume_id != volume_id:
+                moved.add(server.pk)
             server.hostname, server.storage_volume_id, server.datacenter = hostname, volume_id, datacenter
             update.append(server)
     Server.objects.bulk_create(create)
     Server.objects.bulk_update(update, ["hostname", "storage_volume", "datacenter"])
     _count(summary, "servers", len(create), len(update), len(servers_in) - len(create) - len(update))
+    return moved
 
 
 def write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tick: Progress) -> None:
@@ -127,9 +134,10 @@ def write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tick
     tick(len(customers_in) - len(customers_in) // 2)
 
 
-def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: Progress) -> None:
+def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: Progress) -> set[int]:
+    """Returns the ids of the accounts whose placements or customer changed."""
     if not accounts_in:
-        return
+        return set()
     customer_ids = lookup_ids(Customer, "number", {a["customer"] for a in accounts_in.values()})
     server_ids = dict(Server.objects.values_list("name", "id"))
     existing = {
@@ -181,6 +189,7 @@ def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: P
         if account_id in stored:
             replace.append(account_id)
         new_placements.extend((account_id, *placement) for placement in wanted)
+    changed = {row[0] for row in new_placements} | {a.pk for a in update if a.customer_id != existing[a.name][1]}
     if replace:
         Placement.objects.filter(account_id__in=replace).delete()
     bulk_insert(Placement, _dicts(("account_id", "server_id", "active_from", "active_until"), new_placements))
@@ -188,6 +197,7 @@ def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: P
     _count(summary, "placements", created=len(new_placements))
     _count(summary, "placement histories", fresh, len(replace), len(accounts_in) - fresh - len(replace))
     tick(len(accounts_in) - len(accounts_in) // 2)
+    return changed
 
 
 def _rows_of(model, key: str, wanted: set, fields: tuple[str, ...], order: str | None = None):

@@ -6,6 +6,7 @@ password hash). Signing in changes that state, so every earlier link stops worki
 
 from django.conf import settings
 
+from accounts.links import absolute_url_maker
 from accounts.models import Contact
 from accounts.services.contact_tokens import ContactTokens
 
@@ -18,14 +19,14 @@ class MagicLinks:
 
     def __init__(self):
         self._tokens = ContactTokens(salt=SALT)
-        self._base = f"{settings.SITE_URL}/portal/login/"
+        self._link = absolute_url_maker("portal:magic_link")
 
     def token(self, contact: Contact) -> str:
         return self._tokens.sign(contact)
 
     def url(self, contact: Contact) -> str:
         """Absolute sign-in URL for the apology mail and for "send me a new link"."""
-        return f"{self._base}{self.token(contact)}/"
+        return self._link(self.token(contact))
 
 
 def magic_link_url(*, contact: Contact) -> str:

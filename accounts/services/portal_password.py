@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
+from accounts.links import absolute_url
 from accounts.models import Contact
 from accounts.services.contact_tokens import ContactTokens
 
@@ -13,7 +14,7 @@ def password_reset_url(*, contact: Contact) -> str:
     # The password hash and last sign-in are in the token's state: a reset link works once, and
     # not after the contact has signed in or changed the password some other way.
     token = ContactTokens(salt=RESET_SALT).sign(contact)
-    return f"{settings.SITE_URL}/portal/password/reset/{token}/"
+    return absolute_url("portal:password_reset_confirm", args=[token])
 
 
 def password_reset_contact(token: str) -> Contact | None:

@@ -15,6 +15,7 @@ from campaigns.compensation.code_access import code_shown_record
 from campaigns.compensation.codes import format_code
 from campaigns.compensation.models import Compensation
 from campaigns.incidents.models import Incident
+from campaigns.incidents.selectors import customer_downtimes
 
 FORMATS = ("csv", "xlsx", "pdf")
 PDF_MAX_ROWS = 1_000  # the summary lists the largest amounts; the full list is the CSV/XLSX
@@ -47,6 +48,8 @@ def compensation_rows(incident: Incident) -> Iterator[tuple]:
         .order_by("customer__number")
         .iterator(chunk_size=2_000)
     )
+    # affected_seconds is the customer's downtime (the union of its accounts' intervals), as everywhere.
+    downtimes = customer_downtimes(incident_ids=[incident.pk])
     for comp in compensations:
         vouchers = sorted(comp.vouchers.all(), key=lambda v: (v.is_topup, v.issued_at, v.pk))
         yield (
@@ -55,7 +58,7 @@ def compensation_rows(incident: Incident) -> Iterator[tuple]:
             comp.customer.name,
             comp.customer.language,
             comp.currency,
-            comp.affected_seconds,
+            downtimes.get((incident.pk, comp.customer_id), 0),
             comp.amount,
             comp.tier,
             comp.status,

@@ -16,7 +16,6 @@ import secrets
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,13 +24,15 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from accounts.bulk import bulk_update_rows
-from accounts.formatting import format_money
+from accounts.formatting import format_duration, format_money
+from accounts.links import absolute_url
 from accounts.private_apis import html_class_with_user_agent_css
 from campaigns.compensation.codes import format_code
 from campaigns.compensation.models import Voucher
 from campaigns.compensation.pdf_fonts import UnsupportedText
 from campaigns.compensation.voucher_qr import qr_svg_data_uri
 from campaigns.compensation.voucher_stamp import PROBE_IMAGE, SENTINEL, Design, NotStampable
+from campaigns.incidents.impact import downtime_seconds
 from campaigns.incidents.models import Exposure
 
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "pdf" / "voucher.css"
@@ -54,6 +55,7 @@ TEXTS = {
         "expires_label": "Gültig bis",
         "redeem": "Lösen Sie den Gutschein im Kundenportal ein: Code eingeben oder QR-Code scannen.",
         "windows": "Ihre betroffenen Dienste (Zeitzone {tz})",
+        "downtime": "Ausfallzeit Ihrer Dienste: {duration}",
         "footer": "Dieser Gutschein ist an Ihre Kundennummer gebunden.",
     },
     "fr": {
@@ -65,6 +67,7 @@ TEXTS = {
         "expires_label": "Valable jusqu’au",
         "redeem": "Utilisez ce bon dans le portail client : saisissez le code ou scannez le code QR.",
         "windows": "Vos services concernés (fuseau horaire {tz})",
+        "downtime": "Durée d’interruption de vos services : {duration}",
         "footer": "Ce bon est lié à votre numéro de client.",
     },
     "it": {
@@ -76,6 +79,7 @@ TEXTS = {
         "expires_label": "Valido fino al",
         "redeem": "Riscatti il buono nel portale clienti: inserisca il codice o scansioni il codice QR.",
         "windows": "I Suoi servizi interessati (fuso orario {tz})",
+        "downtime": "Durata dell’interruzione dei Suoi servizi: {duration}",
         "footer": "Questo buono è legato al Suo numero cliente.",
     },
     "en": {
@@ -87,6 +91,7 @@ TEXTS = {
         "expires_label": "Valid until",
         "redeem": "Redeem it in the customer portal: enter the code or scan the QR code.",
         "windows": "Your affected services (time zone {tz})",
+        "downtime": "Downtime of your services: {duration}",
         "footer": "This voucher is bound to your customer number.",
     },
 }
@@ -116,7 +121,8 @@ def _weasy():
 
 
 def redeem_url(code: str) -> str:
-    return f"{settings.SITE_URL}/portal/redeem/?{urlencode({'code': format_code(code)})}"
+    """The page where this code is redeemed, the code filled in (sign-in first when needed)."""
+    return absolute_url("portal:redeem_code", query={"code": format_code(code)})
 
 
 def affected_windows(intervals: list[list[str]], time_zone: str) -> list[dict]:
@@ -152,14 +158,16 @@ def voucher_context(voucher: Voucher, *, intervals: list[list[str]]) -> dict:
         "is_topup": voucher.is_topup,
         "customer_name": customer.name,
         "customer_number": customer.number,
-        "intro": texts["intro"].format(incident=incident.title),
+        "intro": texts["intro"].format(incident=incident.title_in(language)),
         "amount": format_money(voucher.amount, voucher.currency, language),
         "code": format_code(voucher.code),
         "expires": voucher.expires_on.strftime(DATE),
         "qr_url": url,
-        "redeem_url": f"{settings.SITE_URL}/portal/redeem/",
+        "redeem_url": url,
         "windows_title": texts["windows"].format(tz=customer.time_zone),
         "windows": affected_windows(intervals, customer.time_zone),
+        # The customer's downtime: the union of all their accounts' intervals (customer_downtimes).
+        "downtime": texts["downtime"].format(duration=format_duration(downtime_seconds(intervals))),
     }
 
 

@@ -13,6 +13,13 @@ from pathlib import Path
 
 INCIDENT = "storage-christmas-2005"
 TITLE = "Storage outage Christmas 2005"
+# The incident's title in each language (windows.csv's optional title_<language> columns).
+TITLES = {
+    "de": "Speicherausfall Weihnachten 2005",
+    "fr": "Panne de stockage Noël 2005",
+    "it": "Guasto di storage Natale 2005",
+    "en": TITLE,
+}
 VOLUME_A, VOLUME_B = "stor-zh-a", "stor-zh-b"
 SERVERS_A = [f"server{n:02d}" for n in range(11, 21)]  # server19 lives here
 SERVERS_B = [f"server{n:02d}" for n in range(1, 11)]
@@ -107,8 +114,8 @@ def write_demo_csvs(
 
     with open(paths["windows"], "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["incident", "title", "target_type", "target", "start", "end"])
+        writer.writerow(["incident", "title", "target_type", "target", "start", "end", *(f"title_{x}" for x in TITLES)])
         for target, start, end in WINDOWS:
             kind = "volume" if target.startswith("stor-") else "server"
-            writer.writerow([INCIDENT, TITLE, kind, target, start, end])
+            writer.writerow([INCIDENT, TITLE, kind, target, start, end, *TITLES.values()])
     return paths

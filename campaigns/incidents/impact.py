@@ -92,3 +92,10 @@ def windows_per_server(
         for target in targets:
             spans.setdefault(target, []).append((start, end))
     return {server: merge(items) for server, items in spans.items()}
+
+
+def downtime_seconds(stored_pieces: Iterable[Sequence]) -> int:
+    """A customer's downtime: wall-clock seconds during which at least one of their accounts was
+    down — the length of the union of the stored pieces ``[start_iso, end_iso, server]`` of all
+    their accounts' exposures (two accounts down at the same time count once)."""
+    return seconds(merge((dt.datetime.fromisoformat(p[0]), dt.datetime.fromisoformat(p[1])) for p in stored_pieces))

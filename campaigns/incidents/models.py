@@ -2,14 +2,18 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.languages import DEFAULT_LANGUAGE, LANGUAGES
 from accounts.models import Customer, HostingAccount, Server, StorageVolume
 from campaigns.incidents.fields import NameListField
 
+# The languages an incident's title and description are written in (campaigns/incidents/translation.py).
+INCIDENT_LANGUAGES = ("de", "fr", "it", "en")
 
-class Incident(models.Model):
+
+class Incident(models.Model):  # type: ignore[django-manager-missing]  # modeltranslation patches its manager at run time
     class Status(models.TextChoices):
         OPEN = "open", _("open")
         RESOLVED = "resolved", _("resolved")
@@ -36,6 +40,15 @@ class Incident(models.Model):
 
     def __str__(self):
         return self.title or self.slug
+
+    def title_in(self, language: str) -> str:
+        """The title a reader of ``language`` sees (the incident's default language when missing)."""
+        with translation.override(language):
+            return self.title
+
+    def description_in(self, language: str) -> str:
+        with translation.override(language):
+            return self.description
 
 
 class OutageWindow(models.Model):

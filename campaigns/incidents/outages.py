@@ -16,7 +16,7 @@ from accounts.csv_rows import ImportRejected, RowError, read_csv
 from accounts.models import Server, StorageVolume
 from accounts.parsing import parse_period
 from campaigns.incidents.exposure import ExposureResult, exposure_is_frozen, exposure_recompute
-from campaigns.incidents.models import Incident, OutageWindow
+from campaigns.incidents.models import INCIDENT_LANGUAGES, Incident, OutageWindow
 
 WINDOW_COLUMNS = ("incident", "title", "target_type", "target", "start", "end")
 # The longest value each column's database field holds: a longer one is a row error, never cut short.
@@ -25,9 +25,12 @@ WINDOW_LIMITS: dict[str, int] = {
     for column, model, name in (
         ("incident", Incident, "slug"),
         ("title", Incident, "title"),
+        *((f"title_{language}", Incident, "title") for language in INCIDENT_LANGUAGES),
         ("target", Server, "name"),
     )
 }
+# The title in each language; ``title`` is the fallback for a language left empty.
+TITLE_COLUMNS = tuple(f"title_{language}" for language in INCIDENT_LANGUAGES)
 
 
 @dataclass
@@ -42,7 +45,9 @@ class OutageImportSummary:
 
 def outages_import(*, source, dry_run: bool = False, encoding: str = "utf-8-sig") -> OutageImportSummary:
     errors: list[RowError] = []
-    rows = read_csv(source, WINDOW_COLUMNS, "windows.csv", errors, limits=WINDOW_LIMITS, encoding=encoding)
+    rows = read_csv(
+        source, WINDOW_COLUMNS, "windows.csv", errors, limits=WINDOW_LIMITS, encoding=encoding, optional=TITLE_COLUMNS
+    )
     if errors:
         raise ImportRejected(errors)
     servers = dict(Server.objects.values_list("name", "id"))
@@ -67,11 +72,14 @@ def outages_import(*, source, dry_run: bool = False, encoding: str = "utf-8-sig"
             problems.append(f"bad target_type {row['target_type']!r} (server or volume)")
         start, end, period_problems = parse_period(row["start"], row["end"], start_label="start", end_label="end")
         problems.extend(period_problems)
-        parsed = incidents.setdefault(slug, {"title": row["title"], "line": line, "windows": []})
-        if row["title"] != parsed["title"]:
-            problems.append(
-                f"incident {slug!r} has title {row['title']!r} here but {parsed['title']!r} on line {parsed['line']}"
-            )
+        titles = {column: row.get(column, "") for column in ("title", *TITLE_COLUMNS)}
+        parsed = incidents.setdefault(slug, {"titles": titles, "line": line, "windows": []})
+        for column, value in titles.items():
+            if value != parsed["titles"][column]:
+                problems.append(
+                    f"incident {slug!r} has {column} {value!r} here but {parsed['titles'][column]!r} "
+                    f"on line {parsed['line']}"
+                )
         if problems:
             errors.extend(RowError("windows.csv", line, p) for p in problems)
             continue
@@ -102,17 +110,18 @@ def outages_import(*, source, dry_run: bool = False, encoding: str = "utf-8-sig"
         for slug, data in incidents.items():
             incident = existing.get(slug)
             if incident is None:
-                incident = Incident.objects.create(
-                    slug=slug, title=data["title"] or slug, redemption_options=["balance"]
-                )
+                incident = Incident(slug=slug, redemption_options=["balance"])
+                _set_titles(incident, data["titles"])
+                incident.save()
                 summary.incidents_created.append(slug)
             elif slug in changed:
                 incident.windows.all().delete()
                 summary.incidents_changed.append(slug)
             else:
-                if incident.title != data["title"] and data["title"]:
-                    Incident.objects.filter(pk=incident.pk).update(title=data["title"])
                 summary.incidents_unchanged.append(slug)
+            if _set_titles(incident, data["titles"]):
+                incident.save(update_fields=[f"title_{language}" for language in INCIDENT_LANGUAGES])
+            if slug in summary.incidents_unchanged:
                 continue
             OutageWindow.objects.bulk_create(
                 OutageWindow(incident=incident, target_type=t, server_id=s, volume_id=v, start=start, end=end)
@@ -122,6 +131,22 @@ def outages_import(*, source, dry_run: bool = False, encoding: str = "utf-8-sig"
         if dry_run:
             transaction.set_rollback(True)
     return summary
+
+
+def _set_titles(incident: Incident, titles: dict[str, str]) -> bool:
+    """Write the file's titles into the incident; True if any changed. ``title`` stands for the
+    incident's default language when ``title_<that language>`` is empty; a language left empty
+    keeps what it has, and reads the default language's title while it has none."""
+    changed = False
+    for language in INCIDENT_LANGUAGES:
+        value = titles[f"title_{language}"] or (titles["title"] if language == incident.default_language else "")
+        if value and value != getattr(incident, f"title_{language}"):
+            setattr(incident, f"title_{language}", value)
+            changed = True
+    if not any(getattr(incident, f"title_{language}") for language in INCIDENT_LANGUAGES):
+        setattr(incident, f"title_{incident.default_language}", incident.slug)
+        changed = True
+    return changed
 
 
 def _key(window: tuple):

@@ -12,6 +12,7 @@ from accounts.languages import LANGUAGE_CODES, LANGUAGES
 from accounts.roles import staff_required
 from campaigns.incidents.models import Incident
 from campaigns.incidents.selectors import (
+    customer_downtimes,
     incident_exposure_totals,
     incident_exposures,
     incident_list_with_counts,
@@ -48,6 +49,10 @@ def incident_detail(request, slug):
         sort=sort,
     )
     page = Paginator(exposures, 50).get_page(request.GET.get("page"))
+    # Beside each account's own duration, its customer's downtime (the union over all its accounts).
+    downtimes = customer_downtimes(incident_ids=[incident.pk], customer_ids={e.customer_id for e in page})
+    for exposure in page:
+        setattr(exposure, "customer_downtime", downtimes.get((incident.pk, exposure.customer_id), 0))  # noqa: B010
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(

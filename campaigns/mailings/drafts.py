@@ -5,15 +5,19 @@ The lifecycle after the draft (approve, launch, pause, …) lives in ``campaigns
 
 from __future__ import annotations
 
+from dataclasses import replace
+from email.utils import make_msgid
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 from accounts.models import Contact, Customer
 from campaigns.audit.services import audit_record
 from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
+from campaigns.mailings.claims import message_domain
 from campaigns.mailings.defaults import mailing_defaults
+from campaigns.mailings.handover import letter_email
 from campaigns.mailings.letters import LetterError, render_preview, validate_content
 from campaigns.mailings.models import Mailing
 
@@ -81,10 +85,12 @@ def mailing_draft_update(*, mailing: Mailing, by, **fields) -> Mailing:
 def mailing_test_send(
     *, mailing: Mailing, customer: Customer, to: str, by, language: str | None = None, contact: Contact | None = None
 ) -> str:
-    """Send the letter ``customer`` would get to ``to`` (the staff member's own address).
+    """Send the letter ``customer`` would get to ``to`` (the staff member's own address): the real
+    message — parts, headers and voucher PDF — marked only by ``[TEST]`` before its subject.
 
     Returns the subject. Raises ``CustomerNotAffected`` / ``LetterError`` from the renderer.
-    No Delivery is recorded and no voucher PDF is attached: a test send is not a delivery.
+    No Delivery is recorded: a test send is not a delivery. Its sign-in link is the portal's
+    sign-in page (staff must not hold a customer's key).
     """
     if not to:
         raise LetterError(["your user account has no e-mail address for the test send"])
@@ -93,15 +99,13 @@ def mailing_test_send(
     if reveal and message.shown_voucher_id:
         code_shown_record(user=by, where="test send", voucher_ids=[message.shown_voucher_id], incident=mailing.incident)
     subject = f"[TEST] {message.subject}"
-    email = EmailMultiAlternatives(
-        subject=subject,
-        body=message.text,
+    email = letter_email(
+        replace(message, subject=subject),
+        to=to,
         from_email=mailing.from_email or settings.DEFAULT_FROM_EMAIL,
-        to=[to],
         reply_to=[mailing.reply_to] if mailing.reply_to else None,
+        message_id=make_msgid(domain=message_domain()),
     )
-    if message.html:
-        email.attach_alternative(message.html, "text/html")
     email.send()
     audit_record(actor=by, action="mailing.test_send", incident=mailing.incident, obj=mailing, to=to)
     return subject

@@ -53,24 +53,36 @@ def build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> l
     reply_to = [mailing.reply_to] if mailing.reply_to else None
     messages = []
     for delivery, item in zip(deliveries, rendered, strict=True):
-        message = AnymailMessage(
-            subject=item.subject,
-            body=item.text,
-            from_email=from_email,
-            to=[delivery.email],
-            reply_to=reply_to,
-            headers={"Message-ID": delivery_message_id(delivery)},
+        message = letter_email(
+            item, to=delivery.email, from_email=from_email, reply_to=reply_to, message_id=delivery_message_id(delivery)
         )
-        if item.html:
-            message.attach_alternative(item.html, "text/html")
-        if item.voucher is not None:
-            message.attach(*_voucher_attachment(item.voucher))
         # Echoed back in tracking webhooks and by the ESP's message search, so events and the
         # reconciler find their delivery.
         message.metadata = {"delivery_id": str(delivery.pk), "mailing_id": str(mailing.pk)}
         message.tags = [f"mailing-{mailing.pk}"]
         messages.append(message)
     return messages
+
+
+def letter_email(
+    item: letters.RenderedMessage, *, to: str, from_email: str, reply_to: list[str] | None, message_id: str
+) -> AnymailMessage:
+    """One letter as the mail that leaves: text and HTML parts, headers, and the voucher PDF when
+    the letter carries one. The sending engine and the test send both build it here, so that a
+    test send is the real message."""
+    message = AnymailMessage(
+        subject=item.subject,
+        body=item.text,
+        from_email=from_email,
+        to=[to],
+        reply_to=reply_to,
+        headers={"Message-ID": message_id},
+    )
+    if item.html:
+        message.attach_alternative(item.html, "text/html")
+    if item.voucher is not None:
+        message.attach(*_voucher_attachment(item.voucher))
+    return message
 
 
 def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:

@@ -23,6 +23,7 @@ class Mailing(models.Model):
         UPDATE = "update", _("incident update")
         REMINDER = "reminder", _("voucher expiry reminder")
         CUSTOM = "custom", _("custom")
+        CORRECTION = "correction", _("correction")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from accounts.formatting import format_duration
 from accounts.languages import LANGUAGE_CODES
 
 LANGUAGES = LANGUAGE_CODES
@@ -85,10 +86,8 @@ def local_date(value: dt.date) -> str:
 
 
 def duration(seconds: int) -> str:
-    """``43 h 30 min``; under an hour ``45 min``. Minutes are rounded down."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes = rest // 60
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    """``43 h 30 min``; under an hour ``45 min`` (``accounts.formatting.format_duration``)."""
+    return format_duration(seconds)
 
 
 def window_text(language: str, start: str, end: str) -> str:

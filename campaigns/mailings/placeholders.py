@@ -31,7 +31,10 @@ PLACEHOLDERS: dict = {
         "the affected accounts, to loop over (for account in accounts): account.name, .product, "
         ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)"
     ),
-    "longest_duration": gettext_lazy("the downtime of the customer's longest-hit account, e.g. 43 h 30 min"),
+    "downtime": gettext_lazy(
+        "the customer's downtime: how long at least one of their services was down, e.g. 43 h 30 min"
+    ),
+    "longest_duration": gettext_lazy("the same as downtime (kept for letters written before)"),
     "has_credit": gettext_lazy("true when the customer gets a credit (amount above zero)"),
     "amount": gettext_lazy("the credit with its currency in Swiss format, e.g. CHF 12.50"),
     "currency": gettext_lazy("the credit's currency, e.g. CHF"),
@@ -39,6 +42,11 @@ PLACEHOLDERS: dict = {
     "has_voucher": gettext_lazy("true when a voucher code exists"),
     "voucher_code": gettext_lazy("the voucher code, grouped XXXX-XXXX-XXXX-XXXX"),
     "voucher_expiry": gettext_lazy("the voucher's expiry date, dd.mm.yyyy"),
+    "voucher_redeemable": gettext_lazy("true while the voucher can still be redeemed (not redeemed, expired or void)"),
+    "has_topup": gettext_lazy("true when a top-up voucher was issued after a correction"),
+    "topup_code": gettext_lazy("the top-up voucher's code, grouped XXXX-XXXX-XXXX-XXXX"),
+    "topup_amount": gettext_lazy("the top-up voucher's amount with its currency"),
+    "topup_expiry": gettext_lazy("the top-up voucher's expiry date, dd.mm.yyyy"),
     "login_url": gettext_lazy("the personal sign-in link to the portal"),
     "portal_url": gettext_lazy("the portal's address"),
     "support_email": gettext_lazy("the support address"),

@@ -7,6 +7,7 @@ from campaigns.mailings import views
 console_urlpatterns = [
     path("incidents/<slug:slug>/mailings/", views.mailing_list, name="mailings"),
     path("incidents/<slug:slug>/mailings/new/", views.mailing_create, name="mailing_create"),
+    path("incidents/<slug:slug>/mailings/correction/", views.mailing_correction, name="mailing_correction"),
     path("incidents/<slug:slug>/mailings/preview/", views.compose_preview, name="compose_preview"),
     path("incidents/<slug:slug>/mailings/count/", views.compose_count, name="compose_count"),
     path("mailings/<int:pk>/", views.mailing_detail, name="mailing"),

@@ -15,6 +15,7 @@ from accounts.roles import support_required
 from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
 from campaigns.mailings import services as lifecycle
+from campaigns.mailings.corrections import NothingToCorrect, correction_customer_ids, mailing_create_correction
 from campaigns.mailings.drafts import (
     MailingContentInvalid,
     MailingNotEditable,
@@ -45,7 +46,25 @@ def _mailing(pk) -> Mailing:
 def mailing_list(request, slug):
     incident = get_object_or_404(Incident, slug=slug)
     mailings = incident.mailings.select_related("created_by", "approved_by").order_by("-created_at")
-    return render(request, "console/mailings/list.html", {"incident": incident, "mailings": mailings})
+    context = {
+        "incident": incident,
+        "mailings": mailings,
+        "to_correct": len(correction_customer_ids(incident=incident)),
+    }
+    return render(request, "console/mailings/list.html", context)
+
+
+@support_required
+@require_POST
+def mailing_correction(request, slug):
+    """A draft correction to the customers whose figures changed since their last letter."""
+    incident = get_object_or_404(Incident, slug=slug)
+    try:
+        mailing = mailing_create_correction(incident=incident, by=request.user)
+    except NothingToCorrect:
+        messages.info(request, _("No customer's figures changed since their last letter: nothing to correct."))
+        return redirect("console:mailings", slug=slug)
+    return redirect("console:mailing", pk=mailing.pk)
 
 
 def _compose(request, incident: Incident, mailing: Mailing | None):

@@ -51,8 +51,9 @@ def voucher_pdf(request, pk):
 
 @portal_login_required
 def redeem_code(request):
-    """A code received on paper: find the customer's voucher, then confirm on the next page."""
-    error, code, status = "", "", 200
+    """A code received on paper: find the customer's voucher, then confirm on the next page. The
+    voucher's printed link and QR code open this page with ``?code=`` filled in."""
+    error, code, status = "", request.GET.get("code", "")[:64], 200
     if request.method == "POST":
         code = request.POST.get("code", "")[:64]
         subjects = _code_subjects(request)

@@ -7,12 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 
 from accounts.models import Customer, LedgerEntry
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.incidents.models import Exposure, Incident
+from campaigns.incidents.selectors import customer_downtimes
 
 
 @dataclass(frozen=True)
@@ -34,20 +35,11 @@ def _hit(customer: Customer) -> Q:
     )
 
 
-def portal_incidents(*, customer: Customer):
-    """The incidents that hit the customer, newest first, with its compensation and downtime.
-
-    ``customer_seconds`` is the downtime of the customer's longest-hit account (what the letters
-    say too), from a subquery: joins for the filter would multiply an aggregate."""
-    longest = (
-        Exposure.objects.filter(incident=OuterRef("pk"), customer=customer)
-        .values("incident")
-        .annotate(longest=Max("affected_seconds"))
-        .values("longest")
-    )
-    return (
+def portal_incidents(*, customer: Customer) -> list[Incident]:
+    """The incidents that hit the customer, newest first, with its compensation and
+    ``customer_seconds``, its downtime (``customer_downtimes``: the union of its accounts' intervals)."""
+    incidents: list[Incident] = list(
         Incident.objects.filter(_hit(customer))
-        .annotate(customer_seconds=Subquery(longest))
         .prefetch_related(
             Prefetch(
                 "compensations",
@@ -57,6 +49,15 @@ def portal_incidents(*, customer: Customer):
         )
         .order_by("-created_at")
     )
+    downtimes = customer_downtimes(incident_ids=[i.pk for i in incidents], customer_ids=[customer.pk])
+    for incident in incidents:
+        setattr(incident, "customer_seconds", downtimes.get((incident.pk, customer.pk), 0))  # noqa: B010
+    return incidents
+
+
+def portal_downtime(*, customer: Customer, incident: Incident) -> int:
+    """The customer's downtime in the incident (the union of its accounts' intervals)."""
+    return customer_downtimes(incident_ids=[incident.pk], customer_ids=[customer.pk]).get((incident.pk, customer.pk), 0)
 
 
 def portal_incident(*, customer: Customer, slug: str) -> Incident:

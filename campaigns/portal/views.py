@@ -13,6 +13,7 @@ from campaigns.incidents.timeline import timeline_layout
 from campaigns.portal.selectors import (
     portal_balances,
     portal_compensation,
+    portal_downtime,
     portal_incident,
     portal_incidents,
     portal_outages,
@@ -46,7 +47,7 @@ def incident_detail(request, slug):
         "incident": incident,
         "outages": outages,
         "timeline": timeline,
-        "total_seconds": sum(outage.affected_seconds for outage in outages),
+        "total_seconds": portal_downtime(customer=customer, incident=incident),
         "compensation": compensation,
         "explanation": explanation_view(compensation.explanation) if compensation else None,
         "vouchers": portal_vouchers(customer=customer, incident=incident),

@@ -9,12 +9,12 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from accounts.links import absolute_url
 from accounts.models import Contact
 from campaigns.audit.services import audit_record
 from campaigns.incidents.exposure import ExposureFrozen, ExposureResult, exposure_recompute
@@ -224,13 +224,13 @@ def update_mail_content(update: IncidentUpdate) -> dict[str, dict[str, str]]:
     """The notice per language, ``{"de": {"subject", "text", "html"}, …}``, from the update's text in
     that language (falling back like the page does). No placeholders: the same letter for everyone."""
     incident = update.incident
-    link = settings.SITE_URL + reverse("status:incident", args=[incident.slug])
+    link = absolute_url("status:incident", args=[incident.slug])
     brand = settings.HOSTNOTIFY["BRAND_NAME"]
     content = {}
     for code, words in UPDATE_LETTER.items():
         text = localized_text(update.texts, code, incident.default_language)[0]
         phase = words["phases"][update.phase]
-        intro = words["intro"].format(title=incident.title, phase=phase)
+        intro = words["intro"].format(title=incident.title_in(code), phase=phase)
         more = words["more"].format(link=link)
         plain = f"{words['greeting']}\n\n{intro}\n\n{text}\n\n{more}\n\n{words['closing']}\n{brand}\n"
         html = format_html(
@@ -243,7 +243,7 @@ def update_mail_content(update: IncidentUpdate) -> dict[str, dict[str, str]]:
             brand,
         )
         content[code] = {
-            "subject": _literal(f"{incident.title}: {phase}"),
+            "subject": _literal(f"{incident.title_in(code)}: {phase}"),
             "text": _literal(plain),
             "html": _literal(str(html)),
         }

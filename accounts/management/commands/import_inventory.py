@@ -56,5 +56,7 @@ class Command(BaseCommand):
                 f"{prefix}{kind}: {summary.created[kind]} created, {summary.updated.get(kind, 0)} updated, "
                 f"{summary.unchanged.get(kind, 0)} unchanged"
             )
+        for note in summary.notes:
+            self.stdout.write(f"{prefix}{note}")
         if not summary.changed:
             self.stdout.write(self.style.SUCCESS("nothing changed"))

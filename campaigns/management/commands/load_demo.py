@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db.models import F
 
+from accounts.links import absolute_url
 from accounts.models import Contact, Server, StorageVolume
 from accounts.roles import FINANCE, SUPPORT
 from accounts.services.portal_auth import magic_link_url
@@ -103,18 +104,17 @@ class Command(BaseCommand):
 
     def _print_sign_in(self):
         incident = Incident.objects.get(slug=demo.INCIDENT)
-        site = settings.SITE_URL
         exposure = (
             Exposure.objects.filter(incident=incident).select_related("customer").order_by("customer__number").first()
         )
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("hostnotify demo is ready."))
-        self.stdout.write(f"  Status page:   {site}/status/")
-        self.stdout.write(f"  Staff console: {site}/console/")
+        self.stdout.write(f"  Status page:   {absolute_url('status:index')}")
+        self.stdout.write(f"  Staff console: {absolute_url('console:home')}")
         for username, password, groups, superuser in DEMO_USERS:
             role = "admin" if superuser else ", ".join(groups)
             self.stdout.write(f"      {username:<9} / {password:<14} ({role})")
-        self.stdout.write(f"  Admin:         {site}/admin/  (admin / admin-2005)")
+        self.stdout.write(f"  Admin:         {absolute_url('admin:index')}  (admin / admin-2005)")
         if exposure:
             contact = Contact.objects.filter(customer=exposure.customer, role=Contact.Role.PRIMARY).first()
             if contact:

@@ -326,9 +326,32 @@ def test_a_shorter_corrected_outage_never_lowers_an_approved_amount(approved_win
     result = compensation_prepare(incident=approved_window.incident)
 
     assert (result.topups, result.kept_higher) == (0, 1)
-    assert snapshot(approved_window.incident) == before
+    after = snapshot(approved_window.incident)
+    assert [row[:5] + row[7:] for row in after] == [row[:5] + row[7:] for row in before]  # amount, status, policy
     assert Voucher.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
+    # the explanation describes the corrected 2 h, and says the approved amount was kept
+    explanation = Compensation.objects.get().explanation
+    assert [(line["seconds"], line["percent"]) for line in explanation["accounts"]] == [(2 * H, "10")]
+    assert (explanation["amount"], explanation["computed_amount"], explanation["approved_amount_kept"]) == (
+        "25.00",
+        "10.00",
+        True,
+    )
+
+
+def test_a_changed_exposure_with_the_same_amount_gets_a_new_explanation(approved_window):
+    approved_window.end = utc(2006, 1, 1, 12)  # 12 h: still 25 %
+    approved_window.save()
+    exposure_recompute(incident=approved_window.incident, force=True)
+
+    result = compensation_prepare(incident=approved_window.incident)
+
+    compensation = Compensation.objects.get()
+    assert (result.topups, compensation.amount) == (0, Decimal("25.00"))
+    assert [line["seconds"] for line in compensation.explanation["accounts"]] == [12 * H]
+    assert compensation.affected_seconds == 12 * H
+    assert compensation_prepare(incident=approved_window.incident).kept_higher == 0  # nothing changed any more
 
 
 # --- policies ---------------------------------------------------------------------------------

@@ -150,3 +150,51 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
     # server19 sits on the first volume: its accounts were down from 31.12.2005 23:30 to 02.01.2006 19:00
     on19 = Exposure.objects.filter(incident=incident, servers=["server19"]).first()
     assert ["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"] in on19.intervals
+
+
+def test_titles_in_four_languages_from_the_optional_columns():
+    # given a file with the title in each language, French left empty
+    rows = WINDOWS.splitlines()
+    source = "\n".join(
+        [rows[0] + ",title_de,title_it,title_fr,title_en"]
+        + [row + ",Speicherausfall,Guasto di storage,,Storage outage EN" for row in rows[1:]]
+    )
+
+    # when it is imported
+    outages_import(source=io.StringIO(source + "\n"))
+
+    # then each reader gets their language, French the incident's default language (German)
+    incident = Incident.objects.get(slug="xmas-2005")
+    assert [incident.title_in(language) for language in ("de", "fr", "it", "en")] == [
+        "Speicherausfall",
+        "Speicherausfall",
+        "Guasto di storage",
+        "Storage outage EN",
+    ]
+
+
+def test_plain_title_stands_for_the_default_language_and_a_later_file_adds_languages():
+    outages_import(source=io.StringIO(WINDOWS))
+    incident = Incident.objects.get(slug="xmas-2005")
+    assert [incident.title_in(language) for language in ("de", "fr", "it", "en")] == ["Storage outage"] * 4
+
+    rows = WINDOWS.splitlines()
+    summary = outages_import(
+        source=io.StringIO("\n".join([rows[0] + ",title_fr"] + [row + ",Panne de stockage" for row in rows[1:]]))
+    )
+
+    incident.refresh_from_db()
+    assert summary.incidents_unchanged == ["xmas-2005"]
+    assert incident.title_in("fr") == "Panne de stockage"
+    assert incident.title_in("de") == "Storage outage"
+
+
+def test_an_unknown_title_column_is_refused():
+    rows = WINDOWS.splitlines()
+    source = "\n".join([rows[0] + ",title_es"] + [row + ",Caída" for row in rows[1:]])
+    with pytest.raises(ImportRejected) as rejected:
+        outages_import(source=io.StringIO(source))
+    assert [str(error) for error in rejected.value.errors] == [
+        "windows.csv:1: wrong header (unexpected title_es); expected: incident,title,target_type,target,start,end"
+    ]
+    assert not Incident.objects.exists()

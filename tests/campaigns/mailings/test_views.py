@@ -1,6 +1,7 @@
 """Support console for mailings: compose with validation, live preview and count, test send,
 approval by a second user, launch, progress and the recipient log; forbidden without the role."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -209,6 +210,41 @@ def test_test_send_goes_to_the_signed_in_user_only(incident, support_client, sup
     assert message.subject == "[TEST] Speicherausfall : nos excuses et votre avoir"
     assert "Votre compte web000007 sur server7" in message.body
     assert not Delivery.objects.exists()
+
+
+def test_test_send_is_the_real_message_marked_only_in_the_subject(
+    incident, client, support_user, second_supporter, django_capture_on_commit_callbacks
+):
+    # given an approved apology with the voucher attached, sent to its customers
+    mailing = draft(incident, support_user, attach_voucher=True, reply_to="hilfe@example.ch")
+    client.force_login(second_supporter)
+    client.post(reverse("console:mailing_action", args=[mailing.pk, "approve"]))
+    client.force_login(support_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("console:mailing_action", args=[mailing.pk, "launch"]))
+    (real,) = [m for m in mail.outbox if m.to == [Delivery.objects.get(customer__number="K2").email]]
+    mail.outbox.clear()
+
+    # when support sends the test letter of the same customer to themselves
+    client.post(reverse("console:mailing_test", args=[mailing.pk]), {"customer": "K2"})
+
+    # then it is that message: parts, headers and voucher PDF, only the subject is marked
+    (test,) = mail.outbox
+    assert test.to == ["support@example.ch"]
+    assert test.subject == f"[TEST] {real.subject}"
+    assert (test.from_email, test.reply_to) == (real.from_email, real.reply_to)
+    assert test.reply_to == ["hilfe@example.ch"]
+    assert sorted(test.extra_headers) == sorted(real.extra_headers) == ["Message-ID"]
+    assert test.extra_headers["Message-ID"].split("@")[1] == real.extra_headers["Message-ID"].split("@")[1]
+    assert len(test.attachments) == len(real.attachments) == 1
+    assert test.attachments[0][0] == real.attachments[0][0]
+    assert test.attachments[0][1] == real.attachments[0][1]
+    assert test.attachments[0][1].startswith(b"%PDF")
+    assert [kind for _, kind in test.alternatives] == [kind for _, kind in real.alternatives] == ["text/html"]
+    # the sign-in link is the only other difference: a test send must not sign staff in as the customer
+    link = re.compile(r"http://[^\s\"]+/portal/login/[^\s\"]*")
+    assert link.sub("LINK", test.body) == link.sub("LINK", real.body)
+    assert link.sub("LINK", str(test.alternatives[0][0])) == link.sub("LINK", str(real.alternatives[0][0]))
 
 
 def test_second_user_approves_then_launch_sends_and_progress_and_log_show_it(

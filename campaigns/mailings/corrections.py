@@ -1,0 +1,73 @@
+"""Correction letters: when an incident's exposure or amounts changed after letters went out,
+a correction goes to exactly the customers whose figures changed since their last letter.
+
+A customer's figures changed when their compensation was recomputed (``computed_at``) after their
+last sent letter about the incident: ``compensation_prepare`` rewrites a compensation whenever the
+inputs it depends on (each account's downtime and servers, fee, currency, policy) change, including
+when the amount stays the same, and only then.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import F, OuterRef, Subquery
+
+from accounts.models import Contact
+from campaigns.audit.services import audit_record
+from campaigns.compensation.models import Compensation
+from campaigns.incidents.models import Incident
+from campaigns.mailings import letters
+from campaigns.mailings.claims import product_setting
+from campaigns.mailings.models import Delivery, Mailing
+
+LETTER_KINDS = (Mailing.Kind.APOLOGY, Mailing.Kind.CORRECTION)
+
+
+class NothingToCorrect(Exception):
+    """No customer's figures changed since their last letter."""
+
+
+def correction_customer_ids(*, incident: Incident) -> list[int]:
+    """Customers of ``incident`` who were sent a letter and whose compensation was recomputed after
+    the last one. One query."""
+    last_letter = (
+        Delivery.objects.filter(
+            mailing__incident=incident,
+            mailing__kind__in=LETTER_KINDS,
+            status=Delivery.Status.SENT,
+            customer_id=OuterRef("customer_id"),
+        )
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
+    return list(
+        Compensation.objects.filter(incident=incident)
+        .annotate(last_letter=Subquery(last_letter))
+        .filter(last_letter__isnull=False, computed_at__gt=F("last_letter"))
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)
+    )
+
+
+def mailing_create_correction(*, incident: Incident, by=None) -> Mailing:
+    """A draft correction to the primary contacts of the customers whose figures changed since
+    their last letter, with the default correction letters (de/fr/it/en) and each one's PDF."""
+    customer_ids = correction_customer_ids(incident=incident)
+    if not customer_ids:
+        raise NothingToCorrect(f"no customer's figures changed since their last letter about {incident.slug}")
+    mailing = Mailing.objects.create(
+        incident=incident,
+        name=f"Correction: {incident.title}"[:200],
+        kind=Mailing.Kind.CORRECTION,
+        audience={"customer_ids": customer_ids},
+        contact_roles=[Contact.Role.PRIMARY],
+        content=letters.default_content("correction"),
+        attach_voucher=True,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        batch_size=product_setting("MAIL_BATCH_SIZE", 200),
+        rate_per_second=product_setting("MAIL_RATE_PER_SECOND", 0),
+        auto_pause_error_rate=product_setting("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
+        created_by=by,
+    )
+    audit_record(actor=by, action="mailing.create", incident=incident, obj=mailing, customers=len(customer_ids))
+    return mailing
