@@ -209,7 +209,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         approved_policies = {
             p.pk: (p, policy_rules(p)) for p in CompensationPolicy.objects.filter(pk__in=approved_policy_ids)
         }
-        inserts, updates, raises, reexplained = [], [], [], []
+        inserts, updates, raises, kept = [], [], [], []
         pending_digests, keep_pending = topup_rows.topups_pending_digests(incident), set()
         seen: set[int] = set()
         for customer_id, currency, accounts in _exposure_groups(incident):
@@ -235,7 +235,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
                     )
                 else:
                     result.kept_higher += 1
-                    reexplained.append(_kept_amount_fields(computed, row[0], approved=row[4], now=now))
+                    kept.append(topup_rows.kept_amount_fields(row[0], computed.result, computed.digest, row[4], now))
                 continue
             computed = _compute(policy, rules, customer_id, currency, accounts)
             if row is None:
@@ -259,7 +259,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         bulk_insert(Compensation, inserts)
         bulk_update_rows(Compensation, updates, _UPDATE_FIELDS)
         staged = topup_rows.topups_stage(incident=incident, raises=raises, keep=keep_pending, user=user, now=now)
-        bulk_update_rows(Compensation, reexplained, _REEXPLAINED_FIELDS)
+        bulk_update_rows(Compensation, kept, topup_rows.REEXPLAINED_FIELDS)
         if stale:
             Compensation.objects.filter(pk__in=stale, status=Compensation.Status.DRAFT).delete()
         result.created, result.recomputed, result.removed, result.topups = (
@@ -307,17 +307,6 @@ def compensation_recompute(*, incident: Incident, policy: CompensationPolicy | N
         if exposure_is_frozen(incident):
             exposure_recompute(incident=incident, force=True)
         return compensation_prepare(incident=incident, policy=policy, by=by)
-
-
-_REEXPLAINED_FIELDS = ("affected_seconds", "explanation", "inputs_digest", "computed_at")
-
-
-def _kept_amount_fields(computed: Computed, pk: int, *, approved: Decimal, now: dt.datetime) -> dict:
-    """Approved, exposure changed, amount not raised: the amount stays, the explanation follows."""
-    explanation = {**computed.result.explanation, "amount": str(approved), "approved_amount_kept": True}
-    explanation["computed_amount"] = computed.result.explanation.get("amount")
-    fields = (computed.result.affected_seconds, explanation, computed.digest, now)
-    return {"id": pk, **dict(zip(_REEXPLAINED_FIELDS, fields, strict=True))}
 
 
 def _fields(computed: Computed, now: dt.datetime, user) -> dict:

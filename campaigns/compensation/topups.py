@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from campaigns.compensation.models import Compensation, CompensationTopUp
+from campaigns.compensation.policy import CustomerAmount
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
 from campaigns.incidents.models import Incident
 
 RAISED_FIELDS = ("amount", "affected_seconds", "tier", "explanation", "inputs_digest")
+# An approved compensation whose inputs changed without raising its amount: only these change.
+REEXPLAINED_FIELDS = ("affected_seconds", "explanation", "inputs_digest", "computed_at")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,14 @@ class Raise:
     previous_amount: Decimal
     currency: str
     fields: dict  # the compensation's new values (RAISED_FIELDS, amount as Decimal)
+
+
+def kept_amount_fields(pk: int, result: CustomerAmount, digest: str, approved: Decimal, now: dt.datetime) -> dict:
+    """The approved amount stays (it is never lowered) and the explanation describes the changed
+    exposure, saying that the amount was kept: the stored explanation always fits the exposure."""
+    kept = {**result.explanation, "amount": str(approved), "approved_amount_kept": True}
+    kept["computed_amount"] = result.explanation.get("amount")
+    return {"id": pk, **dict(zip(REEXPLAINED_FIELDS, (result.affected_seconds, kept, digest, now), strict=True))}
 
 
 def _pending(incident: Incident):

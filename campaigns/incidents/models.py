@@ -5,12 +5,12 @@ from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.languages import DEFAULT_LANGUAGE, LANGUAGES
+from accounts.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGES
 from accounts.models import Customer, HostingAccount, Server, StorageVolume
 from campaigns.incidents.fields import NameListField
 
 # The languages an incident's title and description are written in (campaigns/incidents/translation.py).
-INCIDENT_LANGUAGES = ("de", "fr", "it", "en")
+INCIDENT_LANGUAGES = LANGUAGE_CODES
 
 
 class Incident(models.Model):  # type: ignore[django-manager-missing]  # modeltranslation patches its manager at run time

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0008_api'),
+        ('campaigns', '0009_compensation_topup'),
     ]
 
     operations = [
