@@ -124,7 +124,9 @@ def test_default_correction_letters_in_four_languages(corrected, language):
     incident, customers, _ = corrected
     topup = Voucher.objects.get(customer=customers["K1"], is_topup=True)
 
-    letter = render_preview(default_content("correction"), customers["K1"], language=language, incident=incident)
+    letter = render_preview(
+        default_content("correction"), customers["K1"], language=language, incident=incident, reveal_code=True
+    )
 
     says_it_corrects, names_topup = WORDS[language]
     for part in (letter.text, letter.html):

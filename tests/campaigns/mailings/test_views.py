@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 
+from campaigns.compensation.codes import mask_code
 from campaigns.mailings.letters import default_content
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.mailings.mailing_data import affected_customer
@@ -241,10 +242,16 @@ def test_test_send_is_the_real_message_marked_only_in_the_subject(
     assert test.attachments[0][1] == real.attachments[0][1]
     assert test.attachments[0][1].startswith(b"%PDF")
     assert [kind for _, kind in test.alternatives] == [kind for _, kind in real.alternatives] == ["text/html"]
-    # the sign-in link is the only other difference: a test send must not sign staff in as the customer
+    # the only other differences: a test send must not sign staff in as the customer (the sign-in
+    # link), and support sees the voucher code masked
     link = re.compile(r"http://[^\s\"]+/portal/login/[^\s\"]*")
-    assert link.sub("LINK", test.body) == link.sub("LINK", real.body)
-    assert link.sub("LINK", str(test.alternatives[0][0])) == link.sub("LINK", str(real.alternatives[0][0]))
+
+    def as_support_sees_it(text: str) -> str:
+        return link.sub("LINK", text.replace("BBBB-2345-EFGH-6789", mask_code("BBBB2345EFGH6789")))
+
+    assert "BBBB-2345-EFGH-6789" in real.body and "BBBB-2345-EFGH-6789" not in test.body
+    assert link.sub("LINK", test.body) == as_support_sees_it(real.body)
+    assert link.sub("LINK", str(test.alternatives[0][0])) == as_support_sees_it(str(real.alternatives[0][0]))
 
 
 def test_second_user_approves_then_launch_sends_and_progress_and_log_show_it(
