@@ -109,8 +109,8 @@ def letter_values(
     voucher = compensation.get("voucher") if amount > 0 else None
     topup = compensation.get("topup") if amount > 0 else None
     redeemable = voucher is not None and voucher.status == Voucher.Status.ISSUED
-    # The PDF that goes with the letter: the top-up when there is one, else the voucher while it can be redeemed.
-    attachment = topup or (voucher if redeemable else None)
+    # The PDF that goes with the letter: the voucher while it can be redeemed, else the top-up.
+    attachment = voucher if redeemable else topup
     code_text = codes.format_code if sender.reveal_codes else codes.mask_code
     return (
         {
