@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0009_compensation_topup'),
+        ('campaigns', '0010_incident_not_public_by_default'),
     ]
 
     operations = [

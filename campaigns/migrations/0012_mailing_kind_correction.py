@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0010_incident_title_description_languages'),
+        ('campaigns', '0011_incident_title_description_languages'),
     ]
 
     operations = [
