@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from campaigns.models import Voucher
-from tests.campaigns.mailings.test_sending_worker import database_url
+from tests.campaigns.mailings.loopback import database_url
 from tests.factories import CompensationFactory, ExposureFactory, IncidentFactory, VoucherFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
