@@ -140,6 +140,14 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
     assert incident.public is True
     compensation = incident.compensations.select_related("prepared_by", "approved_by").first()
     assert (compensation.prepared_by.username, compensation.approved_by.username) == ("admin", "finance")
+    # the demo incident has its title in the four languages, and a German customer reads German
+    from campaigns.demo.data import TITLES
+    from campaigns.mailings.letters import render_preview
+
+    assert {language: incident.title_in(language) for language in TITLES} == TITLES
+    german = Exposure.objects.filter(incident=incident, customer__language="de").first().customer
+    letter = render_preview(None, german, incident=incident)
+    assert letter.subject.startswith(TITLES["de"]) and TITLES["en"] not in letter.text + letter.html
     # running it again changes nothing and sends nothing twice
     call_command("load_demo", customers=200, stdout=io.StringIO(), stderr=io.StringIO())
     assert (
