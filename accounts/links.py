@@ -18,6 +18,11 @@ def absolute_url(viewname: str, *, args=(), kwargs=None, query: dict | None = No
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def is_local_path(path: str) -> bool:
+    """A path on this site (``/portal/…``), not a URL elsewhere (``//evil``, ``https:…``)."""
+    return path.startswith("/") and not path.startswith(("//", "/\\")) and "\n" not in path
+
+
 def absolute_url_maker(viewname: str):
     """A function of one path argument giving ``absolute_url(viewname, args=[value])``, with
     ``reverse()`` run once: a mailing builds one sign-in link per letter, and ``reverse()`` costs

@@ -8,8 +8,8 @@ from accounts.services.portal_mail import magic_link_send, password_reset_send
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def portal_link_mail(email: str) -> int:
-    return magic_link_send(email=email)
+def portal_link_mail(email: str, next_path: str = "") -> int:
+    return magic_link_send(email=email, next_path=next_path)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=30, max_retries=5)

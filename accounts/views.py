@@ -65,7 +65,8 @@ def login(request):
                 error, status = _too_many(), 429
             else:
                 _signin_count(request, "link", email)
-                portal_link_mail.delay(email)  # nothing written first: no need to wait for a commit
+                # nothing written first: no need to wait for a commit. The link leads back to ``next``.
+                portal_link_mail.delay(email, request.POST.get("next", "")[:500])
                 return render(request, "portal/link_sent.html", {"email": email})
     elif request.method == "POST" and request.POST.get("action") == "password":
         password_form = PasswordSignInForm(request.POST, prefix="pw")

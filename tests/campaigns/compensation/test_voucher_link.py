@@ -3,18 +3,20 @@ for its customer: after sign-in when needed, then back to the same page."""
 
 import io
 import subprocess
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pypdf
 import pytest
 import zxingcpp
 from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.urls import reverse
 from PIL import Image
 
 from campaigns.compensation.codes import format_code
-from campaigns.compensation.voucher_pdf import render_voucher_pdf
+from campaigns.compensation.voucher_pdf import redeem_url, render_voucher_pdf
 from tests.factories import ContactFactory, VoucherFactory
+from tests.portal_world import private_cache
 
 
 def pdf_text(data: bytes) -> str:
@@ -71,3 +73,36 @@ def test_printed_link_and_qr_code_open_the_filled_in_redeem_page_after_sign_in(c
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert f'name="code" value="{code}"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_signed_out_the_sign_in_link_by_mail_leads_back_to_the_filled_in_redeem_page(client, settings):
+    # given a customer without a password who scans the voucher's QR code, signed out
+    private_cache(settings)
+    settings.SITE_URL = "https://hosting.example.ch"
+    voucher = VoucherFactory()
+    contact = voucher.customer.contacts.get()
+    target = local(redeem_url(voucher.code))
+    login = client.get(target)["Location"]
+
+    # when they ask for a sign-in link from the sign-in page they were sent to
+    client.post(login, {"action": "link", "link-email": contact.email, "next": target})
+
+    # then the mailed link confirms, signs in and leads back to the redeem page with the code
+    (message,) = mail.outbox
+    link = next(word for word in message.body.split() if "/portal/login/" in word)
+    assert link.endswith(f"?{urlencode({'next': target})}")
+    assert client.get(local(link)).status_code == 200
+    response = client.post(local(link), {"next": target})
+    assert response.status_code == 302 and response["Location"] == target
+    assert f'name="code" value="{format_code(voucher.code)}"' in client.get(target).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_next_elsewhere_never_reaches_the_mailed_link(client, settings):
+    private_cache(settings)
+    voucher = VoucherFactory()
+    contact = voucher.customer.contacts.get()
+    client.post(reverse("portal:login"), {"action": "link", "link-email": contact.email, "next": "//evil.example/x"})
+    (message,) = mail.outbox
+    assert "evil" not in message.body and "next=" not in message.body
