@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.formatting import format_money
@@ -44,15 +45,21 @@ def compensation(request, slug):
     incident = get_object_or_404(Incident, slug=slug)
     policy = _policy(request.GET.get("policy"))
     preview = compensation_preview(incident=incident, policy=policy)
-    existing = list(
-        Compensation.objects.filter(incident=incident)
+    existing = [
+        {**row, "status_label": Compensation.Status(row["status"]).label}
+        for row in Compensation.objects.filter(incident=incident)
         .values("status", "currency")
         .annotate(customers=Count("id"), total=Sum("amount"))
         .order_by("status", "currency")
-    )
+    ]
     drafts = Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
-    preparers = list(drafts.values_list("prepared_by_id", "prepared_by__username").distinct())
-    preparer_ids = {pk for pk, _ in preparers}
+    # One line per person (the model's ordering would otherwise make every draft its own group)
+    preparers = list(
+        drafts.order_by("prepared_by__username")
+        .values_list("prepared_by_id", "prepared_by__username")
+        .annotate(drafts=Count("id"))
+    )
+    preparer_ids = {pk for pk, _name, _n in preparers}
     context = {
         "incident": incident,
         "policy": policy,
@@ -62,7 +69,11 @@ def compensation(request, slug):
         "chart": bar_chart_svg(list(preview.distribution.items()), title=_("Customers per amount")),
         "existing": existing,
         "has_drafts": bool(preparers),
-        "preparers": [name or _("command line") for _user_id, name in preparers],
+        "preparers": [
+            ngettext("%(name)s (%(count)s draft)", "%(name)s (%(count)s drafts)", count)
+            % {"name": name or _("command line"), "count": count}
+            for _user_id, name, count in preparers
+        ],
         "may_approve": compensation_can_approve(request.user, incident=incident),
         "is_preparer": request.user.pk in preparer_ids,
         "audit": AuditEntry.objects.filter(incident=incident).select_related("actor")[:RECENT_AUDIT],
@@ -77,6 +88,13 @@ def prepare(request, slug):
     incident = get_object_or_404(Incident, slug=slug)
     policy = _policy(request.POST.get("policy"))
     result = compensation_prepare(incident=incident, policy=policy, by=request.user)
+    if not (result.created or result.recomputed or result.removed or result.topups):
+        messages.info(
+            request,
+            _("Nothing changed: the stored compensation already matches %(policy)s. Total: %(totals)s.")
+            % {"policy": policy, "totals": _totals_text(result.totals, request.LANGUAGE_CODE)},
+        )
+        return redirect("console:compensation", slug=incident.slug)
     messages.success(
         request,
         _(

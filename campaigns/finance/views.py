@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import finance_required
 from campaigns.audit.models import AuditEntry
+from campaigns.audit.sentences import audit_action_label
 from campaigns.compensation.codes import normalize_code
 from campaigns.compensation.models import Voucher
 from campaigns.compensation.release import VoidReasonMissing, VoucherNotVoidable, voucher_void
@@ -107,5 +108,10 @@ def audit_log(request):
     return render(
         request,
         "console/finance/audit.html",
-        {"page": page, "actions": list(actions), "action": action, "incident_slug": slug},
+        {
+            "page": page,
+            "actions": sorted(((a, audit_action_label(a)) for a in actions), key=lambda pair: pair[1]),
+            "action": action,
+            "incident_slug": slug,
+        },
     )

@@ -50,6 +50,11 @@ class MailingProgress:
     complained: int
     rate: float  # messages per second since the first one went out
     eta_seconds: float | None  # None: nothing left, or no rate yet
+    duration_seconds: float | None = None  # a finished mailing's time from launch to its end
+
+    @property
+    def rate_per_minute(self) -> float:
+        return self.rate * 60
 
     @property
     def done(self) -> int:
@@ -76,11 +81,16 @@ def mailing_progress(mailing: Mailing) -> MailingProgress:
         last_sent=Max("sent_at"),
     )
     first, last = counts.pop("first_sent"), counts.pop("last_sent")
-    elapsed = (last - first).total_seconds() if first and last else 0.0
+    # From the launch (or the first letter) to the end (or the latest letter): a mailing sent in
+    # one burst still has a rate, and a finished one keeps its real average.
+    start = mailing.launched_at or first
+    end = mailing.finished_at or last
+    elapsed = (end - start).total_seconds() if start and end and counts["sent"] else 0.0
     rate = counts["sent"] / elapsed if elapsed > 0 else 0.0
     left = counts["pending"] + counts["sending"]
     eta = left / rate if left and rate else None
-    return MailingProgress(rate=rate, eta_seconds=eta, **counts)
+    duration = elapsed if mailing.finished_at and elapsed > 0 else None
+    return MailingProgress(rate=rate, eta_seconds=eta, duration_seconds=duration, **counts)
 
 
 STALL_AFTER_SECONDS = 60

@@ -34,6 +34,7 @@ from campaigns.mailings.selectors import (
     mailing_progress,
     mailing_stall,
 )
+from campaigns.mailings.summary import audience_summary, contact_roles_summary
 
 LOG_PAGE_SIZE = 50
 
@@ -134,6 +135,8 @@ def mailing_detail(request, pk):
         "incident": mailing.incident,
         **_progress_context(mailing),
         "recipients": _recipient_count(mailing) if mailing.status in _BEFORE_LAUNCH else None,
+        "audience": audience_summary(mailing.audience or {}),
+        "contact_roles": contact_roles_summary(mailing.contact_roles or []),
         "languages": LANGUAGES,
         "sample_customers": _sample_customers(mailing.incident),
         "can_approve": lifecycle.mailing_can_approve(request.user, mailing),
@@ -231,12 +234,22 @@ def mailing_progress_partial(request, pk):
 
 def _progress_context(mailing: Mailing) -> dict:
     progress = mailing_progress(mailing)
-    eta = ""
-    if progress.eta_seconds is not None:
-        minutes, seconds = divmod(int(progress.eta_seconds + 0.5), 60)
-        hours, minutes = divmod(minutes, 60)
-        eta = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-    return {"mailing": mailing, "progress": progress, "eta": eta, "stall": mailing_stall(mailing)}
+    return {
+        "mailing": mailing,
+        "progress": progress,
+        "eta": _clock(progress.eta_seconds),
+        "duration": _clock(progress.duration_seconds),
+        "stall": mailing_stall(mailing),
+    }
+
+
+def _clock(seconds: float | None) -> str:
+    """``1:02:03`` or ``2:03``; "" for None."""
+    if seconds is None:
+        return ""
+    minutes, seconds = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 # --- actions ------------------------------------------------------------------------------------

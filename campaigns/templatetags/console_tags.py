@@ -3,6 +3,8 @@ from zoneinfo import ZoneInfo
 
 from django import template
 
+from campaigns.audit.sentences import audit_action_label, audit_actor_label, audit_object_label, audit_sentence
+
 register = template.Library()
 
 
@@ -20,3 +22,25 @@ def local_intervals(intervals, tz_name="Europe/Zurich"):
         (dt.datetime.fromisoformat(s).astimezone(tz), dt.datetime.fromisoformat(e).astimezone(tz), server)
         for s, e, server in intervals or []
     ]
+
+
+@register.filter
+def audit_action(entry) -> str:
+    """``{{ entry|audit_action }}``: the action's name in the reader's language."""
+    return audit_action_label(entry.action)
+
+
+@register.filter
+def audit_details(entry) -> str:
+    """``{{ entry|audit_details }}``: the details as a sentence ("" when none is known)."""
+    return audit_sentence(entry.action, entry.data or {})
+
+
+@register.filter
+def audit_actor(entry) -> str:
+    return audit_actor_label(entry.actor_label)
+
+
+@register.filter
+def audit_object(entry) -> str:
+    return audit_object_label(entry.object_type, entry.object_id)

@@ -91,3 +91,30 @@ def test_the_approve_button_shows_exactly_when_the_service_would_approve(
     assert not compensation_can_approve(support_user, incident=incident) and button not in page()
     client.force_login(second_finance_user)
     assert compensation_can_approve(second_finance_user, incident=incident) and button in page()
+
+
+def test_preparers_are_named_once_with_their_count_and_statuses_in_the_readers_language(client, support_user, incident):
+    # given: a second affected customer, and the compensation prepared by one person
+    account = HostingAccountFactory(customer=CustomerFactory(number="K2"), monthly_fee=Decimal("50.00"))
+    ExposureFactory(incident=incident, account=account, affected_seconds=30 * 3600)
+    client.force_login(support_user)
+    client.post(url("compensation_prepare"))
+    # when: the page is read in German
+    client.cookies["django_language"] = "de"
+    page = client.get(url("compensation")).content.decode()
+    # then: one line for the person, the drafts counted, the status as a word of the reader
+    assert page.count("supporter (2 Entwürfe)") == 1
+    assert "<td>Entwurf</td>" in page and "<td>draft</td>" not in page
+
+
+def test_preparing_again_without_a_change_says_so_and_asks_no_approval(client, support_user, incident):
+    client.force_login(support_user)
+    client.post(url("compensation_prepare"), follow=True)
+    stored = list(Compensation.objects.values_list("pk", "amount", "status"))
+
+    response = client.post(url("compensation_prepare"), follow=True)
+
+    html = response.content.decode()
+    assert "Nothing changed: the stored compensation already matches" in html
+    assert "must now approve" not in html
+    assert list(Compensation.objects.values_list("pk", "amount", "status")) == stored

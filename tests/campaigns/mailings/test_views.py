@@ -358,3 +358,41 @@ def test_approve_button_for_a_mailing_the_service_would_approve(incident, client
     assert mailing_can_approve(second_supporter, mailing)
     assert reverse("console:mailing_action", args=[mailing.pk, "approve"]) in detail
     assert not mailing_can_approve(support_user, mailing)
+
+
+def test_a_finished_mailing_shows_its_average_rate_and_duration(incident, support_client, support_user):
+    # given: 3 letters sent, the mailing launched at 10:00:00 and finished 100 s later
+    from tests.factories import utc
+
+    mailing = draft(
+        incident, support_user, status=Mailing.Status.DONE,
+        launched_at=utc(2026, 12, 1, 10), finished_at=utc(2026, 12, 1, 10, 1, 40),
+    )  # fmt: skip
+    for exposure in incident.exposures.all():
+        Delivery.objects.create(
+            mailing=mailing, contact=exposure.customer.contacts.get(), customer=exposure.customer,
+            email=f"{exposure.customer.number}@example.ch", language="de",
+            status=Delivery.Status.SENT, sent_at=utc(2026, 12, 1, 10, 0, 5),
+        )  # fmt: skip
+
+    # when
+    progress = support_client.get(reverse("console:mailing_progress", args=[mailing.pk])).content.decode()
+
+    # then: 3 letters in 100 s, not a rate of 0.0/s for letters sent in the same second
+    assert "<b>1.8/min</b>average rate" in progress and "0.0/s" not in progress
+    assert "<b>1:40</b>duration" in progress
+
+
+def test_audience_and_roles_are_sentences_in_the_readers_language(incident, support_client, support_user):
+    mailing = draft(
+        incident, support_user, audience={"servers": ["server06"], "languages": ["it", "fr"], "min_amount": "5"}
+    )
+    mailing.contact_roles = ["primary", "billing"]
+    mailing.save()
+    support_client.cookies["django_language"] = "de"
+
+    page = support_client.get(reverse("console:mailing", args=[mailing.pk])).content.decode()
+
+    assert "Server: server06 · Sprachen: Italienisch, Französisch · Gutschrift mindestens: 5.00" in page
+    assert "languages:" not in page and "servers:" not in page
+    assert "<dd>Hauptkontakt, Rechnungskontakt</dd>" in page
