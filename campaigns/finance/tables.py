@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.spreadsheets import neutralise, write_csv, write_xlsx_sheets
 from campaigns.compensation import charts as finance_charts
+from campaigns.compensation.models import Compensation
 from campaigns.finance.breakdowns import DIMENSIONS, all_breakdowns
 from campaigns.finance.journal import JOURNAL_HEADERS, journal_lines
 from campaigns.finance.reports import (
@@ -126,7 +127,10 @@ def report_sections(data: ReportData) -> list[Section]:
             "compensations",
             _("Compensations"),
             [_("currency"), _("status"), _("customers"), _("of them zero"), _("amount")],
-            [[r["currency"], r["status"], r["customers"], r["zero"], r["total"]] for r in report.compensations],
+            [
+                [r["currency"], _status_label(r["status"]), r["customers"], r["zero"], r["total"]]
+                for r in report.compensations
+            ],
         ),
     ]
     if data.by_incident is not None:
@@ -233,3 +237,8 @@ def report_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
         },  # fmt: skip
     )
     return HTML(string=html).write_pdf()
+
+
+def _status_label(status: str) -> str:
+    """A compensation's status as the reader says it ("genehmigt"), the code when unknown."""
+    return str(Compensation.Status(status).label) if status in Compensation.Status.values else status

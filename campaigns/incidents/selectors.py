@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count, Max, Min, Q, Sum
+from django.utils.translation import ngettext
 
 from accounts.models import Server
 from campaigns.incidents import impact
@@ -71,7 +72,10 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
         spans = [(w.start, w.end) for w in windows if w.volume_id == volume_id]
         name = volume_names[volume_id]
         on_volume = [s for s in servers.values() if s.storage_volume_id == volume_id]
-        lanes.append((name, "volume", spans, f"{len(on_volume)} servers"))
+        count = len(on_volume)
+        lanes.append(
+            (name, "volume", spans, ngettext("%(count)s server", "%(count)s servers", count) % {"count": count})
+        )
     for server in sorted(servers.values(), key=lambda s: s.name):
         spans = [
             (w.start, w.end)
