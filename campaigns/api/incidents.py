@@ -18,12 +18,12 @@ from campaigns.status.editing import (
     IncidentInvalid,
     incident_create,
     incident_end,
-    incident_publish,
     incident_update,
     window_add,
     window_target,
     window_update,
 )
+from campaigns.status.publishing import incident_publish
 from campaigns.status.services import WindowEndInvalid, window_mark_ended
 
 router = Router(tags=["incidents"])
@@ -132,7 +132,7 @@ def update_incident(request, slug: str, payload: IncidentPatch):
 @router.post("/incidents/{slug}/publish/", response={200: IncidentDetailOut, **errors(*WRITE_ERRORS)}, auth=WRITE)
 def publish_incident(request, slug: str):
     """Show the incident on the public status page."""
-    incident_publish(incident=_incident(slug), by=actor(request))
+    incident_publish(incident=_incident(slug), public=True, by=actor(request))
     return selectors.incident_detail(slug)
 
 

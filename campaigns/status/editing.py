@@ -86,18 +86,6 @@ def incident_update(*, incident: Incident, by, **fields) -> Incident:
     return incident
 
 
-def incident_publish(*, incident: Incident, by) -> Incident:
-    """Show the incident on the public status page (idempotent)."""
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if not incident.public:
-            incident.public = True
-            incident.save(update_fields=["public", "updated_at"])
-            audit_record(actor=by, action="incident.publish", incident=incident, obj=incident)
-            status_cache_bump()
-    return incident
-
-
 def incident_end(*, incident: Incident, end: dt.datetime, by) -> Incident:
     """Resolve the incident: every ongoing window ends at ``end``; exposure is recomputed."""
     with transaction.atomic():
