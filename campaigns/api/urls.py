@@ -1,10 +1,31 @@
 """URLs of the API (``/api/v1/``) and of its console pages."""
 
+import functools
+
 from django.urls import path, re_path
 
 from campaigns.api import console
 from campaigns.api.api import api
-from campaigns.api.problems import problem_response
+from campaigns.api.problems import MEDIA_TYPE, problem_response
+
+
+def _problem_405(view):
+    """ninja answers a method an operation lacks with Django's bare 405: the API's shape instead."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(MEDIA_TYPE):
+            allowed = response.get("Allow", "")
+            return problem_response(405, f"Allowed methods: {allowed}.", headers={"Allow": allowed})
+        return response
+
+    return wrapped
+
+
+api_patterns, app_name_, namespace = api.urls
+for pattern in api_patterns:
+    pattern.callback = _problem_405(pattern.callback)
 
 
 def no_such_resource(request, rest=""):
@@ -12,7 +33,7 @@ def no_such_resource(request, rest=""):
     return problem_response(404, "No such resource; see /api/v1/openapi.json.")
 
 
-urlpatterns = [path("", api.urls), re_path(r"^(?P<rest>.*)$", no_such_resource)]
+urlpatterns = [path("", (api_patterns, app_name_, namespace)), re_path(r"^(?P<rest>.*)$", no_such_resource)]
 
 console_urlpatterns = [
     path("api/tokens/", console.tokens, name="api_tokens"),

@@ -112,3 +112,11 @@ def test_an_unknown_path_under_the_api_is_a_404_problem(db):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"] == "No such resource; see /api/v1/openapi.json."
+
+
+def test_a_method_an_operation_lacks_is_a_405_problem(make_api):
+    response = make_api("read").client.delete("/api/v1/incidents/")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert sorted(response["Allow"].replace(" ", "").split(",")) == ["GET", "POST"]
