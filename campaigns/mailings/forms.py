@@ -15,6 +15,7 @@ from campaigns.mailings.models import Mailing
 from campaigns.mailings.placeholders import LANGUAGES, PARTS, content_errors
 
 AUDIENCE_LISTS = ("servers", "volumes", "languages", "products")
+AUDIENCE_FIELDS = (*AUDIENCE_LISTS, "min_amount", "max_amount", "contact_roles")
 
 
 def _offer(field: forms.Field, names: list[str]) -> None:

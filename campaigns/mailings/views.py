@@ -23,7 +23,7 @@ from campaigns.mailings.drafts import (
     mailing_draft_update,
     mailing_test_send,
 )
-from campaigns.mailings.forms import MailingForm
+from campaigns.mailings.forms import AUDIENCE_FIELDS, MailingForm
 from campaigns.mailings.in_doubt import DECISIONS, InDoubtDecisionRefused, deliveries_in_doubt, deliveries_resolve
 from campaigns.mailings.letters import PLACEHOLDERS, CustomerNotAffected, LetterError, default_content, render_preview
 from campaigns.mailings.models import Delivery, Mailing
@@ -122,8 +122,12 @@ def mailing_edit(request, pk):
     return _compose(request, mailing.incident, mailing)
 
 
-def _sample_customers(incident: Incident, limit: int = 20):
-    """A few affected customers to pick for the preview (any other by customer number)."""
+def _sample_customers(incident: Incident, limit: int = 20, mailing: Mailing | None = None):
+    """A few affected customers to pick for the preview (any other by customer number); for a
+    saved mailing, customers of its audience, so the first one shown is a real recipient."""
+    if mailing is not None:
+        in_audience = lifecycle.audience_contacts(mailing).values("customer_id")
+        return Customer.objects.filter(pk__in=in_audience).order_by("number")[:limit]
     return Customer.objects.filter(exposures__incident=incident).distinct().order_by("number")[:limit]
 
 
@@ -138,7 +142,7 @@ def mailing_detail(request, pk):
         "audience": audience_summary(mailing.audience or {}),
         "contact_roles": contact_roles_summary(mailing.contact_roles or []),
         "languages": LANGUAGES,
-        "sample_customers": _sample_customers(mailing.incident),
+        "sample_customers": _sample_customers(mailing.incident, mailing=mailing),
         "can_approve": lifecycle.mailing_can_approve(request.user, mailing),
     }
     return render(request, "console/mailings/detail.html", context)
@@ -158,7 +162,8 @@ def _preview_response(request, *, incident, content_or_mailing, customer_number,
     context = {"customer_number": customer_number, "language": language}
     customer = Customer.objects.filter(number=customer_number).first() if customer_number else None
     if customer is None and not customer_number:
-        customer = _sample_customers(incident, 1).first()
+        mailing = content_or_mailing if isinstance(content_or_mailing, Mailing) else None
+        customer = _sample_customers(incident, 1, mailing=mailing).first()
     if customer is None:
         context["error"] = _("No customer with number %(number)s.") % {"number": customer_number}
     else:
@@ -221,6 +226,9 @@ def compose_count(request, slug):
     incident = get_object_or_404(Incident, slug=slug)
     form = MailingForm(request.POST, incident=incident)
     form.is_valid()
+    errors = [error for name in AUDIENCE_FIELDS for error in form.errors.get(name, [])]
+    if errors:  # an invalid filter counts no one rather than the whole audience
+        return render(request, "console/mailings/_count.html", {"errors": errors})
     data = getattr(form, "cleaned_data", {})
     probe = Mailing(incident=incident, audience=form.audience(), contact_roles=data.get("contact_roles") or [])
     return render(request, "console/mailings/_count.html", {"recipients": _recipient_count(probe)})
@@ -260,7 +268,7 @@ def _clock(seconds: float | None) -> str:
 def mailing_test(request, pk):
     mailing = _mailing(pk)
     customer = Customer.objects.filter(number=request.POST.get("customer", "").strip()).first()
-    customer = customer or _sample_customers(mailing.incident, 1).first()
+    customer = customer or _sample_customers(mailing.incident, 1, mailing=mailing).first()
     if customer is None:
         messages.error(request, _("No affected customer to take the test letter from."))
         return redirect("console:mailing", pk=mailing.pk)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 from django import template
 
 from campaigns.audit.sentences import audit_action_label, audit_actor_label, audit_object_label, audit_sentence
+from campaigns.mailings.models import Delivery
 
 register = template.Library()
 
@@ -44,3 +45,9 @@ def audit_actor(entry) -> str:
 @register.filter
 def audit_object(entry) -> str:
     return audit_object_label(entry.object_type, entry.object_id)
+
+
+@register.filter
+def event_label(event_type: str) -> str:
+    """A delivery event ("bounced") as the reader says it; an event type of no tracking state keeps its code."""
+    return str(Delivery.Tracking(event_type).label) if event_type in Delivery.Tracking.values else event_type

@@ -396,3 +396,36 @@ def test_audience_and_roles_are_sentences_in_the_readers_language(incident, supp
     assert "Server: server06 · Sprachen: Italienisch, Französisch · Gutschrift mindestens: 5.00" in page
     assert "languages:" not in page and "servers:" not in page
     assert "<dd>Hauptkontakt, Rechnungskontakt</dd>" in page
+
+
+def test_an_invalid_audience_filter_is_shown_not_counted_as_everyone(incident, support_client):
+    url = reverse("console:compose_count", args=[incident.slug])
+
+    response = support_client.post(url, compose_data(min_amount="-5", servers=["no-such-server"])).content.decode()
+
+    assert "The audience filter is invalid:" in response
+    assert "recipients" not in response and "recipient<" not in response
+
+
+def test_the_preview_of_a_mailing_defaults_to_a_customer_of_its_audience(incident, support_client, support_user):
+    # given: a mailing for French-speaking customers only (K2); K1 comes first by number
+    mailing = draft(incident, support_user, audience={"languages": ["fr"]})
+
+    page = support_client.get(reverse("console:mailing", args=[mailing.pk])).content.decode()
+    preview = support_client.get(reverse("console:mailing_preview", args=[mailing.pk])).context
+
+    assert 'placeholder="K2"' in page and '<option value="K1">' not in page
+    assert preview["customer"].number == "K2"
+
+
+def test_the_log_shows_a_dash_not_a_numbered_list_when_a_letter_has_no_event(incident, support_client, support_user):
+    mailing = draft(incident, support_user, status=Mailing.Status.DONE)
+    exposure = incident.exposures.select_related("customer").first()
+    Delivery.objects.create(
+        mailing=mailing, contact=exposure.customer.contacts.first(), customer=exposure.customer,
+        email="k@example.ch", language="de",
+    )  # fmt: skip
+
+    log = support_client.get(reverse("console:mailing_log", args=[mailing.pk])).content.decode()
+
+    assert '<span class="muted">–</span>' in log and '<li class="muted">–</li>' not in log
