@@ -99,18 +99,6 @@ def exposure_dict(exposure: Exposure) -> dict:
     }
 
 
-def customer_downtime_seconds(exposures: list[Exposure]) -> int:
-    """The customer's downtime: the union of their accounts' intervals (one figure everywhere).
-
-    Kept in one place so that the incidents slice's own selector can replace it when it exists."""
-    intervals = (
-        (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end))
-        for exposure in exposures
-        for start, end, _ in exposure.intervals
-    )
-    return impact.seconds(impact.merge(intervals))
-
-
 def customer_incident(*, number: str, slug: str, with_codes: bool) -> dict:
     customer = get_object_or_404(Customer, number=number)
     incident = get_object_or_404(Incident, slug=slug)
@@ -126,7 +114,7 @@ def customer_incident(*, number: str, slug: str, with_codes: bool) -> dict:
     return {
         "customer_number": customer.number,
         "incident": incident.slug,
-        "downtime_seconds": customer_downtime_seconds(exposures),
+        "downtime_seconds": impact.downtime_seconds(piece for e in exposures for piece in e.intervals),
         "accounts": [exposure_dict(e) for e in exposures],
         "compensation": compensation_dict(compensation) if compensation else None,
         "vouchers": [voucher_dict(v, with_code=with_codes) for v in vouchers],

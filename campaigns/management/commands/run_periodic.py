@@ -27,6 +27,14 @@ class Command(BaseCommand):
                 signal.signal(sig, lambda *_: stop.set())
         while True:
             for name, result in periodic_run_due().items():
-                self.stdout.write(f"{name}: {result}")
+                # Once (cron): a summary of every job. Looping beside the demo's server: only
+                # the runs that did something, not a line every few seconds.
+                if not loop or _did_something(result):
+                    self.stdout.write(f"{name}: {result}")
             if not loop or stop.wait(loop):
                 break
+
+
+def _did_something(result) -> bool:
+    values = result.values() if isinstance(result, dict) else [result]
+    return any(values)
