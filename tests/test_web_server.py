@@ -21,7 +21,7 @@ from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_dig
 from tests.portal_world import portal_world
 
 ROOT = Path(__file__).resolve().parent.parent
-STATEMENT_TIMEOUT_MS = 4000
+STATEMENT_TIMEOUT_MS = 8000
 HANGING = 6  # twice the sync workers the server used to run; fewer than one worker's threads
 
 pytestmark = pytest.mark.postgres
@@ -115,10 +115,13 @@ def test_hanging_portal_pages_neither_starve_the_status_page_nor_hang_for_ever(t
                 hanging = [pool.submit(_get, page, cookie) for _ in range(HANGING)]
                 time.sleep(1)
                 assert not any(f.done() for f in hanging)
-                # then the status page still answers, at once
-                for _ in range(5):
-                    status, seconds = _get(f"{base}/status/")
-                    assert status == 200 and seconds < 2
+                # then the status page still answers while every portal request is still held:
+                # it did not queue behind them (counted by order of completion, not by a clock,
+                # so a busy machine does not fail it)
+                for _ in range(3):
+                    status, _seconds = _get(f"{base}/status/")
+                    assert status == 200
+                    assert not any(f.done() for f in hanging)
                 # and the hanging pages end with an error after the statement timeout, not for ever
                 results = [f.result(timeout=60) for f in hanging]
         finally:
