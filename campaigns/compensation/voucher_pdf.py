@@ -10,6 +10,7 @@ fixed texts are content, written here in the four languages rather than left to 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import secrets
@@ -27,7 +28,7 @@ from accounts.bulk import bulk_update_rows
 from accounts.formatting import format_duration, format_money
 from accounts.links import absolute_url
 from accounts.private_apis import html_class_with_user_agent_css
-from campaigns.compensation.codes import format_code
+from campaigns.compensation.codes import GROUP, format_code
 from campaigns.compensation.models import Voucher
 from campaigns.compensation.pdf_fonts import UnsupportedText
 from campaigns.compensation.voucher_qr import qr_svg_data_uri
@@ -269,6 +270,17 @@ def voucher_pdf_bytes(voucher: Voucher) -> bytes:
     )
     Voucher.objects.filter(pk=voucher.pk).update(pdf=_save_file(voucher, data))
     return data
+
+
+def voucher_specimen_pdf_bytes(voucher: Voucher) -> bytes:
+    """The voucher's PDF as staff without the finance role may see it (a test send): the same page
+    with the code masked in its text, its link and its QR code. Rendered each time, never stored."""
+    voucher = Voucher.objects.select_related("customer", "compensation__incident").get(pk=voucher.pk)
+    specimen = copy.copy(voucher)
+    hidden = len(voucher.code) - 2 * GROUP
+    specimen.code = voucher.code[:GROUP] + "\u2022" * hidden + voucher.code[-GROUP:]
+    intervals = _intervals_by_customer([voucher]).get((voucher.compensation.incident_id, voucher.customer_id), [])
+    return render_voucher_pdf(specimen, intervals=intervals)
 
 
 def voucher_pdfs_render(voucher_ids: list[int]) -> int:

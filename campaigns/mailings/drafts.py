@@ -105,6 +105,7 @@ def mailing_test_send(
         from_email=mailing.from_email or settings.DEFAULT_FROM_EMAIL,
         reply_to=[mailing.reply_to] if mailing.reply_to else None,
         message_id=make_msgid(domain=message_domain()),
+        voucher_masked=not reveal,
     )
     email.send()
     audit_record(actor=by, action="mailing.test_send", incident=mailing.incident, obj=mailing, to=to)

@@ -65,11 +65,18 @@ def build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> l
 
 
 def letter_email(
-    item: letters.RenderedMessage, *, to: str, from_email: str, reply_to: list[str] | None, message_id: str
+    item: letters.RenderedMessage,
+    *,
+    to: str,
+    from_email: str,
+    reply_to: list[str] | None,
+    message_id: str,
+    voucher_masked: bool = False,
 ) -> AnymailMessage:
     """One letter as the mail that leaves: text and HTML parts, headers, and the voucher PDF when
     the letter carries one. The sending engine and the test send both build it here, so that a
-    test send is the real message."""
+    test send is the real message (``voucher_masked``: the PDF with its code masked, for a test
+    send to staff who may not see codes whole)."""
     message = AnymailMessage(
         subject=item.subject,
         body=item.text,
@@ -81,14 +88,15 @@ def letter_email(
     if item.html:
         message.attach_alternative(item.html, "text/html")
     if item.voucher is not None:
-        message.attach(*_voucher_attachment(item.voucher))
+        message.attach(*_voucher_attachment(item.voucher, masked=voucher_masked))
     return message
 
 
-def _voucher_attachment(voucher: Voucher) -> tuple[str, bytes, str]:
+def _voucher_attachment(voucher: Voucher, *, masked: bool = False) -> tuple[str, bytes, str]:
     from campaigns.compensation import voucher_pdf as pdf  # rendered once
 
-    return "voucher.pdf", pdf.voucher_pdf_bytes(voucher), "application/pdf"
+    data = pdf.voucher_specimen_pdf_bytes(voucher) if masked else pdf.voucher_pdf_bytes(voucher)
+    return "voucher.pdf", data, "application/pdf"
 
 
 def hand_over(mailing: Mailing, deliveries: list[Claimed], messages, now: dt.datetime, record: Record) -> None:

@@ -90,3 +90,28 @@ def test_the_admin_masks_codes_in_lists_for_everyone_and_shows_finance_one_whole
     detail = client.get(reverse("admin:campaigns_voucher_change", args=[voucher.pk])).content.decode()
     assert WHOLE in detail
     assert shown() == [("admin", {"where": "admin", "vouchers": [voucher.pk]})]
+
+
+def test_a_test_send_with_the_voucher_attached_gives_support_a_masked_pdf_and_finance_the_real_one(
+    incident, client, support_user, finance_user
+):
+    from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
+    from tests.campaigns.compensation.test_voucher_link import pdf_text
+
+    # given a draft that attaches each customer's voucher
+    mailing = draft(incident, support_user, attach_voucher=True)
+    voucher = Voucher.objects.get(code=CODE)
+    # when support sends itself customer K1's letter
+    client.force_login(support_user)
+    client.post(reverse("console:mailing_test", args=[mailing.pk]), {"customer": "K1"})
+    (support_copy,) = mail.outbox
+    # then the attached PDF carries the masked code, nothing redeemable, and nothing is audited
+    text = pdf_text(support_copy.attachments[0][1])
+    assert MASKED in text and WHOLE not in text
+    assert shown() == []
+    # and finance, who may see codes, gets the very PDF the customer gets (audited)
+    mail.outbox.clear()
+    client.force_login(finance_user)
+    client.post(reverse("console:mailing_test", args=[mailing.pk]), {"customer": "K1"})
+    assert mail.outbox[0].attachments[0][1] == voucher_pdf_bytes(voucher)
+    assert [where["where"] for _, where in shown()] == ["test send"]

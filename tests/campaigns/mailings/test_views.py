@@ -12,6 +12,7 @@ from django.urls import reverse
 from campaigns.compensation.codes import mask_code
 from campaigns.mailings.letters import default_content
 from campaigns.models import Delivery, DeliveryEvent, Mailing
+from tests.campaigns.compensation.test_voucher_link import pdf_qr_codes, pdf_text
 from tests.campaigns.mailings.mailing_data import affected_customer
 from tests.factories import ContactFactory, IncidentFactory
 
@@ -214,7 +215,7 @@ def test_test_send_goes_to_the_signed_in_user_only(incident, support_client, sup
 
 
 def test_test_send_is_the_real_message_marked_only_in_the_subject(
-    incident, client, support_user, second_supporter, django_capture_on_commit_callbacks
+    incident, client, support_user, second_supporter, django_capture_on_commit_callbacks, tmp_path
 ):
     # given an approved apology with the voucher attached, sent to its customers
     mailing = draft(incident, support_user, attach_voucher=True, reply_to="hilfe@example.ch")
@@ -239,8 +240,13 @@ def test_test_send_is_the_real_message_marked_only_in_the_subject(
     assert test.extra_headers["Message-ID"].split("@")[1] == real.extra_headers["Message-ID"].split("@")[1]
     assert len(test.attachments) == len(real.attachments) == 1
     assert test.attachments[0][0] == real.attachments[0][0]
-    assert test.attachments[0][1] == real.attachments[0][1]
     assert test.attachments[0][1].startswith(b"%PDF")
+    # support's copy of the voucher PDF shows the code masked, in its text and its QR code
+    real_pdf, test_pdf = real.attachments[0][1], test.attachments[0][1]
+    assert "BBBB-2345-EFGH-6789" in pdf_text(real_pdf)
+    assert "BBBB-2345-EFGH-6789" not in pdf_text(test_pdf)
+    assert mask_code("BBBB2345EFGH6789") in pdf_text(test_pdf)
+    assert [url for url in pdf_qr_codes(test_pdf, tmp_path) if "BBBB-2345-EFGH-6789" in url] == []
     assert [kind for _, kind in test.alternatives] == [kind for _, kind in real.alternatives] == ["text/html"]
     # the only other differences: a test send must not sign staff in as the customer (the sign-in
     # link), and support sees the voucher code masked
