@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaigns.mailings import views
+from campaigns.mailings import delivery_views, views
 
 console_urlpatterns = [
     path("incidents/<slug:slug>/mailings/", views.mailing_list, name="mailings"),
@@ -15,8 +15,8 @@ console_urlpatterns = [
     path("mailings/<int:pk>/preview/", views.mailing_preview, name="mailing_preview"),
     path("mailings/<int:pk>/progress/", views.mailing_progress_partial, name="mailing_progress"),
     path("mailings/<int:pk>/test/", views.mailing_test, name="mailing_test"),
-    path("mailings/<int:pk>/log/", views.mailing_log, name="mailing_log"),
-    path("mailings/<int:pk>/in-doubt/", views.mailing_in_doubt, name="mailing_in_doubt"),
-    path("mailings/<int:pk>/log/<int:delivery_pk>/resend/", views.delivery_resend, name="delivery_resend"),
+    path("mailings/<int:pk>/log/", delivery_views.mailing_log, name="mailing_log"),
+    path("mailings/<int:pk>/in-doubt/", delivery_views.mailing_in_doubt, name="mailing_in_doubt"),
+    path("mailings/<int:pk>/log/<int:delivery_pk>/resend/", delivery_views.delivery_resend, name="delivery_resend"),
     path("mailings/<int:pk>/<slug:action>/", views.mailing_action, name="mailing_action"),
 ]

@@ -4,7 +4,6 @@ approve/launch/pause/resume/cancel/retry/clone, live progress and the per-recipi
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,22 +23,17 @@ from campaigns.mailings.drafts import (
     mailing_test_send,
 )
 from campaigns.mailings.forms import AUDIENCE_FIELDS, MailingForm
-from campaigns.mailings.in_doubt import DECISIONS, InDoubtDecisionRefused, deliveries_in_doubt, deliveries_resolve
 from campaigns.mailings.letters import PLACEHOLDERS, CustomerNotAffected, LetterError, default_content, render_preview
-from campaigns.mailings.models import Delivery, Mailing
+from campaigns.mailings.models import Mailing
 from campaigns.mailings.placeholders import LANGUAGES
 from campaigns.mailings.selectors import (
-    delivery_events_by_delivery,
-    mailing_log_deliveries,
     mailing_progress,
     mailing_stall,
 )
 from campaigns.mailings.summary import audience_summary, contact_roles_summary
 
-LOG_PAGE_SIZE = 50
 
-
-def _mailing(pk) -> Mailing:
+def mailing_or_404(pk) -> Mailing:
     return get_object_or_404(Mailing.objects.select_related("incident", "created_by", "approved_by"), pk=pk)
 
 
@@ -115,7 +109,7 @@ def mailing_create(request, slug):
 
 @support_required
 def mailing_edit(request, pk):
-    mailing = _mailing(pk)
+    mailing = mailing_or_404(pk)
     if mailing.status != Mailing.Status.DRAFT:
         messages.error(request, _("Only drafts can be edited; clone this mailing to change it."))
         return redirect("console:mailing", pk=mailing.pk)
@@ -133,7 +127,7 @@ def _sample_customers(incident: Incident, limit: int = 20, mailing: Mailing | No
 
 @support_required
 def mailing_detail(request, pk):
-    mailing = _mailing(pk)
+    mailing = mailing_or_404(pk)
     context = {
         "mailing": mailing,
         "incident": mailing.incident,
@@ -191,7 +185,7 @@ def _preview_response(request, *, incident, content_or_mailing, customer_number,
 @support_required
 def mailing_preview(request, pk):
     """Preview of a saved mailing for any recipient in any language (GET ?customer=&language=)."""
-    mailing = _mailing(pk)
+    mailing = mailing_or_404(pk)
     return _preview_response(
         request,
         incident=mailing.incident,
@@ -236,7 +230,7 @@ def compose_count(request, slug):
 
 @support_required
 def mailing_progress_partial(request, pk):
-    mailing = _mailing(pk)
+    mailing = mailing_or_404(pk)
     return render(request, "console/mailings/_progress.html", _progress_context(mailing))
 
 
@@ -266,7 +260,7 @@ def _clock(seconds: float | None) -> str:
 @support_required
 @require_POST
 def mailing_test(request, pk):
-    mailing = _mailing(pk)
+    mailing = mailing_or_404(pk)
     customer = Customer.objects.filter(number=request.POST.get("customer", "").strip()).first()
     customer = customer or _sample_customers(mailing.incident, 1, mailing=mailing).first()
     if customer is None:
@@ -331,7 +325,7 @@ ACTIONS = {
 @support_required
 @require_POST
 def mailing_action(request, pk, action):
-    mailing = _mailing(pk)
+    mailing = mailing_or_404(pk)
     if action == "clone":
         try:
             clone = lifecycle.mailing_clone(mailing=mailing, by=request.user)
@@ -348,81 +342,3 @@ def mailing_action(request, pk, action):
     except lifecycle.MailingError as exc:
         messages.error(request, str(exc))
     return redirect("console:mailing", pk=mailing.pk)
-
-
-@support_required
-@require_POST
-def delivery_resend(request, pk, delivery_pk):
-    delivery = get_object_or_404(Delivery, pk=delivery_pk, mailing_id=pk)
-    try:
-        lifecycle.mailing_resend(delivery=delivery, by=request.user)
-    except lifecycle.MailingError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Sending again to %(email)s.") % {"email": delivery.email})
-    return redirect("console:mailing_log", pk=pk)
-
-
-@support_required
-def mailing_in_doubt(request, pk):
-    """The deliveries in doubt with their recipients; staff mark them sent or send them again."""
-    mailing = _mailing(pk)
-    if request.method == "POST":
-        decision = request.POST.get("decision", "")
-        chosen = None if request.POST.get("all") else [int(i) for i in request.POST.getlist("delivery") if i.isdigit()]
-        if decision not in DECISIONS or chosen == []:
-            messages.error(request, _("Choose deliveries and what to do with them."))
-        else:
-            try:
-                count = deliveries_resolve(mailing=mailing, by=request.user, decision=decision, delivery_ids=chosen)
-            except InDoubtDecisionRefused as exc:
-                messages.error(request, str(exc))
-            else:
-                text = (
-                    _("%(count)s deliveries marked as sent.")
-                    if decision == "sent"
-                    else _("%(count)s deliveries queued to be sent again.")
-                )
-                messages.success(request, text % {"count": count})
-        return redirect("console:mailing_in_doubt", pk=mailing.pk)
-    rows = list(deliveries_in_doubt(mailing)[:500])
-    context = {
-        "mailing": mailing,
-        "incident": mailing.incident,
-        "rows": rows,
-        "total": deliveries_in_doubt(mailing).count(),
-    }
-    return render(request, "console/mailings/in_doubt.html", context)
-
-
-# --- the per-recipient log ----------------------------------------------------------------------
-
-
-@support_required
-def mailing_log(request, pk):
-    mailing = _mailing(pk)
-    status = request.GET.get("status", "")
-    query = request.GET.get("q", "").strip()
-    deliveries = mailing_log_deliveries(mailing, status=status, query=query)
-    page = Paginator(deliveries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    events = delivery_events_by_delivery(page)
-    rows = [(delivery, events.get(delivery.pk, [])) for delivery in page]
-    context = {
-        "mailing": mailing,
-        "incident": mailing.incident,
-        "page": page,
-        "rows": rows,
-        "status": status,
-        "q": query,
-        "filters": [
-            ("", _("all")),
-            ("pending", _("pending")),
-            ("sent", _("sent")),
-            ("failed", _("failed")),
-            ("unknown", _("in doubt")),
-            ("delivered", _("delivered")),
-            ("bounced", _("bounced")),
-            ("complained", _("complained")),
-        ],
-    }
-    return render(request, "console/mailings/log.html", context)
