@@ -17,7 +17,7 @@ from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Compensation
 from campaigns.incidents.models import Incident
 from campaigns.mailings import letters
-from campaigns.mailings.claims import product_setting
+from campaigns.mailings.defaults import mailing_defaults
 from campaigns.mailings.models import Delivery, Mailing
 
 LETTER_KINDS = (Mailing.Kind.APOLOGY, Mailing.Kind.CORRECTION)
@@ -64,9 +64,7 @@ def mailing_create_correction(*, incident: Incident, by=None) -> Mailing:
         content=letters.default_content("correction"),
         attach_voucher=True,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        batch_size=product_setting("MAIL_BATCH_SIZE", 200),
-        rate_per_second=product_setting("MAIL_RATE_PER_SECOND", 0),
-        auto_pause_error_rate=product_setting("MAIL_AUTO_PAUSE_ERROR_RATE", 0.2),
+        **mailing_defaults(),
         created_by=by,
     )
     audit_record(actor=by, action="mailing.create", incident=incident, obj=mailing, customers=len(customer_ids))
