@@ -247,6 +247,11 @@ def _intervals_by_customer(vouchers: list[Voucher]) -> dict[tuple[int, int], lis
     return out
 
 
+def _customer_intervals(voucher: Voucher) -> list[list[str]]:
+    """The exposure pieces of the voucher's customer in its incident (one query)."""
+    return _intervals_by_customer([voucher]).get((voucher.compensation.incident_id, voucher.customer_id), [])
+
+
 def _save_file(voucher: Voucher, data: bytes) -> str:
     # A random part in the name: the file name must not reveal or be derivable from the code.
     field = voucher.pdf.field
@@ -266,7 +271,7 @@ def voucher_pdf_bytes(voucher: Voucher) -> bytes:
     voucher = Voucher.objects.select_related("customer", "compensation__incident").get(pk=voucher.pk)
     data = render_voucher_pdf(
         voucher,
-        intervals=_intervals_by_customer([voucher]).get((voucher.compensation.incident_id, voucher.customer_id), []),
+        intervals=_customer_intervals(voucher),
     )
     Voucher.objects.filter(pk=voucher.pk).update(pdf=_save_file(voucher, data))
     return data
@@ -279,8 +284,7 @@ def voucher_specimen_pdf_bytes(voucher: Voucher) -> bytes:
     specimen = copy.copy(voucher)
     hidden = len(voucher.code) - 2 * GROUP
     specimen.code = voucher.code[:GROUP] + "\u2022" * hidden + voucher.code[-GROUP:]
-    intervals = _intervals_by_customer([voucher]).get((voucher.compensation.incident_id, voucher.customer_id), [])
-    return render_voucher_pdf(specimen, intervals=intervals)
+    return render_voucher_pdf(specimen, intervals=_customer_intervals(voucher))
 
 
 def voucher_pdfs_render(voucher_ids: list[int]) -> int:
