@@ -138,3 +138,11 @@ def _fresh_mailing_cache():
     _MAILING_CACHE.clear()
     yield
     _MAILING_CACHE.clear()
+
+
+@pytest.fixture(autouse=True)
+def _affected_customers_count_from_zero():
+    """The n-th affected customer a test builds is K00000n (its mail k00000n@kunde.example.ch)."""
+    from tests.factories import AffectedCustomerFactory
+
+    AffectedCustomerFactory.reset_sequence()

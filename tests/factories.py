@@ -1,13 +1,15 @@
 """factory_boy factories for the whole domain."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
 from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume
-from campaigns.models import Exposure, Incident, OutageWindow
+from campaigns.incidents.impact import downtime_seconds
+from campaigns.models import Compensation, Exposure, Incident, OutageWindow, Voucher
 
 UTC = dt.UTC
 
@@ -159,40 +161,6 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     language = "de"
 
 
-def exposed_customers(incident, count: int, *, languages=("de",), server="server19", prefix="K") -> list[Customer]:
-    """``count`` customers with one primary contact and one exposed account each, in bulk."""
-    customers = Customer.objects.bulk_create(
-        [
-            Customer(number=f"{prefix}{i:06d}", name=f"Kundin {i} Müller", language=languages[i % len(languages)])
-            for i in range(count)
-        ]
-    )
-    Contact.objects.bulk_create(
-        [Contact(customer=c, email=f"{c.number.lower()}@kunde.example.ch", role="primary") for c in customers]
-    )
-    accounts = HostingAccount.objects.bulk_create(
-        [
-            HostingAccount(name=f"{c.number.lower()}-web", customer=c, product="Webhosting Pro", monthly_fee=20)
-            for c in customers
-        ]
-    )
-    Exposure.objects.bulk_create(
-        [
-            Exposure(
-                incident=incident,
-                account=a,
-                customer=a.customer,
-                affected_seconds=3 * 3600,
-                intervals=[["2005-12-31T22:30:00+00:00", "2006-01-01T01:30:00+00:00", server]],
-                servers=[server],
-                computed_at=timezone.now(),
-            )
-            for a in accounts
-        ]
-    )
-    return customers
-
-
 # --- Status page --------------------------------------------------------------------
 
 
@@ -277,3 +245,212 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     status = "issued"
     expires_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
     issued_at = factory.LazyFunction(timezone.now)
+
+
+# --- An affected customer: the one way tests build one ------------------------------------------
+
+# Stored exposure pieces ``[start, end, server]`` (UTC): 31.12.2005 23:30 – 02.01.2006 19:00 Zurich
+# time on server19 (43.5 h); the night the clocks went forward, on server7.
+CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
+DST = [["2006-03-25T23:30:00+00:00", "2006-03-26T07:00:00+00:00", "server7"]]
+CHRISTMAS_INCIDENT = {"slug": "christmas-2005", "title": "Storage outage Christmas 2005"}
+PDF_BYTES = b"%PDF-1.4\n% hostnotify test voucher\n%%EOF\n"
+
+
+@dataclass
+class AffectedCustomer:
+    """What ``AffectedCustomerFactory`` returns: a customer and what the incident did to them."""
+
+    incident: Incident
+    customer: Customer
+    exposures: list[Exposure]
+    compensation: Compensation | None = None
+    voucher: Voucher | None = None
+
+    @property
+    def contact(self) -> Contact:
+        return self.customer.contacts.get(role="primary")
+
+
+def _account_plan(o) -> list[tuple[str, list]]:
+    """``accounts``: a number of accounts down for ``intervals``, or ``{account name: intervals}``."""
+    if isinstance(o.accounts, dict):
+        return [(name, list(pieces)) for name, pieces in o.accounts.items()]
+    base = f"{o.number.lower()}-web"
+    return [(base if i == 0 else f"{base}{i + 1}", list(o.intervals)) for i in range(o.accounts)]
+
+
+def _explanation(o) -> dict:
+    """The policy's explanation of ``amount`` in the shape ``compensation.policy`` stores it."""
+    accounts = [
+        {"account": name, "servers": ", ".join(dict.fromkeys(p[2] for p in pieces)),
+         "seconds": downtime_seconds(pieces), "fee": "20.00", "tier": o.tier, "percent": o.percent,
+         "share": str(o.amount)}
+        for name, pieces in o.account_plan
+    ]  # fmt: skip
+    amount = str(o.amount)
+    return {"kind": "tiers", "currency": o.currency, "accounts": accounts, "subtotal": amount, "minimum": "5.00",
+            "minimum_applied": False, "rounding": {"step": "0.05", "mode": "up", "before": amount}, "amount": amount}  # fmt: skip
+
+
+class AffectedCustomerFactory(factory.Factory):
+    """A customer with a primary contact and ``accounts`` hosting accounts hit by ``incident``
+    (default: the Christmas 2005 storage outage, ``CHRISTMAS`` on server19, shared by every customer
+    built without an incident), each with its stored exposure.
+
+    Traits: ``compensated`` (an approved compensation of ``amount``), ``with_voucher`` (and its issued
+    voucher with ``code``), ``booked`` (the voucher's issue booked in the ledger, as the compensation
+    service books it), ``pdf`` (a stored voucher PDF), ``redeemed=True|"form"`` (redeemed through the
+    portal's service, the form offered if the incident did not offer it yet).
+
+    Customer numbers count per test from ``{prefix}000000`` (``tests/conftest.py`` resets the
+    sequence); ``create_batch`` writes a batch with one ``bulk_create`` per table."""
+
+    class Meta:
+        model = AffectedCustomer
+
+    class Params:
+        prefix = "K"
+        number = factory.LazyAttributeSequence(lambda o, n: f"{o.prefix}{n:06d}")
+        name = factory.LazyAttribute(lambda o: f"Kunde {o.number}")
+        language = "de"
+        time_zone = "Europe/Zurich"
+        currency = "CHF"
+        accounts = 1
+        intervals = CHRISTMAS
+        account_plan = factory.LazyAttribute(_account_plan)
+        amount = Decimal("10.00")
+        tier = "24h"
+        percent = "50"
+        code = factory.LazyFunction(lambda: _voucher_code())
+        expires_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+        compensated = factory.Trait(
+            compensation=factory.SubFactory(
+                CompensationFactory,
+                incident=factory.SelfAttribute("..incident"),
+                customer=factory.SelfAttribute("..customer"),
+                amount=factory.SelfAttribute("..amount"),
+                currency=factory.SelfAttribute("..currency"),
+                tier=factory.SelfAttribute("..tier"),
+                affected_seconds=factory.LazyAttribute(
+                    lambda c: downtime_seconds(p for _, pieces in c.factory_parent.account_plan for p in pieces)
+                ),
+                explanation=factory.LazyAttribute(lambda c: _explanation(c.factory_parent)),
+                approved_at=factory.SelfAttribute("computed_at"),
+            )
+        )
+        with_voucher = factory.Trait(
+            compensated=True,
+            voucher=factory.SubFactory(
+                VoucherFactory,
+                compensation=factory.SelfAttribute("..compensation"),
+                code=factory.SelfAttribute("..code"),
+                expires_on=factory.SelfAttribute("..expires_on"),
+            ),
+        )
+
+    incident = factory.SubFactory(IncidentFactory, **CHRISTMAS_INCIDENT)
+    customer = factory.SubFactory(
+        CustomerFactory,
+        number=factory.SelfAttribute("..number"),
+        name=factory.SelfAttribute("..name"),
+        language=factory.SelfAttribute("..language"),
+        time_zone=factory.SelfAttribute("..time_zone"),
+        currency=factory.SelfAttribute("..currency"),
+    )
+    exposures = factory.LazyAttribute(
+        lambda o: [
+            Exposure(
+                incident=o.incident,
+                account=HostingAccount(name=name, customer=o.customer, product="Webhosting Pro", monthly_fee=20),
+                customer=o.customer,
+                affected_seconds=downtime_seconds(pieces),
+                intervals=pieces,
+                servers=list(dict.fromkeys(p[2] for p in pieces)),
+                computed_at=timezone.now(),
+            )
+            for name, pieces in o.account_plan
+        ]
+    )
+    compensation = None
+    voucher = None
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        for exposure in kwargs["exposures"]:
+            exposure.account.save()
+            exposure.save()
+        return model_class(**kwargs)
+
+    @factory.post_generation
+    def email(obj, create, extracted, **kwargs):
+        """The primary contact's address (default CustomerFactory's: <number>@kunde.example.ch)."""
+        if create and extracted:
+            obj.customer.contacts.filter(role="primary").update(email=extracted)
+
+    @factory.post_generation
+    def booked(obj, create, extracted, **kwargs):
+        if create and extracted:
+            _book_issue([obj.voucher])
+
+    @factory.post_generation
+    def pdf(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from django.core.files.base import ContentFile
+
+            obj.voucher.pdf.save(f"{obj.voucher.code}.pdf", ContentFile(PDF_BYTES))
+
+    @factory.post_generation
+    def redeemed(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.voucher = voucher_redeem_offered(obj.voucher, "balance" if extracted is True else extracted)
+
+    @classmethod
+    def create_batch(cls, size, **kwargs):
+        """``size`` affected customers, one ``bulk_create`` per table (thousands for the sending
+        tests); the post-generation steps (``booked``, ``pdf``, ``redeemed``) go one by one."""
+        if {"booked", "pdf", "redeemed"} & set(kwargs):
+            return [cls.create(**kwargs) for _ in range(size)]
+        kwargs.setdefault("incident", IncidentFactory(**CHRISTMAS_INCIDENT))
+        built = cls.build_batch(size, **kwargs)
+        customers = Customer.objects.bulk_create([b.customer for b in built])
+        Contact.objects.bulk_create(
+            [Contact(customer=c, email=kwargs.get("email") or f"{c.number.lower()}@kunde.example.ch", role="primary")
+             for c in customers]
+        )  # fmt: skip
+        exposures = [e for b in built for e in b.exposures]
+        HostingAccount.objects.bulk_create([e.account for e in exposures])
+        Exposure.objects.bulk_create(exposures)
+        compensations = [b.compensation for b in built if b.compensation is not None]
+        policy = CompensationPolicyFactory()
+        for compensation in compensations:
+            compensation.policy = policy
+        Compensation.objects.bulk_create(compensations)
+        Voucher.objects.bulk_create([b.voucher for b in built if b.voucher is not None])
+        return built
+
+
+def _book_issue(vouchers) -> None:
+    from accounts.models import LedgerEntry
+    from accounts.services.ledger import ledger_book
+
+    for voucher in vouchers:
+        ledger_book(
+            customer=voucher.customer,
+            book=LedgerEntry.Book.VOUCHER,
+            kind=LedgerEntry.Kind.ISSUE,
+            amount=voucher.amount,
+            currency=voucher.currency,
+            reference=f"voucher:{voucher.pk}:issue",
+        )
+
+
+def voucher_redeem_offered(voucher, form: str = "balance"):
+    """Redeem through the portal's service (``campaigns.portal.redemption``), offering ``form`` first."""
+    from campaigns.portal.redemption import voucher_redeem
+
+    incident = voucher.compensation.incident
+    if form not in (incident.redemption_options or []):
+        incident.redemption_options = [*(incident.redemption_options or []), form]
+        incident.save(update_fields=["redemption_options"])
+    return voucher_redeem(customer=voucher.customer, code=voucher.code, form=form)

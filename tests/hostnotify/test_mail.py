@@ -4,11 +4,12 @@ through it ends with one readable file per recipient and every delivery recorded
 import email
 from email import policy
 
+import factory
 from django.conf import settings as django_settings
 
 from campaigns.mailings import services
 from campaigns.models import Delivery, Mailing
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 
 def test_a_mailing_through_the_shipped_eml_backend_writes_one_file_per_recipient(
@@ -18,7 +19,7 @@ def test_a_mailing_through_the_shipped_eml_backend_writes_one_file_per_recipient
     settings.EMAIL_BACKEND = "hostnotify.mail.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     incident = IncidentFactory(title="Speicherausfall")
-    customers = exposed_customers(incident, 5, languages=("de", "fr"))
+    customers = AffectedCustomerFactory.create_batch(5, incident=incident, language=factory.Iterator(("de", "fr")))
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=2), by=None)
 
     # When it is launched and sent in-process
@@ -31,5 +32,5 @@ def test_a_mailing_through_the_shipped_eml_backend_writes_one_file_per_recipient
     assert sorted(Delivery.objects.filter(mailing=mailing).values_list("status", flat=True)) == ["sent"] * 5
     files = sorted((tmp_path / "mail").glob("*.eml"))
     recipients = sorted(email.message_from_bytes(path.read_bytes(), policy=policy.default)["To"] for path in files)
-    assert recipients == sorted(c.contacts.get().email for c in customers)
+    assert recipients == sorted(c.customer.contacts.get().email for c in customers)
     assert django_settings.EMAIL_BACKEND == "hostnotify.mail.EmlFileBackend"

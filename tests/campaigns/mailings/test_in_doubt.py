@@ -16,14 +16,14 @@ from campaigns.mailings.in_doubt import deliveries_resolve
 from campaigns.mailings.recovery import deliveries_reconcile, mailings_sweep
 from campaigns.mailings.sending import cached_mailing
 from campaigns.models import Delivery, DeliveryEvent, Mailing
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 
 @pytest.fixture
 def sending_mailing(db):
     """A launched mailing of 5 recipients in one batch whose worker claimed the batch and died."""
     incident = IncidentFactory()
-    exposed_customers(incident, 5)
+    AffectedCustomerFactory.create_batch(5, incident=incident)
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=5), by=None)
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
     services._snapshot_deliveries(mailing, timezone.now())

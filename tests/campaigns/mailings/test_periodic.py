@@ -18,14 +18,14 @@ from campaigns.mailings.models import PeriodicRun
 from campaigns.models import Delivery, Mailing
 from hostnotify.celery import app
 from tests.campaigns.mailings.loopback import database_url
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 JOBS = sorted(app.conf.beat_schedule)
 
 
 def test_a_scheduled_mailing_goes_out_when_its_time_has_come(db, capsys, django_capture_on_commit_callbacks):
     incident = IncidentFactory()
-    exposed_customers(incident, 3)
+    AffectedCustomerFactory.create_batch(3, incident=incident)
     mailing = services.mailing_approve(
         mailing=MailingFactory(incident=incident, scheduled_at=timezone.now() + dt.timedelta(hours=1)), by=None
     )

@@ -8,7 +8,7 @@ from campaigns.mailings import services
 from campaigns.mailings.recovery import mailings_sweep, reconciler
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.mailings.postmark_server import TOKEN, PostmarkServer
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_postmark_is_asked_by_default_and_each_recipient_gets_one_letter(
     db, postmark, django_capture_on_commit_callbacks
 ):
     incident = IncidentFactory()
-    exposed_customers(incident, 4)
+    AffectedCustomerFactory.create_batch(4, incident=incident)
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident), by=None)
     with django_capture_on_commit_callbacks(execute=True):
         services.mailing_launch(mailing=mailing, by=None)
@@ -52,7 +52,7 @@ def test_postmark_is_asked_by_default_and_each_recipient_gets_one_letter(
 
 def test_a_search_that_fails_leaves_them_in_doubt(db, postmark, settings, django_capture_on_commit_callbacks):
     incident = IncidentFactory()
-    exposed_customers(incident, 1)
+    AffectedCustomerFactory.create_batch(1, incident=incident)
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident), by=None)
     with django_capture_on_commit_callbacks(execute=True):
         services.mailing_launch(mailing=mailing, by=None)

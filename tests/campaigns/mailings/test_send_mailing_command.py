@@ -5,13 +5,13 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from campaigns.models import Mailing
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 
 def test_send_mailing_for_an_incident_creates_approves_and_sends(transactional_db, capsys):
     # transactional: the launch commits and its tasks run (eagerly) before --wait polls
     incident = IncidentFactory(slug="storage-2005")
-    exposed_customers(incident, 4)
+    AffectedCustomerFactory.create_batch(4, incident=incident)
     call_command("send_mailing", "storage-2005", "--wait", "--timeout", "20")
     mailing = Mailing.objects.get()
     assert (mailing.status, mailing.kind) == (Mailing.Status.DONE, Mailing.Kind.APOLOGY)
@@ -21,7 +21,7 @@ def test_send_mailing_for_an_incident_creates_approves_and_sends(transactional_d
 
 def test_send_mailing_again_for_the_incident_sends_nothing_twice(transactional_db, capsys):
     incident = IncidentFactory(slug="storage-2005")
-    exposed_customers(incident, 3)
+    AffectedCustomerFactory.create_batch(3, incident=incident)
     call_command("send_mailing", "storage-2005", "--wait", "--timeout", "20")
     with pytest.raises(CommandError, match=r"the apology for storage-2005 was sent already \(mailing \d+\)"):
         call_command("send_mailing", "storage-2005", "--wait", "--timeout", "20")
@@ -31,7 +31,7 @@ def test_send_mailing_again_for_the_incident_sends_nothing_twice(transactional_d
 
 def test_send_mailing_for_an_incident_continues_its_draft_apology(db, django_capture_on_commit_callbacks):
     incident = IncidentFactory(slug="storage-2005")
-    exposed_customers(incident, 2)
+    AffectedCustomerFactory.create_batch(2, incident=incident)
     draft = MailingFactory(incident=incident, kind=Mailing.Kind.APOLOGY)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_mailing", "storage-2005")
@@ -41,7 +41,7 @@ def test_send_mailing_for_an_incident_continues_its_draft_apology(db, django_cap
 
 def test_send_mailing_by_id_launches_an_existing_draft(db, django_capture_on_commit_callbacks):
     incident = IncidentFactory()
-    exposed_customers(incident, 2)
+    AffectedCustomerFactory.create_batch(2, incident=incident)
     mailing = MailingFactory(incident=incident)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_mailing", str(mailing.pk))

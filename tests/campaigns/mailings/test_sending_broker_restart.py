@@ -11,7 +11,7 @@ import pytest
 from campaigns.mailings import services
 from campaigns.models import Delivery, Mailing
 from tests.campaigns.mailings.loopback import Inbox, Processes, smtp_listener, wait_for
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -66,7 +66,7 @@ def test_redis_restarting_empty_mid_mailing_resumes_within_a_minute(transactiona
     processes = Processes(tmp_path, env)
     try:
         incident = IncidentFactory()
-        customers = exposed_customers(incident, RECIPIENTS)
+        customers = AffectedCustomerFactory.create_batch(RECIPIENTS, incident=incident)
         mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=200), by=None)
         processes.beat()
         processes.worker("worker")
@@ -88,5 +88,5 @@ def test_redis_restarting_empty_mid_mailing_resumes_within_a_minute(transactiona
 
     print(f"Redis restarted empty: sending resumed {resumed_after:.0f} s later")
     assert resumed_after <= 60
-    assert inbox.counts() == {f"{c.number.lower()}@kunde.example.ch": 1 for c in customers}
+    assert inbox.counts() == {f"{c.customer.number.lower()}@kunde.example.ch": 1 for c in customers}
     assert Delivery.objects.filter(mailing=mailing, status="sent").count() == RECIPIENTS

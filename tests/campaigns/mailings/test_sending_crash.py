@@ -8,6 +8,7 @@ Postmark reconciler asks the API's message search, and everybody has exactly one
 
 import re
 
+import factory
 import pytest
 from django.urls import reverse
 
@@ -15,7 +16,7 @@ from campaigns.mailings import services
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.mailings.loopback import Inbox, Processes, kill, smtp_listener, wait_for
 from tests.campaigns.mailings.postmark_server import TOKEN, PostmarkServer
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -77,8 +78,10 @@ def test_worker_killed_twice_loses_nothing_and_doubles_only_what_was_shown_in_do
     transactional_db, celery_on_redis, inbox, processes, client, django_user_model
 ):
     incident = IncidentFactory()
-    customers = exposed_customers(incident, RECIPIENTS, languages=("de", "fr", "it", "en"))
-    expected = {f"{c.number.lower()}@kunde.example.ch" for c in customers}
+    customers = AffectedCustomerFactory.create_batch(
+        RECIPIENTS, incident=incident, language=factory.Iterator(("de", "fr", "it", "en"))
+    )
+    expected = {f"{c.customer.number.lower()}@kunde.example.ch" for c in customers}
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=200), by=None)
     rows = Delivery.objects.filter(mailing=mailing)
     launch_and_kill_twice(processes, inbox.counts, mailing)
@@ -114,7 +117,9 @@ def test_worker_killed_twice_loses_nothing_and_doubles_only_what_was_shown_in_do
 
 def test_postmark_worker_killed_twice_every_letter_exactly_once(transactional_db, celery_on_redis, postmark):
     incident = IncidentFactory()
-    customers = exposed_customers(incident, RECIPIENTS, languages=("de", "fr", "it", "en"))
+    customers = AffectedCustomerFactory.create_batch(
+        RECIPIENTS, incident=incident, language=factory.Iterator(("de", "fr", "it", "en"))
+    )
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=200), by=None)
     rows = Delivery.objects.filter(mailing=mailing)
 
@@ -122,7 +127,7 @@ def test_postmark_worker_killed_twice_every_letter_exactly_once(transactional_db
     wait_for(lambda: Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE, 150, "the mailing to finish")
 
     received = postmark.counts()
-    assert received == {f"{c.number.lower()}@kunde.example.ch": 1 for c in customers}  # 0 missing, 0 doubled
+    assert received == {f"{c.customer.number.lower()}@kunde.example.ch": 1 for c in customers}  # 0 missing, 0 doubled
     assert rows.filter(status="sent").count() == RECIPIENTS
     asked = DeliveryEvent.objects.filter(event_type="reconciled").count()
     print(f"{RECIPIENTS} recipients through Postmark, 2 kills: {asked} in doubt, decided by the message search")

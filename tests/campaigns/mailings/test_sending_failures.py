@@ -11,7 +11,7 @@ from campaigns.mailings import services as services
 from campaigns.mailings.recovery import mailings_sweep
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.mailings import mailbackends
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def scripted(settings):
 def launch(db, django_capture_on_commit_callbacks):
     def launch(count=5, **fields):
         incident = IncidentFactory()
-        exposed_customers(incident, count)
+        AffectedCustomerFactory.create_batch(count, incident=incident)
         mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, **fields), by=None)
         with django_capture_on_commit_callbacks(execute=True):
             services.mailing_launch(mailing=mailing, by=None)

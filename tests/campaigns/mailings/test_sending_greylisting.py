@@ -11,7 +11,7 @@ from campaigns.mailings import services
 from campaigns.mailings.recovery import mailings_sweep
 from campaigns.models import Delivery, DeliveryEvent
 from tests.campaigns.mailings.loopback import Inbox, smtp_listener
-from tests.factories import IncidentFactory, MailingFactory, exposed_customers
+from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
 GREYLISTED = "k000003@kunde.example.ch"
 
@@ -30,7 +30,7 @@ def listener(settings):
 def launch(db, django_capture_on_commit_callbacks):
     def launch(count):
         incident = IncidentFactory()
-        exposed_customers(incident, count)
+        AffectedCustomerFactory.create_batch(count, incident=incident)
         mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=count), by=None)
         with django_capture_on_commit_callbacks(execute=True):
             services.mailing_launch(mailing=mailing, by=None)

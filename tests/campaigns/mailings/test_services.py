@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import factory
 import pytest
 from django.core import mail
 from django.db import connection
@@ -16,10 +17,10 @@ from campaigns.mailings.sending import batch_send
 from campaigns.models import Delivery, Mailing, SuppressedAddress
 from tests.factories import (
     TEST_CONTENT,
+    AffectedCustomerFactory,
     ContactFactory,
     IncidentFactory,
     MailingFactory,
-    exposed_customers,
 )
 
 
@@ -79,9 +80,11 @@ def test_launch_of_a_draft_is_refused(incident, support_user):
 def test_launch_snapshots_audience_in_batches_and_sends_each_once(
     incident, support_user, django_capture_on_commit_callbacks
 ):
-    customers = exposed_customers(incident, 120, languages=("de", "fr", "it", "en"))
-    ContactFactory(customer=customers[0], email="tech@kunde.example.ch", role="technical")
-    SuppressedAddress.objects.create(email=customers[1].contacts.get().email, reason="bounced")
+    customers = AffectedCustomerFactory.create_batch(
+        120, incident=incident, language=factory.Iterator(("de", "fr", "it", "en"))
+    )
+    ContactFactory(customer=customers[0].customer, email="tech@kunde.example.ch", role="technical")
+    SuppressedAddress.objects.create(email=customers[1].customer.contacts.get().email, reason="bounced")
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=50), by=None)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +100,7 @@ def test_launch_snapshots_audience_in_batches_and_sends_each_once(
     assert len({m.to[0] for m in mail.outbox}) == 119
     assert mailing.status == Mailing.Status.DONE
     by_language = {m.to[0]: m.subject[:4] for m in mail.outbox}
-    assert by_language[customers[2].contacts.get().email] == "[it]"
+    assert by_language[customers[2].customer.contacts.get().email] == "[it]"
     message = mail.outbox[0]
     delivery = deliveries.get(email=message.to[0])
     assert message.extra_headers["Message-ID"] == f"<hn.{mailing.pk}.{delivery.pk}.1@hostnotify.invalid>"
@@ -106,16 +109,16 @@ def test_launch_snapshots_audience_in_batches_and_sends_each_once(
 
 
 def test_audience_filters_languages_and_roles(incident):
-    exposed_customers(incident, 8, languages=("de", "fr"))
+    AffectedCustomerFactory.create_batch(8, incident=incident, language=factory.Iterator(("de", "fr")))
     other = IncidentFactory()
-    exposed_customers(other, 3, prefix="X")
+    AffectedCustomerFactory.create_batch(3, incident=other, prefix="X")
     mailing = MailingFactory(incident=incident, audience={"languages": ["fr"]}, contact_roles=[])
     emails = set(services.audience_contacts(mailing).values_list("email", flat=True))
     assert emails == {f"k{i:06d}@kunde.example.ch" for i in (1, 3, 5, 7)}
 
 
 def test_contact_language_overrides_customer_language(incident):
-    customer = exposed_customers(incident, 1, languages=("de",))[0]
+    customer = AffectedCustomerFactory(incident=incident, language="de").customer
     Contact.objects.filter(customer=customer).update(language="en")
     mailing = MailingFactory(incident=incident)
     assert list(services.audience_contacts(mailing).values_list("letter_language", flat=True)) == ["en"]
@@ -129,7 +132,7 @@ def test_batch_uses_at_most_three_queries_whatever_its_size(incident, monkeypatc
     settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MERGE_BATCH_SIZE": 500}
     steady = 2 if connection.vendor == "postgresql" else 3
     for size in (10, 100):
-        exposed_customers(incident, size, prefix=f"Q{size}-")
+        AffectedCustomerFactory.create_batch(size, incident=incident, prefix=f"Q{size}-")
     for size in (10, 100):
         mailing = MailingFactory(
             incident=incident, batch_size=1000, audience={"servers": ["server19"]}, attach_voucher=False
@@ -154,7 +157,7 @@ def test_one_message_at_a_time_records_each_before_the_next(incident, monkeypatc
     """SMTP-like backends: the claim (and the letters' data), then one UPDATE per message handed
     over, so a worker that dies leaves one message in doubt, not its batch."""
     read = 1 if connection.vendor == "postgresql" else 2
-    exposed_customers(incident, 7, prefix="R-")
+    AffectedCustomerFactory.create_batch(7, incident=incident, prefix="R-")
     mailing = MailingFactory(incident=incident, batch_size=1000, attach_voucher=False)
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.APPROVED)
     services._snapshot_deliveries(mailing, timezone.now())
@@ -174,7 +177,7 @@ def test_one_message_at_a_time_records_each_before_the_next(incident, monkeypatc
 def test_pause_stops_claiming_and_resume_sends_the_rest_once(
     incident, support_user, django_capture_on_commit_callbacks
 ):
-    exposed_customers(incident, 30)
+    AffectedCustomerFactory.create_batch(30, incident=incident)
     mailing = approved(MailingFactory(incident=incident, batch_size=10), None)
     services.mailing_launch(mailing=mailing, by=support_user)  # tasks not run: callbacks not executed
     batch_send(mailing_id=mailing.pk, batch=0)
@@ -192,7 +195,7 @@ def test_pause_stops_claiming_and_resume_sends_the_rest_once(
 
 
 def test_cancel_leaves_pending_unsent(incident, support_user):
-    exposed_customers(incident, 20)
+    AffectedCustomerFactory.create_batch(20, incident=incident)
     mailing = approved(MailingFactory(incident=incident, batch_size=10), None)
     services.mailing_launch(mailing=mailing, by=support_user)
     services.mailing_cancel(mailing=mailing, by=support_user)
@@ -206,7 +209,7 @@ def test_cancel_leaves_pending_unsent(incident, support_user):
 def test_retry_failed_touches_only_failed_never_those_in_doubt(
     incident, support_user, django_capture_on_commit_callbacks
 ):
-    exposed_customers(incident, 6)
+    AffectedCustomerFactory.create_batch(6, incident=incident)
     mailing = approved(MailingFactory(incident=incident), None)
     with django_capture_on_commit_callbacks(execute=True):
         services.mailing_launch(mailing=mailing, by=support_user)
@@ -226,7 +229,7 @@ def test_retry_failed_touches_only_failed_never_those_in_doubt(
 
 
 def test_resend_one_recipient_sends_a_new_message(incident, support_user, django_capture_on_commit_callbacks):
-    exposed_customers(incident, 3)
+    AffectedCustomerFactory.create_batch(3, incident=incident)
     mailing = approved(MailingFactory(incident=incident), None)
     with django_capture_on_commit_callbacks(execute=True):
         services.mailing_launch(mailing=mailing, by=support_user)
@@ -253,7 +256,7 @@ def test_clone_is_a_new_draft(incident, support_user, other_staff):
 
 
 def test_scheduled_mailing_waits_for_the_sweep(incident, support_user, django_capture_on_commit_callbacks):
-    exposed_customers(incident, 4)
+    AffectedCustomerFactory.create_batch(4, incident=incident)
     later = timezone.now() + dt.timedelta(hours=1)
     mailing = approved(MailingFactory(incident=incident, scheduled_at=later), None)
     services.mailing_launch(mailing=mailing, by=support_user)
@@ -270,7 +273,7 @@ def test_scheduled_mailing_waits_for_the_sweep(incident, support_user, django_ca
 
 
 def test_progress_counts_in_one_query(incident, support_user, django_capture_on_commit_callbacks):
-    exposed_customers(incident, 5)
+    AffectedCustomerFactory.create_batch(5, incident=incident)
     mailing = approved(MailingFactory(incident=incident, batch_size=2), None)
     services.mailing_launch(mailing=mailing, by=support_user)
     batch_send(mailing_id=mailing.pk, batch=0)
