@@ -289,7 +289,7 @@ def _explanation(o) -> dict:
         for name, pieces in o.account_plan
     ]  # fmt: skip
     amount = str(o.amount)
-    return {"kind": "tiers", "currency": o.currency, "accounts": accounts, "subtotal": amount, "minimum": "5.00",
+    return {"kind": "tiers", "currency": o.customer.currency, "accounts": accounts, "subtotal": amount, "minimum": "5.00",
             "minimum_applied": False, "rounding": {"step": "0.05", "mode": "up", "before": amount}, "amount": amount}  # fmt: skip
 
 
@@ -298,7 +298,9 @@ class AffectedCustomerFactory(factory.Factory):
     (default: the Christmas 2005 storage outage, ``CHRISTMAS`` on server19, shared by every customer
     built without an incident), each with its stored exposure.
 
-    Traits: ``compensated`` (an approved compensation of ``amount``), ``with_voucher`` (and its issued
+    An existing ``customer`` may be passed (``accounts=0``: no exposure of its own).
+
+    Traits: ``compensated`` (an approved compensation of ``amount`` in the customer's currency), ``with_voucher`` (and its issued
     voucher with ``code``), ``booked`` (the voucher's issue booked in the ledger, as the compensation
     service books it), ``pdf`` (a stored voucher PDF), ``redeemed=True|"form"`` (redeemed through the
     portal's service, the form offered if the incident did not offer it yet).
@@ -330,7 +332,7 @@ class AffectedCustomerFactory(factory.Factory):
                 incident=factory.SelfAttribute("..incident"),
                 customer=factory.SelfAttribute("..customer"),
                 amount=factory.SelfAttribute("..amount"),
-                currency=factory.SelfAttribute("..currency"),
+                currency=factory.SelfAttribute("..customer.currency"),
                 tier=factory.SelfAttribute("..tier"),
                 affected_seconds=factory.LazyAttribute(
                     lambda c: downtime_seconds(p for _, pieces in c.factory_parent.account_plan for p in pieces)

@@ -1,13 +1,14 @@
 """The books most finance tests start from."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
 from campaigns.compensation.release import voucher_void, vouchers_expire_due
-from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
 from tests.factories import (
+    AffectedCustomerFactory,
     CustomerFactory,
     ExposureFactory,
     HostingAccountFactory,
@@ -50,11 +51,16 @@ def books(db, finance_user):
     exposed(c3, s3)
     exposed(c4, s1)
     exposed(c5, s3, incident=other)
-    v1 = issue_voucher(incident=storage, customer=c1, amount="20.00", tier="10%")
-    v2 = redeem_voucher(issue_voucher(incident=storage, customer=c2, amount="50.00", tier="25%"))
-    v3 = issue_voucher(incident=storage, customer=c3, amount="10.00", tier="10%", expires_on="2020-01-01")
-    v4 = issue_voucher(incident=storage, customer=c4, amount="5.00", tier="10%")
-    v5 = issue_voucher(incident=other, customer=c5, amount="100.00", tier="100%")
+    issued = {"accounts": 0, "with_voucher": True, "booked": True, "expires_on": dt.date(2030, 1, 1)}
+    v1 = AffectedCustomerFactory(incident=storage, customer=c1, amount=Decimal("20.00"), tier="10%", **issued).voucher
+    v2 = AffectedCustomerFactory(
+        incident=storage, customer=c2, amount=Decimal("50.00"), tier="25%", redeemed=True, **issued
+    ).voucher
+    v3 = AffectedCustomerFactory(
+        incident=storage, customer=c3, amount=Decimal("10.00"), tier="10%", **{**issued, "expires_on": "2020-01-01"}
+    ).voucher
+    v4 = AffectedCustomerFactory(incident=storage, customer=c4, amount=Decimal("5.00"), tier="10%", **issued).voucher
+    v5 = AffectedCustomerFactory(incident=other, customer=c5, amount=Decimal("100.00"), tier="100%", **issued).voucher
     vouchers_expire_due(today=dt.date(2026, 1, 1))
     voucher_void(voucher=v4, by=finance_user, reason="wrong customer")
     return {"storage": storage, "other": other, "v1": v1, "v2": v2, "v3": v3, "v4": v4, "v5": v5}

@@ -8,8 +8,7 @@ import pytest
 from accounts.models import LedgerEntry
 from campaigns.compensation.release import expire_reference, vouchers_expire_due
 from campaigns.models import AuditEntry, Voucher
-from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
-from tests.factories import CustomerFactory, IncidentFactory
+from tests.factories import AffectedCustomerFactory, IncidentFactory
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -18,16 +17,18 @@ TODAY = dt.date(2026, 3, 10)
 def vouchers(db):
     incident = IncidentFactory()
 
-    def make(amount, expires_on, currency="CHF"):
-        customer = CustomerFactory(currency=currency)
-        return issue_voucher(incident=incident, customer=customer, amount=amount, expires_on=expires_on)
+    def make(amount, expires_on, currency="CHF", **traits):
+        return AffectedCustomerFactory(
+            incident=incident, currency=currency, accounts=0, amount=Decimal(amount), expires_on=expires_on,
+            with_voucher=True, booked=True, **traits,
+        ).voucher  # fmt: skip
 
     return {
         "past": make("10.00", dt.date(2026, 3, 9)),
         "long_past": make("7.50", dt.date(2025, 1, 1), currency="EUR"),
         "today": make("20.00", TODAY),  # still valid today
         "future": make("30.00", dt.date(2027, 1, 1)),
-        "redeemed": _backdated(redeem_voucher(make("40.00", dt.date(2030, 1, 1))), dt.date(2026, 1, 1)),
+        "redeemed": _backdated(make("40.00", dt.date(2030, 1, 1), redeemed=True), dt.date(2026, 1, 1)),
     }
 
 

@@ -11,17 +11,16 @@ from django.db import connection, transaction
 from accounts.models import LedgerEntry
 from campaigns.compensation.release import void_reference, voucher_void, vouchers_expire_due
 from campaigns.models import Voucher
-from tests.campaigns.finance.helpers import issue_voucher
-from tests.factories import CustomerFactory, IncidentFactory
+from tests.factories import AffectedCustomerFactory
 
 TODAY = dt.date(2026, 3, 10)
 
 
 @pytest.mark.postgres
 def test_expiry_skips_a_voucher_being_voided(transactional_db):
-    voucher = issue_voucher(
-        incident=IncidentFactory(), customer=CustomerFactory(), amount="15.00", expires_on=dt.date(2026, 3, 1)
-    )
+    voucher = AffectedCustomerFactory(
+        accounts=0, amount=Decimal("15.00"), expires_on=dt.date(2026, 3, 1), with_voucher=True, booked=True
+    ).voucher
     locked, expiry_done = threading.Event(), threading.Event()
     errors: list[Exception] = []
 

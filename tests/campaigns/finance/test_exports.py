@@ -1,6 +1,7 @@
 """Finance exports read back cell by cell: XLSX (openpyxl), CSV, journal, PDF; the command."""
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -13,8 +14,14 @@ from campaigns.finance.export import ExportRefused, finance_export
 from campaigns.finance.journal import JOURNAL_HEADERS, journal_accounts
 from campaigns.finance.tables import report_data, report_sections, sections_xlsx
 from campaigns.models import AuditEntry
-from tests.campaigns.finance.helpers import issue_voucher
-from tests.factories import CustomerFactory, ExposureFactory, HostingAccountFactory, PlacementFactory, ServerFactory
+from tests.factories import (
+    AffectedCustomerFactory,
+    CustomerFactory,
+    ExposureFactory,
+    HostingAccountFactory,
+    PlacementFactory,
+    ServerFactory,
+)
 
 D = Decimal
 ACCOUNTS = {"EXPENSE": "6000", "LIABILITY": "2000", "EXPIRED": "3000", "BALANCE": "2100", "EXTENSION": "2200",
@@ -28,7 +35,10 @@ def evil_product(books):
     account = HostingAccountFactory(customer=customer, product='=HYPERLINK("http://x")')
     PlacementFactory(account=account, server=ServerFactory(name="s1"))
     ExposureFactory(incident=books["storage"], account=account, servers=["s1"])
-    issue_voucher(incident=books["storage"], customer=customer, amount="7.00", tier="-10%")
+    AffectedCustomerFactory(
+        incident=books["storage"], customer=customer, accounts=0, amount=D("7.00"), tier="-10%",
+        expires_on=dt.date(2030, 1, 1), with_voucher=True, booked=True,
+    )  # fmt: skip
     return customer
 
 

@@ -1,6 +1,7 @@
 """Voucher expiry reminders: selection, once per voucher, handed to the mailing pipeline."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -8,8 +9,7 @@ from django.core import mail
 from campaigns.finance import reminders
 from campaigns.finance.reminders import voucher_reminders_send, vouchers_due_for_reminder
 from campaigns.models import AuditEntry, Delivery, Mailing, Voucher, VoucherReminder
-from tests.campaigns.finance.helpers import issue_voucher, redeem_voucher
-from tests.factories import CustomerFactory, ExposureFactory, HostingAccountFactory, IncidentFactory
+from tests.factories import AffectedCustomerFactory, IncidentFactory
 
 TODAY = dt.date(2026, 5, 1)
 
@@ -18,10 +18,11 @@ TODAY = dt.date(2026, 5, 1)
 def due(db):
     storage, other = IncidentFactory(slug="storage", title="Storage outage"), IncidentFactory(slug="network")
 
-    def voucher(incident, number, expires_on, language="de"):
-        customer = CustomerFactory(number=number, language=language)
-        ExposureFactory(incident=incident, account=HostingAccountFactory(customer=customer))
-        return issue_voucher(incident=incident, customer=customer, amount="12.50", expires_on=expires_on)
+    def voucher(incident, number, expires_on, language="de", **traits):
+        return AffectedCustomerFactory(
+            incident=incident, number=number, language=language, amount=Decimal("12.50"), expires_on=expires_on,
+            with_voucher=True, booked=True, **traits,
+        ).voucher  # fmt: skip
 
     return {
         "soon": voucher(storage, "K1", TODAY + dt.timedelta(days=10)),
@@ -29,7 +30,7 @@ def due(db):
         "later": voucher(storage, "K3", TODAY + dt.timedelta(days=31)),
         "expired": voucher(storage, "K4", TODAY),
         "redeemed": _backdated(
-            redeem_voucher(voucher(storage, "K5", dt.date(2030, 1, 1))), TODAY + dt.timedelta(days=5)
+            voucher(storage, "K5", dt.date(2030, 1, 1), redeemed=True), TODAY + dt.timedelta(days=5)
         ),
         "other": voucher(other, "K6", TODAY + dt.timedelta(days=1), language="it"),
     }

@@ -14,9 +14,8 @@ from accounts.models import LedgerEntry
 from campaigns.compensation.release import VoucherNotVoidable, voucher_void, vouchers_expire_due
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
 from campaigns.finance.reports import finance_report, ledger_totals
-from campaigns.models import Compensation, Voucher
-from tests.campaigns.finance.helpers import policy, redeem_voucher
-from tests.factories import CustomerFactory, IncidentFactory
+from campaigns.models import Voucher
+from tests.factories import AffectedCustomerFactory, IncidentFactory, voucher_redeem_offered
 
 amounts = st.decimals(min_value=Decimal("0.05"), max_value=Decimal("500"), places=2)
 TODAY = dt.date(2026, 6, 1)
@@ -33,11 +32,10 @@ class FinanceBooks(RuleBasedStateMachine):
         self.status: dict[int, str] = {}
 
     def _compensation(self, currency):
-        customer = CustomerFactory(currency=currency)
-        return Compensation.objects.create(
-            incident=self.incident, customer=customer, policy=policy(), amount=0, currency=currency,
-            affected_seconds=3600, status="approved", computed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        )  # fmt: skip
+        return AffectedCustomerFactory(
+            incident=self.incident, currency=currency, accounts=0, amount=Decimal(0), compensated=True,
+            compensation__computed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        ).compensation  # fmt: skip
 
     @rule(target=vouchers, amount=amounts, currency=st.sampled_from(["CHF", "EUR"]), topup=st.booleans())
     def issue(self, amount, currency, topup):
@@ -54,7 +52,7 @@ class FinanceBooks(RuleBasedStateMachine):
         voucher = Voucher.objects.get(pk=voucher_id)
         if voucher.status != "issued":
             return  # the portal refuses it; nothing to book
-        redeem_voucher(voucher, form)
+        voucher_redeem_offered(voucher, form)
         self.model[voucher.currency]["redeemed"] += voucher.amount
         self.model[voucher.currency][form] += voucher.amount
         self.status[voucher_id] = "redeemed"
