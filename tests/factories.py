@@ -273,11 +273,13 @@ class AffectedCustomer:
 
 
 def _account_plan(o) -> list[tuple[str, list]]:
-    """``accounts``: a number of accounts down for ``intervals``, or ``{account name: intervals}``."""
+    """``accounts``: a number of accounts down for ``intervals``; a list of each account's
+    intervals; or ``{account name: intervals}``."""
     if isinstance(o.accounts, dict):
         return [(name, list(pieces)) for name, pieces in o.accounts.items()]
+    per_account = [o.intervals] * o.accounts if isinstance(o.accounts, int) else o.accounts
     base = f"{o.number.lower()}-web"
-    return [(base if i == 0 else f"{base}{i + 1}", list(o.intervals)) for i in range(o.accounts)]
+    return [(base if i == 0 else f"{base}{i + 1}", list(pieces)) for i, pieces in enumerate(per_account)]
 
 
 def _explanation(o) -> dict:

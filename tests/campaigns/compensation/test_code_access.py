@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from campaigns.audit.models import AuditEntry
 from campaigns.models import Voucher
-from tests.campaigns.mailings.mailing_data import affected_customer
-from tests.campaigns.mailings.test_views import CHRISTMAS, draft
-from tests.factories import IncidentFactory
+from tests.campaigns.mailings.test_views import draft
+from tests.factories import CHRISTMAS, AffectedCustomerFactory, IncidentFactory
 
 CODE = "AAAA2345EFGH6789"
 WHOLE, MASKED = "AAAA-2345-EFGH-6789", "AAAA-••••-••••-6789"
@@ -19,7 +18,9 @@ WHOLE, MASKED = "AAAA-2345-EFGH-6789", "AAAA-••••-••••-6789"
 @pytest.fixture
 def incident(db):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
-    affected_customer(incident, number="K1", accounts=(("web000019", CHRISTMAS),), code=CODE)
+    AffectedCustomerFactory(
+        incident=incident, number="K1", accounts={"web000019": CHRISTMAS}, code=CODE, with_voucher=True
+    )
     return incident
 
 

@@ -13,9 +13,14 @@ from django.utils import timezone
 from campaigns.incidents.models import Exposure
 from campaigns.incidents.selectors import exposure_on_servers
 from campaigns.mailings.letters import render_preview
-from tests.campaigns.mailings.mailing_data import affected_customer
 from tests.campaigns.portal.test_views import signed_in, text
-from tests.factories import CustomerFactory, ExposureFactory, HostingAccountFactory, IncidentFactory
+from tests.factories import (
+    AffectedCustomerFactory,
+    CustomerFactory,
+    ExposureFactory,
+    HostingAccountFactory,
+    IncidentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +70,9 @@ def test_console_lists_both_servers_of_a_moved_account(client, support_user, exp
 
 def test_portal_shows_both_servers_with_one_separator():
     incident = IncidentFactory(slug="christmas-2005")
-    customer = affected_customer(incident, language="en", accounts=(("web-moved", MOVED),))
+    customer = AffectedCustomerFactory(
+        incident=incident, language="en", accounts={"web-moved": MOVED}, with_voucher=True
+    ).customer
     contact = customer.contacts.get()
     page = text(signed_in(contact, "en").get(reverse("portal:incident", args=["christmas-2005"])))
     assert "Server: server11, server02 · down for" in page
@@ -73,7 +80,7 @@ def test_portal_shows_both_servers_with_one_separator():
 
 def test_letter_lists_both_servers_of_a_moved_account():
     incident = IncidentFactory(title="Outage")
-    customer = affected_customer(incident, accounts=(("web-moved", MOVED),))
+    customer = AffectedCustomerFactory(incident=incident, accounts={"web-moved": MOVED}, with_voucher=True).customer
     content = {
         "de": {
             "subject": "x",
@@ -86,7 +93,7 @@ def test_letter_lists_both_servers_of_a_moved_account():
 
 def test_csv_report_lists_both_servers(tmp_path):
     incident = IncidentFactory(slug="moved")
-    affected_customer(incident, number="K7", accounts=(("web-moved", MOVED),))
+    AffectedCustomerFactory(incident=incident, number="K7", accounts={"web-moved": MOVED}, with_voucher=True)
     report = tmp_path / "exposure.csv"
     call_command("report_exposure", "moved", output=str(report), stderr=io.StringIO(), verbosity=0)
     (row,) = csv.DictReader(report.open(encoding="utf-8"))

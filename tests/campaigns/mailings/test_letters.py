@@ -18,11 +18,19 @@ from campaigns.mailings.letters import (
     validate_content,
 )
 from campaigns.models import Compensation, Delivery, Voucher
-from tests.campaigns.mailings.mailing_data import affected_customer, deliveries_for, mailing_for
-from tests.factories import ContactFactory, CustomerFactory, IncidentFactory
+from tests.factories import (
+    CHRISTMAS,
+    DST,
+    AffectedCustomerFactory,
+    ContactFactory,
+    CustomerFactory,
+    DeliveryFactory,
+    IncidentFactory,
+    MailingFactory,
+)
 
-CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
-DST = [["2006-03-25T23:30:00+00:00", "2006-03-26T07:00:00+00:00", "server7"]]
+# The letters' customers are compensated by a voucher valid until 31.12.2006.
+VOUCHER = {"with_voucher": True, "expires_on": dt.date(2006, 12, 31)}
 
 
 def letter(subject="{{ customer_name }}", text="{{ accounts_block }}", html=""):
@@ -109,7 +117,9 @@ SUBJECTS = {
 @pytest.mark.parametrize("language", ["de", "fr", "it", "en"])
 def test_default_letter_lists_the_customers_account_window_in_local_time(db, language):
     incident = IncidentFactory(title="Speicherausfall")
-    customer = affected_customer(incident, language=language, accounts=(("web000019", CHRISTMAS),))
+    customer = AffectedCustomerFactory(
+        incident=incident, language=language, accounts={"web000019": CHRISTMAS}, code="ABCD2345EFGH6789", **VOUCHER
+    ).customer
 
     message = render_preview(None, customer, incident=incident, reveal_code=True)
 
@@ -123,7 +133,13 @@ def test_default_letter_lists_the_customers_account_window_in_local_time(db, lan
 
 def test_default_letter_shows_the_credit_its_explanation_code_and_sign_in_link(db):
     incident = IncidentFactory(title="Speicherausfall")
-    customer = affected_customer(incident, accounts=(("web000019", CHRISTMAS),), amount=Decimal("1234.50"))
+    customer = AffectedCustomerFactory(
+        incident=incident,
+        accounts={"web000019": CHRISTMAS},
+        amount=Decimal("1234.50"),
+        code="ABCD2345EFGH6789",
+        **VOUCHER,
+    ).customer
     contact = customer.contacts.get()
 
     message = render_preview(None, customer, incident=incident, reveal_code=True)
@@ -139,10 +155,10 @@ def test_default_letter_shows_the_credit_its_explanation_code_and_sign_in_link(d
 
 def test_sent_letters_carry_a_working_sign_in_link_for_their_contact(db):
     incident = IncidentFactory()
-    customer = affected_customer(incident)
+    customer = AffectedCustomerFactory(incident=incident, **VOUCHER).customer
     contact = customer.contacts.get()
-    mailing = mailing_for(incident, content=default_content())
-    deliveries_for(mailing, [customer])
+    mailing = MailingFactory(incident=incident, content=default_content(), attach_voucher=True)
+    DeliveryFactory(mailing=mailing, contact=contact, language=contact.effective_language)
 
     (message,) = render_messages(mailing, Delivery.objects.filter(mailing=mailing))
 
@@ -153,14 +169,17 @@ def test_sent_letters_carry_a_working_sign_in_link_for_their_contact(db):
 
 def test_windows_across_the_dst_change_and_other_time_zones_are_local(db):
     incident = IncidentFactory(title="Speicherausfall")
-    zurich = affected_customer(incident, accounts=(("web000007", DST),))
-    new_york = affected_customer(
-        incident,
+    zurich = AffectedCustomerFactory(
+        incident=incident, accounts={"web000007": DST}, code="ABCD2345EFGH6789", **VOUCHER
+    ).customer
+    new_york = AffectedCustomerFactory(
+        incident=incident,
         language="en",
         time_zone="America/New_York",
-        accounts=(("web000020", CHRISTMAS),),
+        accounts={"web000020": CHRISTMAS},
         code="ZZZZ2345EFGH6789",
-    )
+        **VOUCHER,
+    ).customer
 
     zurich_text = render_preview(None, zurich, incident=incident).text
     new_york_text = render_preview(None, new_york, incident=incident).text
@@ -177,7 +196,9 @@ def test_an_account_that_moved_lists_each_server_with_its_windows(db):
         ["2006-01-01T14:00:00+00:00", "2006-01-01T15:00:00+00:00", "server19"],
         ["2006-01-01T15:00:00+00:00", "2006-01-01T16:30:00+00:00", "server20"],
     ]
-    customer = affected_customer(incident, language="fr", accounts=(("web000030", moved),))
+    customer = AffectedCustomerFactory(
+        incident=incident, language="fr", accounts={"web000030": moved}, code="ABCD2345EFGH6789", **VOUCHER
+    ).customer
 
     text = render_preview(None, customer, incident=incident).text
 
@@ -201,7 +222,9 @@ def test_an_account_that_moved_lists_each_server_with_its_windows(db):
 def test_amount_zero_says_no_credit_applies_and_shows_no_code(db, language, sentence, subject):
     incident = IncidentFactory(title="Speicherausfall")
     short = [["2006-01-01T10:00:00+00:00", "2006-01-01T10:40:00+00:00", "server19"]]
-    customer = affected_customer(incident, language=language, accounts=(("web000040", short),), amount=Decimal("0"))
+    customer = AffectedCustomerFactory(
+        incident=incident, language=language, accounts={"web000040": short}, amount=Decimal("0"), compensated=True
+    ).customer
 
     message = render_preview(None, customer, incident=incident)
 
@@ -214,7 +237,9 @@ def test_amount_zero_says_no_credit_applies_and_shows_no_code(db, language, sent
 
 def test_html_escapes_customer_data_and_text_does_not(db):
     incident = IncidentFactory()
-    customer = affected_customer(incident, name="Müller & <Söhne>")
+    customer = AffectedCustomerFactory(
+        incident=incident, name="Müller & <Söhne>", code="ABCD2345EFGH6789", **VOUCHER
+    ).customer
     content = {
         "de": {"subject": "{{ customer_name }}", "text": "{{ customer_name }}", "html": "<p>{{ customer_name }}</p>"}
     }
@@ -233,13 +258,17 @@ def test_preview_of_an_unaffected_customer_and_of_invalid_content_raise(db):
     with pytest.raises(CustomerNotAffected):
         render_preview(None, bystander, incident=incident)
     with pytest.raises(LetterError) as raised:
-        render_preview(letter(text="{{ nope }}"), affected_customer(incident), incident=incident)
+        render_preview(
+            letter(text="{{ nope }}"),
+            AffectedCustomerFactory(incident=incident, **VOUCHER).customer,
+            incident=incident,
+        )
     assert "unknown placeholder {{ nope }}" in str(raised.value)
 
 
 def test_preview_falls_back_to_the_incident_language_when_the_content_lacks_the_customers(db):
     incident = IncidentFactory(default_language="de")
-    customer = affected_customer(incident, language="it")
+    customer = AffectedCustomerFactory(incident=incident, language="it", **VOUCHER).customer
 
     message = render_preview(letter(subject="Hallo"), customer, incident=incident)
 
@@ -251,11 +280,16 @@ def test_preview_falls_back_to_the_incident_language_when_the_content_lacks_the_
 
 def test_render_messages_renders_each_delivery_in_its_language_with_its_voucher(db):
     incident = IncidentFactory(title="Speicherausfall")
-    german = affected_customer(incident, accounts=(("web000001", CHRISTMAS),), code="AAAA2345EFGH6789")
+    german = AffectedCustomerFactory(
+        incident=incident, accounts={"web000001": CHRISTMAS}, code="AAAA2345EFGH6789", **VOUCHER
+    ).customer
     ContactFactory(customer=german, email="tech@muster.ch", language="fr")
-    english = affected_customer(incident, language="en", accounts=(("web000002", DST),), amount=Decimal("0"))
-    mailing = mailing_for(incident, content=default_content(), attach_voucher=True)
-    deliveries_for(mailing, [german, english])
+    english = AffectedCustomerFactory(
+        incident=incident, language="en", accounts={"web000002": DST}, amount=Decimal("0"), compensated=True
+    ).customer
+    mailing = MailingFactory(incident=incident, content=default_content(), attach_voucher=True)
+    for contact in Contact.objects.filter(customer__in=[german, english]):
+        DeliveryFactory(mailing=mailing, contact=contact, language=contact.effective_language)
 
     messages = render_messages(mailing, Delivery.objects.filter(mailing=mailing).order_by("email"))
 
@@ -276,9 +310,10 @@ def test_render_messages_renders_each_delivery_in_its_language_with_its_voucher(
 
 def test_render_messages_without_attachment_names_no_voucher(db):
     incident = IncidentFactory()
-    customer = affected_customer(incident)
-    mailing = mailing_for(incident, content=default_content(), attach_voucher=False)
-    deliveries_for(mailing, [customer])
+    customer = AffectedCustomerFactory(incident=incident, code="ABCD2345EFGH6789", **VOUCHER).customer
+    mailing = MailingFactory(incident=incident, content=default_content(), attach_voucher=False)
+    contact = customer.contacts.get()
+    DeliveryFactory(mailing=mailing, contact=contact, language=contact.effective_language)
 
     (message,) = render_messages(mailing, Delivery.objects.filter(mailing=mailing))
 
@@ -290,16 +325,18 @@ def test_render_messages_without_attachment_names_no_voucher(db):
 def test_render_messages_needs_one_query_whatever_the_batch_size(db, django_assert_num_queries, size):
     incident = IncidentFactory()
     customers = [
-        affected_customer(
-            incident,
+        AffectedCustomerFactory(
+            incident=incident,
             language=("de", "fr", "it", "en")[i % 4],
-            accounts=((None, CHRISTMAS), (None, DST)),
+            accounts=[CHRISTMAS, DST],
             code=f"ABCD2345EFGH{i:04d}".replace("0", "A").replace("1", "B"),
-        )
+            **VOUCHER,
+        ).customer
         for i in range(size)
     ]
-    mailing = mailing_for(incident, content=default_content())
-    deliveries_for(mailing, customers)
+    mailing = MailingFactory(incident=incident, content=default_content(), attach_voucher=True)
+    for contact in Contact.objects.filter(customer__in=customers):
+        DeliveryFactory(mailing=mailing, contact=contact, language=contact.effective_language)
     # What the sender's claim returns: bare rows, no related objects loaded.
     batch = list(Delivery.objects.filter(mailing=mailing).only("pk", "contact_id", "email", "language"))
     mailing = type(mailing).objects.select_related("incident").get(pk=mailing.pk)
@@ -314,7 +351,14 @@ def test_render_messages_needs_one_query_whatever_the_batch_size(db, django_asse
 
 def test_credit_line_names_the_minimum_and_pro_rata_shares(db):
     incident = IncidentFactory()
-    customer = affected_customer(incident, language="en", accounts=(("web000050", CHRISTMAS),), amount=Decimal("5.00"))
+    customer = AffectedCustomerFactory(
+        incident=incident,
+        language="en",
+        accounts={"web000050": CHRISTMAS},
+        amount=Decimal("5.00"),
+        code="ABCD2345EFGH6789",
+        **VOUCHER,
+    ).customer
     Compensation.objects.filter(customer=customer).update(
         explanation={
             "kind": "prorata",
@@ -335,7 +379,7 @@ def test_credit_line_names_the_minimum_and_pro_rata_shares(db):
 
 def test_void_and_top_up_vouchers_are_never_the_letters_code(db):
     incident = IncidentFactory()
-    customer = affected_customer(incident, code="VVVV2345EFGH6789")
+    customer = AffectedCustomerFactory(incident=incident, code="VVVV2345EFGH6789", **VOUCHER).customer
     compensation = Compensation.objects.get(customer=customer)
     Voucher.objects.filter(customer=customer).update(status=Voucher.Status.VOID)
     for code, topup in (("TTTT2345EFGH6789", True), ("GGGG2345EFGH6789", False)):
@@ -353,7 +397,9 @@ def test_void_and_top_up_vouchers_are_never_the_letters_code(db):
 
 def test_several_accounts_each_get_a_sentence_and_the_downtime_is_the_union_of_their_windows(db):
     incident = IncidentFactory()
-    customer = affected_customer(incident, accounts=(("web000061", CHRISTMAS), ("web000062", DST)))
+    customer = AffectedCustomerFactory(
+        incident=incident, accounts={"web000061": CHRISTMAS, "web000062": DST}, code="ABCD2345EFGH6789", **VOUCHER
+    ).customer
     content = {"de": {"subject": "{{ downtime }} / {{ longest_duration }}", "text": "{{ accounts_block }}"}}
 
     message = render_preview(content, customer, incident=incident)

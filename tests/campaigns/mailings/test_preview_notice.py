@@ -1,14 +1,15 @@
 """preview_notice INCIDENT CUSTOMER_NUMBER [--language xx]"""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.campaigns.mailings.mailing_data import affected_customer, mailing_for
-from tests.factories import CustomerFactory, IncidentFactory
+from tests.factories import CHRISTMAS, AffectedCustomerFactory, CustomerFactory, IncidentFactory, MailingFactory
 
-CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
+# Compensated by the voucher ABCD-2345-EFGH-6789, valid until 31.12.2006.
+VOUCHER = {"with_voucher": True, "code": "ABCD2345EFGH6789", "expires_on": dt.date(2006, 12, 31)}
 
 
 def run(*args) -> str:
@@ -19,7 +20,7 @@ def run(*args) -> str:
 
 def test_prints_the_default_apology_in_the_customers_language(db):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
-    affected_customer(incident, number="K1001", accounts=(("web000019", CHRISTMAS),))
+    AffectedCustomerFactory(incident=incident, number="K1001", accounts={"web000019": CHRISTMAS}, **VOUCHER)
 
     output = run("xmas-2005", "K1001")
 
@@ -30,10 +31,12 @@ def test_prints_the_default_apology_in_the_customers_language(db):
 
 def test_language_option_and_the_latest_mailing_content(db):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
-    affected_customer(incident, number="K1001", accounts=(("web000019", CHRISTMAS),))
-    mailing_for(incident, name="old", content={"en": {"subject": "Old", "text": "old"}})
-    mailing_for(
-        incident, name="new", content={"en": {"subject": "Sorry {{ customer_number }}", "text": "{{ accounts_block }}"}}
+    AffectedCustomerFactory(incident=incident, number="K1001", accounts={"web000019": CHRISTMAS}, **VOUCHER)
+    MailingFactory(incident=incident, name="old", content={"en": {"subject": "Old", "text": "old"}})
+    MailingFactory(
+        incident=incident,
+        name="new",
+        content={"en": {"subject": "Sorry {{ customer_number }}", "text": "{{ accounts_block }}"}},
     )
 
     assert "Subject: Sorry K1001\n" in run("xmas-2005", "K1001", "--language", "en")
@@ -52,7 +55,7 @@ def test_language_option_and_the_latest_mailing_content(db):
 )
 def test_bad_input_is_a_clear_error(db, args, message):
     incident = IncidentFactory(slug="xmas-2005")
-    affected_customer(incident, number="K1001")
+    AffectedCustomerFactory(incident=incident, number="K1001", with_voucher=True)
     CustomerFactory(number="K2002")
 
     with pytest.raises(CommandError, match=message):
@@ -63,7 +66,7 @@ def test_show_code_prints_it_whole_and_audits(db):
     from campaigns.audit.models import AuditEntry
 
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
-    affected_customer(incident, number="K1001", accounts=(("web000019", CHRISTMAS),))
+    AffectedCustomerFactory(incident=incident, number="K1001", accounts={"web000019": CHRISTMAS}, **VOUCHER)
 
     output = run("xmas-2005", "K1001", "--show-code")
 

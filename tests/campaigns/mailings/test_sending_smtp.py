@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from campaigns.mailings import services as services
 from campaigns.models import Delivery
-from tests.campaigns.mailings.mailing_data import affected_customer
+from tests.factories import AffectedCustomerFactory
 
 
 class Inbox:
@@ -43,9 +43,11 @@ def smtp_listener(settings):
 
 @pytest.mark.slow
 def test_smtp_listener_receives_utf8_mime_with_the_voucher_pdf(db, smtp_listener, django_capture_on_commit_callbacks):
-    incident = affected_customer(name="Müller & Söhne AG", code="ABCD2345EFGH6789").compensations.get().incident
-    affected_customer(incident, name="Éditions Genève SA", language="fr", code="WXYZ2345EFGH6789")
-    affected_customer(incident, name="Nur Betroffen GmbH", amount=Decimal("0.00"))
+    incident = AffectedCustomerFactory(name="Müller & Söhne AG", code="ABCD2345EFGH6789", with_voucher=True).incident
+    AffectedCustomerFactory(
+        incident=incident, name="Éditions Genève SA", language="fr", code="WXYZ2345EFGH6789", with_voucher=True
+    )
+    AffectedCustomerFactory(incident=incident, name="Nur Betroffen GmbH", amount=Decimal("0.00"), compensated=True)
     mailing = services.mailing_approve(mailing=services.mailing_create_default(incident=incident), by=None)
 
     with django_capture_on_commit_callbacks(execute=True):

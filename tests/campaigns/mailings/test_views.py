@@ -13,19 +13,31 @@ from campaigns.compensation.codes import mask_code
 from campaigns.mailings.letters import default_content
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.compensation.test_voucher_link import pdf_qr_codes, pdf_text
-from tests.campaigns.mailings.mailing_data import affected_customer
-from tests.factories import ContactFactory, IncidentFactory
-
-CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
-DST = [["2006-03-25T23:30:00+00:00", "2006-03-26T07:00:00+00:00", "server7"]]
+from tests.factories import CHRISTMAS, DST, AffectedCustomerFactory, ContactFactory, IncidentFactory
 
 
 @pytest.fixture
 def incident(db):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
-    affected_customer(incident, number="K1", accounts=(("web000019", CHRISTMAS),), code="AAAA2345EFGH6789")
-    affected_customer(incident, number="K2", language="fr", accounts=(("web000007", DST),), code="BBBB2345EFGH6789")
-    affected_customer(incident, number="K3", language="en", accounts=(("web000008", DST),), amount=Decimal("0"))
+    AffectedCustomerFactory(
+        incident=incident, number="K1", accounts={"web000019": CHRISTMAS}, code="AAAA2345EFGH6789", with_voucher=True
+    )
+    AffectedCustomerFactory(
+        incident=incident,
+        number="K2",
+        language="fr",
+        accounts={"web000007": DST},
+        code="BBBB2345EFGH6789",
+        with_voucher=True,
+    )
+    AffectedCustomerFactory(
+        incident=incident,
+        number="K3",
+        language="en",
+        accounts={"web000008": DST},
+        amount=Decimal("0"),
+        compensated=True,
+    )
     return incident
 
 

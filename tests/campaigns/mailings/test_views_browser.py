@@ -5,12 +5,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.campaigns.mailings.mailing_data import affected_customer
-from tests.factories import IncidentFactory
+from tests.factories import CHRISTMAS, AffectedCustomerFactory, IncidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]  # fmt: skip
 
@@ -39,9 +37,16 @@ def page(live_server, client, support_user, monkeypatch):
 
 def test_compose_preview_and_count_follow_the_form(live_server, page):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
-    affected_customer(incident, number="K1", accounts=(("web000019", CHRISTMAS),), code="AAAA2345EFGH6789")
-    affected_customer(
-        incident, number="K2", language="fr", accounts=(("web000020", CHRISTMAS),), code="BBBB2345EFGH6789"
+    AffectedCustomerFactory(
+        incident=incident, number="K1", accounts={"web000019": CHRISTMAS}, code="AAAA2345EFGH6789", with_voucher=True
+    )
+    AffectedCustomerFactory(
+        incident=incident,
+        number="K2",
+        language="fr",
+        accounts={"web000020": CHRISTMAS},
+        code="BBBB2345EFGH6789",
+        with_voucher=True,
     )
 
     page.goto(live_server.url + reverse("console:mailing_create", args=[incident.slug]))
