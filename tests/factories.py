@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 import factory
 from django.utils import timezone
@@ -267,7 +268,7 @@ class AffectedCustomer:
     compensation: Compensation | None = None
     voucher: Voucher | None = None
 
-    @property
+    @cached_property
     def contact(self) -> Contact:
         return self.customer.contacts.get(role="primary")
 

@@ -18,7 +18,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_digest
-from tests.portal_world import portal_world
+from tests.factories import AffectedCustomerFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 STATEMENT_TIMEOUT_MS = 8000
@@ -95,7 +95,7 @@ def _get(url: str, cookie: str = "") -> tuple[int, float]:
 def test_hanging_portal_pages_neither_starve_the_status_page_nor_hang_for_ever(transactional_db, server, settings):
     base, secret_key = server
     # given a signed-in customer (a session the server can read: same key, same database)
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     settings.SECRET_KEY = secret_key
     session = SessionStore()
     session[SESSION_CONTACT] = world.contact.pk

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from campaigns.models import Voucher
 from tests.campaigns.portal.test_views import signed_in
-from tests.portal_world import portal_world, private_cache
+from tests.factories import AffectedCustomerFactory
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 PROXY = "10.0.0.2"  # every request reaches Django from the proxy
@@ -21,7 +22,10 @@ def test_behind_a_proxy_one_customer_s_wrong_codes_do_not_lock_out_everyone(sett
     # given one proxy in front of Django and a limit of 3 wrong codes per client address
     settings.TRUSTED_PROXY_COUNT = 1
     settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "PORTAL_CODE_ATTEMPTS": 3}
-    guesser, other = portal_world(), portal_world(number="C000099", email="bruno@example.ch")
+    guesser, other = (
+        AffectedCustomerFactory(with_voucher=True, pdf=True),
+        AffectedCustomerFactory(with_voucher=True, pdf=True),
+    )
     guessing = signed_in(guesser.contact, "en")
     url = reverse("portal:redeem_code")
     for wrong in ["ABCD-EFGH-JKLM-NPQR", "2222-3333-4444-5555", "9999-8888-7777-6666"]:

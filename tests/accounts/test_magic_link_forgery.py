@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.services.portal_auth import SALT, MagicLinks, magic_link_contact
-from tests.factories import ContactFactory
-from tests.portal_world import link_from, portal_world, private_cache
+from tests.factories import AffectedCustomerFactory, ContactFactory
+from tests.signin import link_from, private_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_a_link_forged_from_id_address_and_secret_key_opens_nothing(client):
 
 def test_unknown_used_and_forged_links_get_the_same_answer(client):
     # given a used link, a link for a contact id that does not exist, and a forged one
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     used = MagicLinks().token(world.contact)
     Client().post(f"/portal/login/{used}/")
     unknown = _forged(world.contact.pk + 1000, "nobody@example.ch", digest_length=32)
@@ -66,7 +66,7 @@ def test_unknown_used_and_forged_links_get_the_same_answer(client):
 
 def test_using_a_link_rotates_the_secret_and_spends_every_other_link(client):
     # given two links mailed to the same contact
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     first, second = MagicLinks().token(world.contact), MagicLinks().token(world.contact)
     secret_before = world.contact.token_secret
     # when the first is used
@@ -79,7 +79,7 @@ def test_using_a_link_rotates_the_secret_and_spends_every_other_link(client):
 
 def test_signing_out_spends_links_sent_before(client):
     # given a signed-in contact and a link sent to them earlier
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     client.post(f"/portal/login/{MagicLinks().token(world.contact)}/")
     world.contact.refresh_from_db()
     pending = MagicLinks().token(world.contact)
@@ -97,7 +97,7 @@ def test_every_contact_has_its_own_secret():
 def test_bad_links_are_rate_limited_per_client_address(settings):
     # given an attacker who tries PORTAL_LINK_ATTEMPTS bad tokens from one address
     settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "PORTAL_LINK_ATTEMPTS": 3}
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     attacker = Client(REMOTE_ADDR="203.0.113.9")
     for n in range(3):
         assert attacker.get(f"/portal/login/bad-{n}/").status_code == 410
@@ -112,7 +112,7 @@ def test_bad_links_are_rate_limited_per_client_address(settings):
 
 def test_a_mailed_link_still_works_once(client):
     # given a link from a real sign-in mail
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     client.post(reverse("portal:login"), {"action": "link", "link-email": world.contact.email})
     link = _path(link_from(mail.outbox[0]))
     # then it signs in once

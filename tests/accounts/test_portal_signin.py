@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.portal_session import SESSION_CONTACT
-from tests.factories import ContactFactory, CustomerFactory
-from tests.portal_world import link_from, portal_world, private_cache
+from tests.factories import AffectedCustomerFactory, ContactFactory, CustomerFactory
+from tests.signin import link_from, private_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def request_link(client, email):
 
 def test_requested_link_arrives_in_contact_language_and_signs_in_once(client):
     # given a French-speaking customer
-    world = portal_world(language="fr", email="luc@client.example.ch")
+    world = AffectedCustomerFactory(language="fr", email="luc@client.example.ch", with_voucher=True, pdf=True)
     # when the contact asks for a link by address
     response = request_link(client, "LUC@client.example.ch")
     # then the answer is the generic one and one French mail carries a link
@@ -69,7 +69,7 @@ def test_requested_link_arrives_in_contact_language_and_signs_in_once(client):
 
 
 def test_unknown_address_gets_the_same_answer_and_no_mail(client):
-    portal_world()
+    AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     known = request_link(client, "anna@kunde.example.ch")
     unknown = request_link(client, "nobody@example.ch")
     assert unknown.status_code == known.status_code == 200
@@ -84,7 +84,7 @@ def test_forged_token_shows_the_expired_page_with_a_request_form(client):
 
 
 def test_expired_link_is_refused(client, settings):
-    world = portal_world()
+    world = AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     request_link(client, world.contact.email)
     settings.MAGIC_LINK_MAX_AGE = -1
     assert client.post(_path(link_from(mail.outbox[0]))).status_code == 410
@@ -92,7 +92,7 @@ def test_expired_link_is_refused(client, settings):
 
 def test_link_requests_are_rate_limited_per_address(client, settings):
     settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "PORTAL_SIGNIN_ATTEMPTS": 2}
-    portal_world()
+    AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     assert request_link(client, "anna@kunde.example.ch").status_code == 200
     assert request_link(client, "anna@kunde.example.ch").status_code == 200
     limited = request_link(client, "anna@kunde.example.ch")
@@ -110,7 +110,7 @@ def test_address_with_contacts_at_two_customers_gets_one_link_each(client):
 
 
 def test_password_sign_in_and_wrong_password(client):
-    world = portal_world()
+    world = AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     world.contact.password = make_password("Sommer-2006-sicher")
     world.contact.save()
     wrong = client.post(
@@ -126,7 +126,7 @@ def test_password_sign_in_and_wrong_password(client):
 
 
 def test_password_reset_by_signed_link_works_once(client):
-    world = portal_world()
+    world = AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     world.contact.password = make_password("Alt-Passwort-2005")
     world.contact.save()
     client.post(reverse("portal:password_reset"), {"email": world.contact.email})
@@ -140,14 +140,14 @@ def test_password_reset_by_signed_link_works_once(client):
 
 
 def test_reset_for_contact_without_password_sends_nothing(client):
-    portal_world()
+    AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     response = client.post(reverse("portal:password_reset"), {"email": "anna@kunde.example.ch"})
     assert response.status_code == 200 and mail.outbox == []
 
 
 def test_setting_a_password_ends_the_contact_s_other_sessions(client):
     # given the contact signed in on two devices
-    world = portal_world()
+    world = AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     request_link(client, world.contact.email)
     client.post(_path(link_from(mail.outbox[0])))
     phone = Client()
@@ -170,7 +170,7 @@ def test_setting_a_password_ends_the_contact_s_other_sessions(client):
 
 
 def test_weak_or_different_passwords_are_refused(client):
-    world = portal_world()
+    world = AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     request_link(client, world.contact.email)
     client.post(_path(link_from(mail.outbox[0])))
     weak = client.post(reverse("portal:password_change"), {"new_password1": "123", "new_password2": "123"})
@@ -194,7 +194,7 @@ def test_sign_out_needs_post(client):
 
 
 def test_changing_an_existing_password_needs_the_current_one(client):
-    world = portal_world()
+    world = AffectedCustomerFactory(email="anna@kunde.example.ch", with_voucher=True, pdf=True)
     world.contact.password = make_password("Alt-Passwort-2005")
     world.contact.save()
     request_link(client, world.contact.email)

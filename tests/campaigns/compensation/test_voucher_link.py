@@ -16,7 +16,7 @@ from PIL import Image
 from campaigns.compensation.codes import format_code
 from campaigns.compensation.voucher_pdf import redeem_url, render_voucher_pdf
 from tests.factories import ContactFactory, VoucherFactory
-from tests.portal_world import private_cache
+from tests.signin import private_cache
 
 
 def pdf_text(data: bytes) -> str:

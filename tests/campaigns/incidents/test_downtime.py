@@ -31,7 +31,7 @@ from tests.factories import (
     ServerFactory,
     utc,
 )
-from tests.portal_world import private_cache
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 

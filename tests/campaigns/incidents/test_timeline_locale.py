@@ -9,8 +9,15 @@ from django.urls import reverse
 
 from campaigns.incidents.exposure import exposure_recompute
 from tests.campaigns.portal.test_views import signed_in
-from tests.factories import OutageWindowFactory, PlacementFactory, ServerFactory, StorageVolumeFactory, utc
-from tests.portal_world import portal_world, private_cache
+from tests.factories import (
+    AffectedCustomerFactory,
+    OutageWindowFactory,
+    PlacementFactory,
+    ServerFactory,
+    StorageVolumeFactory,
+    utc,
+)
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +83,7 @@ def test_console_incident_timeline_coordinates_parse_as_numbers_in_every_languag
 @pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_portal_incident_timeline_coordinates_parse_as_numbers_in_every_language(settings, language):
     private_cache(settings)
-    world = portal_world(language=language)
+    world = AffectedCustomerFactory(language=language, with_voucher=True, pdf=True)
     response = signed_in(world.contact, language).get(reverse("portal:incident", args=["christmas-2005"]))
     html = response.content.decode()
     assert response.status_code == 200 and 'class="down"' in html

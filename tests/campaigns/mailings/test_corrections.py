@@ -28,7 +28,7 @@ from tests.factories import (
     ServerFactory,
     utc,
 )
-from tests.portal_world import private_cache
+from tests.signin import private_cache
 
 WORDS = {
     "de": ("berichtigt unseren früheren Brief", "Zusatzgutschein"),

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from campaigns.status.services import update_post
 from tests.campaigns.portal.test_views import signed_in, text
-from tests.portal_world import portal_world, private_cache
+from tests.factories import AffectedCustomerFactory
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_incident_updates_are_read_once_per_language_and_shown_at_once_when_post
     support_user, django_capture_on_commit_callbacks
 ):
     # given a customer of an incident with one update, reading in English and in German
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     with django_capture_on_commit_callbacks(execute=True):
         update_post(
             incident=world.incident,

@@ -12,8 +12,8 @@ from django.core import mail
 
 from campaigns.models import Incident
 from tests.campaigns.portal.test_views_browser import CHROMIUM_ARGS, browser, portal_site  # noqa: F401
-from tests.factories import IncidentUpdateFactory
-from tests.portal_world import link_from, portal_world
+from tests.factories import AffectedCustomerFactory, IncidentUpdateFactory
+from tests.signin import link_from
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,7 +64,9 @@ def foreign_texts(language: str, texts) -> set[str]:
 @pytest.fixture
 def world(db):
     worlds = {
-        language: portal_world(number=f"C00004{i}", email=f"kunde-{language}@example.ch", language=language)
+        language: AffectedCustomerFactory(
+            number=f"C00004{i}", email=f"kunde-{language}@example.ch", language=language, with_voucher=True, pdf=True
+        )
         for i, language in enumerate(LANGUAGES)
     }
     incident = Incident.objects.get(slug="christmas-2005")

@@ -28,8 +28,8 @@ SETUP = """
 import json
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_digest
-from tests.portal_world import portal_world
-world = portal_world(pdf=False)
+from tests.factories import AffectedCustomerFactory
+world = AffectedCustomerFactory(with_voucher=True)
 session = SessionStore()
 session[SESSION_CONTACT] = world.contact.pk
 session[SESSION_HASH] = _password_digest(world.contact)

@@ -14,6 +14,7 @@ from accounts.models import LedgerEntry
 from tests.campaigns.portal.test_views import signed_in
 from tests.crowd import crowd_clone
 from tests.factories import (
+    PDF_BYTES,
     CompensationFactory,
     CustomerFactory,
     ExposureFactory,
@@ -22,7 +23,7 @@ from tests.factories import (
     IncidentUpdateFactory,
     VoucherFactory,
 )
-from tests.portal_world import PDF_BYTES, private_cache
+from tests.signin import private_cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 

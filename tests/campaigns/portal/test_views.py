@@ -12,8 +12,16 @@ from accounts.models import LedgerEntry
 from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_digest
 from campaigns.compensation.codes import format_code
 from campaigns.models import Voucher
-from tests.factories import CompensationFactory, ExposureFactory, IncidentFactory, IncidentUpdateFactory
-from tests.portal_world import PDF_BYTES, portal_world, private_cache
+from tests.factories import (
+    CHRISTMAS,
+    PDF_BYTES,
+    AffectedCustomerFactory,
+    CompensationFactory,
+    ExposureFactory,
+    IncidentFactory,
+    IncidentUpdateFactory,
+)
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +47,7 @@ def text(response) -> str:
 
 
 def test_incident_page_shows_windows_in_local_time_timeline_updates_and_explanation():
-    world = portal_world()
+    world = AffectedCustomerFactory(accounts={"web-c000042": CHRISTMAS}, with_voucher=True, pdf=True)
     IncidentUpdateFactory(incident=world.incident, texts={"en": "Storage replaced.", "de": "Speicher ersetzt."})
     response = signed_in(world.contact, "en").get(reverse("portal:incident", args=["christmas-2005"]))
     assert response.status_code == 200
@@ -51,13 +59,13 @@ def test_incident_page_shows_windows_in_local_time_timeline_updates_and_explanat
     assert "Storage replaced." in page
     assert "CHF 10.00" in page
     assert (
-        "web000001 on server19 was down for 1 day 19 hours. 50 % of the monthly fee of CHF 20.00 = CHF 10.00." in page
+        "web-c000042 on server19 was down for 1 day 19 hours. 50 % of the monthly fee of CHF 20.00 = CHF 10.00." in page
     )
     assert ">01.01.<" in response.content.decode() and ">12:00<" in response.content.decode()
 
 
 def test_incident_page_in_the_customers_own_time_zone():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     world.customer.time_zone = "America/New_York"
     world.customer.save()
     page = text(signed_in(world.contact, "en").get(reverse("portal:incident", args=["christmas-2005"])))
@@ -65,13 +73,13 @@ def test_incident_page_in_the_customers_own_time_zone():
 
 
 def test_french_page_uses_swiss_french_money():
-    world = portal_world(language="fr")
+    world = AffectedCustomerFactory(language="fr", with_voucher=True, pdf=True)
     page = text(signed_in(world.contact, "fr").get(reverse("portal:credit")))
     assert "10,00 CHF" in page
 
 
 def test_pdf_download_serves_the_stored_pdf():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     response = signed_in(world.contact).get(reverse("portal:voucher_pdf", args=[world.voucher.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -80,7 +88,7 @@ def test_pdf_download_serves_the_stored_pdf():
 
 
 def test_pdf_is_rendered_and_stored_on_first_download():
-    world = portal_world(pdf=False)
+    world = AffectedCustomerFactory(with_voucher=True)
     response = signed_in(world.contact).get(reverse("portal:voucher_pdf", args=[world.voucher.pk]))
     body = b"".join(response)
     assert response.status_code == 200 and body.startswith(b"%PDF")
@@ -89,7 +97,7 @@ def test_pdf_is_rendered_and_stored_on_first_download():
 
 
 def test_redeem_through_the_pages_then_see_the_balance():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     client = signed_in(world.contact, "en")
     confirm = client.get(reverse("portal:redeem", args=[world.voucher.pk]))
     assert confirm.status_code == 200 and b'value="balance" checked' in confirm.content
@@ -104,7 +112,7 @@ def test_redeem_through_the_pages_then_see_the_balance():
 
 
 def test_paper_code_in_any_spelling_leads_to_the_confirmation():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     typed = format_code(world.voucher.code).lower().replace("-", " ")
     response = signed_in(world.contact).post(reverse("portal:redeem_code"), {"code": typed})
     assert response.status_code == 302 and response["Location"] == reverse("portal:redeem", args=[world.voucher.pk])
@@ -112,7 +120,7 @@ def test_paper_code_in_any_spelling_leads_to_the_confirmation():
 
 def test_wrong_codes_are_rate_limited_per_customer(settings):
     settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "PORTAL_CODE_ATTEMPTS": 3}
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     client = signed_in(world.contact, "en")
     url = reverse("portal:redeem_code")
     for wrong in ["ABCD-EFGH-JKLM-NPQR", "nonsense", "2222-3333-4444-5555"]:
@@ -128,16 +136,16 @@ def test_wrong_codes_are_rate_limited_per_customer(settings):
 
 
 def test_another_customers_code_reads_like_a_wrong_code():
-    mine = portal_world()
-    theirs = portal_world(number="C000099", email="bruno@example.ch")
+    mine = AffectedCustomerFactory(with_voucher=True, pdf=True)
+    theirs = AffectedCustomerFactory(with_voucher=True, pdf=True)
     response = signed_in(mine.contact, "en").post(reverse("portal:redeem_code"), {"code": theirs.voucher.code})
     assert "This code is not valid." in text(response)
 
 
 def test_every_portal_url_with_another_customers_ids_answers_404():
-    mine = portal_world()
+    mine = AffectedCustomerFactory(accounts={"web-c000042": CHRISTMAS}, with_voucher=True, pdf=True)
     other_incident = IncidentFactory(slug="other-outage")
-    theirs = portal_world(number="C000099", email="bruno@example.ch")
+    theirs = AffectedCustomerFactory(accounts={"web-c000099": CHRISTMAS}, with_voucher=True, pdf=True)
     ExposureFactory(incident=other_incident, customer=theirs.customer, account__customer=theirs.customer)
     client = signed_in(mine.contact)
     urls = [
@@ -157,7 +165,7 @@ def test_every_portal_url_with_another_customers_ids_answers_404():
 
 
 def test_all_portal_pages_need_a_session():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     for url in [
         reverse("portal:home"),
         reverse("portal:incident", args=["christmas-2005"]),
@@ -172,7 +180,7 @@ def test_all_portal_pages_need_a_session():
 
 
 def test_forms_carry_csrf_protection():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     client = Client(enforce_csrf_checks=True)
     session = client.session
     session[SESSION_CONTACT], session[SESSION_HASH] = world.contact.pk, _password_digest(world.contact)
@@ -183,7 +191,7 @@ def test_forms_carry_csrf_protection():
 
 
 def test_home_lists_incident_compensation_and_vouchers():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     LedgerEntry.objects.create(
         customer=world.customer, book="balance", kind="adjust", amount=Decimal("1.50"), currency="CHF", reference="x:1"
     )
@@ -196,7 +204,7 @@ def test_home_lists_incident_compensation_and_vouchers():
 
 def test_home_downtime_is_the_customers_own_whatever_other_customers_had():
     # Given other customers hit by the same incident, and a second, shorter-hit account of ours
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     for _ in range(3):
         other = ExposureFactory(incident=world.incident, affected_seconds=99 * 3600)
         CompensationFactory(incident=world.incident, customer=other.customer)
@@ -208,7 +216,7 @@ def test_home_downtime_is_the_customers_own_whatever_other_customers_had():
 
 
 def test_language_switch_keeps_the_portal_session():
-    world = portal_world()
+    world = AffectedCustomerFactory(with_voucher=True, pdf=True)
     client = signed_in(world.contact, "de")
     assert "Ihr Guthaben" in text(client.get(reverse("portal:credit")))
     client.post("/i18n/setlang/", {"language": "it", "next": reverse("portal:credit")})

@@ -9,7 +9,8 @@ from django.core import mail
 from pypdf import PdfReader
 
 from campaigns.compensation.codes import format_code
-from tests.portal_world import link_from, portal_world, private_cache
+from tests.factories import AffectedCustomerFactory
+from tests.signin import link_from, private_cache
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,7 +68,7 @@ CASES = {
 @pytest.mark.parametrize("language", ["de", "fr"])
 def test_sign_in_from_mail_see_outage_download_redeem(browser, portal_site, language, tmp_path):
     case = CASES[language]
-    world = portal_world(language=language, email=f"kundin-{language}@example.ch", pdf=False)
+    world = AffectedCustomerFactory(language=language, email=f"kundin-{language}@example.ch", with_voucher=True)
     context = browser.new_context(viewport=case["viewport"], locale=f"{language}-CH", accept_downloads=True)
     page = context.new_page()
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Server, StorageVolume
 from campaigns.models import AuditEntry, Incident
-from tests.portal_world import private_cache
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 
