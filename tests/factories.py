@@ -254,6 +254,7 @@ class VoucherFactory(factory.django.DjangoModelFactory):
 # time on server19 (43.5 h); the night the clocks went forward, on server7.
 CHRISTMAS = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"]]
 DST = [["2006-03-25T23:30:00+00:00", "2006-03-26T07:00:00+00:00", "server7"]]
+MONTHLY_FEE = Decimal("20.00")
 CHRISTMAS_INCIDENT = {"slug": "christmas-2005", "title": "Storage outage Christmas 2005"}
 PDF_BYTES = b"%PDF-1.4\n% hostnotify test voucher\n%%EOF\n"
 
@@ -284,29 +285,33 @@ def _account_plan(o) -> list[tuple[str, list]]:
 
 
 def _explanation(o) -> dict:
-    """The policy's explanation of ``amount`` in the shape ``compensation.policy`` stores it."""
+    """The tiers policy's explanation in the shape ``compensation.policy`` stores it: each account's
+    servers, downtime, fee, tier and share (``percent`` of the fee), then the customer's ``amount``."""
     accounts = [
         {"account": name, "servers": ", ".join(dict.fromkeys(p[2] for p in pieces)),
-         "seconds": downtime_seconds(pieces), "fee": "20.00", "tier": o.tier, "percent": o.percent,
-         "share": str(o.amount)}
+         "seconds": downtime_seconds(pieces), "fee": str(MONTHLY_FEE), "tier": o.tier, "percent": o.percent,
+         "share": str(MONTHLY_FEE * Decimal(o.percent) / 100)}
         for name, pieces in o.account_plan
     ]  # fmt: skip
-    amount = str(o.amount)
-    return {"kind": "tiers", "currency": o.customer.currency, "accounts": accounts, "subtotal": amount, "minimum": "5.00",
-            "minimum_applied": False, "rounding": {"step": "0.05", "mode": "up", "before": amount}, "amount": amount}  # fmt: skip
+    subtotal = str(sum((Decimal(a["share"]) for a in accounts), Decimal("0.00")))
+    return {"kind": "tiers", "currency": o.customer.currency, "accounts": accounts, "subtotal": subtotal,
+            "minimum": "5.00", "minimum_applied": False, "rounding": {"step": "0.05", "mode": "up", "before": subtotal},
+            "amount": str(o.amount)}  # fmt: skip
 
 
 class AffectedCustomerFactory(factory.Factory):
-    """A customer with a primary contact and ``accounts`` hosting accounts hit by ``incident``
-    (default: the Christmas 2005 storage outage, ``CHRISTMAS`` on server19, shared by every customer
-    built without an incident), each with its stored exposure.
+    """A customer with a primary contact and ``accounts`` hosting accounts hit by ``incident``, each
+    with its stored exposure. ``accounts``: a number of accounts down for ``intervals`` (default one,
+    ``CHRISTMAS`` on server19), a list of each account's intervals, or ``{name: intervals}``. Without
+    an ``incident``, every customer shares the Christmas 2005 storage outage (slug christmas-2005).
+    An existing ``customer`` may be passed instead (``accounts=0``: no exposure of its own).
 
-    An existing ``customer`` may be passed (``accounts=0``: no exposure of its own).
-
-    Traits: ``compensated`` (an approved compensation of ``amount`` in the customer's currency), ``with_voucher`` (and its issued
-    voucher with ``code``), ``booked`` (the voucher's issue booked in the ledger, as the compensation
-    service books it), ``pdf`` (a stored voucher PDF), ``redeemed=True|"form"`` (redeemed through the
-    portal's service, the form offered if the incident did not offer it yet).
+    Traits: ``compensated`` (an approved compensation of ``amount`` in the customer's currency,
+    explained per account), ``with_voucher`` (compensated, and its issued voucher with ``code``
+    and ``expires_on``); post-generation: ``email`` (the primary contact's address), ``booked``
+    (the voucher's issue booked in the ledger, as the compensation service books it), ``pdf`` (a
+    stored voucher PDF), ``redeemed=True|"form"`` (redeemed through the portal's service, the form
+    offered first if the incident did not offer it).
 
     Customer numbers count per test from ``{prefix}000000`` (``tests/conftest.py`` resets the
     sequence); ``create_batch`` writes a batch with one ``bulk_create`` per table."""
@@ -367,7 +372,9 @@ class AffectedCustomerFactory(factory.Factory):
         lambda o: [
             Exposure(
                 incident=o.incident,
-                account=HostingAccount(name=name, customer=o.customer, product="Webhosting Pro", monthly_fee=20),
+                account=HostingAccount(
+                    name=name, customer=o.customer, product="Webhosting Pro", monthly_fee=MONTHLY_FEE
+                ),
                 customer=o.customer,
                 affected_seconds=downtime_seconds(pieces),
                 intervals=pieces,
