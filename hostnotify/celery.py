@@ -1,6 +1,7 @@
 """The Celery app: JSON only, explicit time limits, separate queues for sending and PDFs."""
 
 import os
+import sys
 
 from celery import Celery, signals
 from celery.schedules import crontab
@@ -39,6 +40,24 @@ app.conf.update(
 # Each pipeline step keeps its tasks in its own tasks.py.
 app.autodiscover_tasks()
 app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance"])
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_unsafe_secrets(sender=None, **kwargs) -> None:
+    """Fail closed like the web application (``hostnotify.checks``): with DEBUG off a worker or
+    beat on a secret anyone can know stops before it takes a task. Celery logs and swallows an
+    exception from a signal handler, so this leaves with SystemExit."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from hostnotify.checks import refuse_unsafe_secrets
+
+    try:
+        refuse_unsafe_secrets()
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"hostnotify: refusing to start: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(1) from exc
 
 
 @signals.task_prerun.connect

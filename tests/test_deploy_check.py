@@ -90,6 +90,25 @@ def test_startup_refuses_the_default_secrets_with_debug_off(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("process", "overrides", "error"),
+    [
+        (["worker", "-P", "solo"], {"SECRET_KEY": UNSET}, "SECRET_KEY is not safe: it is a published default."),
+        (["worker", "-P", "solo"], {"SECRET_KEY": "short-but-random-Q8x"}, "SECRET_KEY is not safe: it is shorter"),
+        (["worker", "-P", "solo"], {"ANYMAIL_WEBHOOK_SECRET": "hostnotify:change-me"}, "ANYMAIL_WEBHOOK_SECRET is not"),
+        (["beat", "--pidfile=", "-s", "{tmp}/beat-schedule"], {"SECRET_KEY": UNSET}, "SECRET_KEY is not safe"),
+    ],
+)
+def test_celery_worker_and_beat_refuse_a_secret_anyone_can_know(tmp_path, process, overrides, error):
+    # started as docker-compose starts them; a worker that took tasks would sign links with the public key
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in process]
+    result = run([sys.executable, "-m", "celery", "-A", "hostnotify", *args, "-l", "WARNING"], tmp_path, **overrides)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"hostnotify: refusing to start: {error}" in result.stderr
+    assert "celery@" not in result.stdout + result.stderr  # never got as far as its banner: no task taken
+
+
+@pytest.mark.slow
 def test_debug_runs_without_any_secret_like_make_demo(tmp_path):
     result = run(
         [sys.executable, "manage.py", "check"], tmp_path, DEBUG="1", SECURE="0", SECRET_KEY=UNSET,

@@ -8,19 +8,12 @@ with the number of customers.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 
 from django.db import transaction
-from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.bulk import bulk_insert, bulk_update_rows
@@ -29,11 +22,12 @@ from accounts.roles import is_finance
 from campaigns.audit.services import audit_record
 from campaigns.compensation import policy as rules_mod
 from campaigns.compensation import topups as topup_rows
+from campaigns.compensation.inputs import CustomerInputs, exposure_groups, inputs_digest
 from campaigns.compensation.models import Compensation, CompensationPolicy
 from campaigns.compensation.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
 from campaigns.incidents.exposure import exposure_is_frozen, exposure_recompute
-from campaigns.incidents.models import Exposure, Incident
+from campaigns.incidents.models import Incident
 
 # Upper bounds of the amount buckets in the preview's distribution; the last bucket is open.
 BUCKETS = (Decimal("0"), Decimal("10"), Decimal("25"), Decimal("50"), Decimal("100"), Decimal("250"))
@@ -82,62 +76,10 @@ class ApproveResult:
     totals: dict[str, Decimal]
 
 
-# --- reading the inputs ----------------------------------------------------------------------
-
-
-def _month_hours(first_start: str | None) -> int:
-    """Hours in the (UTC) month in which the account's outage began; ``YYYY-MM`` is all it needs."""
-    return _hours_in_month(first_start[:7]) if first_start else 0
-
-
-@lru_cache(maxsize=256)
-def _hours_in_month(year_month: str) -> int:
-    year, month = int(year_month[:4]), int(year_month[5:7])
-    return calendar.monthrange(year, month)[1] * 24
-
-
-def _exposure_groups(incident: Incident) -> Iterator[tuple[int, str, list[rules_mod.AccountInput]]]:
-    """One query: the incident's exposure with each account's fee and its customer's currency."""
-    rows = (
-        Exposure.objects.filter(incident=incident)
-        .annotate(first_start=KT("intervals__0__0"))
-        .order_by("customer_id", "account_id")
-        .values_list(
-            "customer_id",
-            "customer__currency",
-            "account__name",
-            "account__monthly_fee",
-            "affected_seconds",
-            "servers",
-            "first_start",
-        )
-        .iterator(chunk_size=20_000)
-    )
-    for (customer_id, currency), group in groupby(rows, key=itemgetter(0, 1)):
-        accounts = [
-            rules_mod.AccountInput(
-                account=name,
-                fee=fee,
-                affected_seconds=seconds,
-                servers=", ".join(servers),
-                month_hours=_month_hours(first),
-            )
-            for _, _, name, fee, seconds, servers, first in group
-        ]
-        yield customer_id, currency, accounts
-
-
-def _digest(policy_id: int, currency: str, accounts: list[rules_mod.AccountInput]) -> str:
-    key = repr(
-        (policy_id, currency, [(a.account, str(a.fee), a.affected_seconds, a.servers, a.month_hours) for a in accounts])
-    )
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _compute(policy: CompensationPolicy, rules: rules_mod.Rules, customer_id, currency, accounts) -> Computed:
-    result = rules_mod.customer_amount(rules, accounts, currency)
+def _compute(policy: CompensationPolicy, rules: rules_mod.Rules, inputs: CustomerInputs) -> Computed:
+    result = rules_mod.customer_amount(rules, inputs.accounts, inputs.currency)
     result.explanation["policy"] = {"id": policy.pk, "name": policy.name, "version": policy.version}
-    return Computed(customer_id, currency, result, _digest(policy.pk, currency, accounts))
+    return Computed(inputs.customer_id, inputs.currency, result, inputs_digest(policy.pk, inputs))
 
 
 BUCKET_LABELS = ("0", *(f"{low}–{high}" for low, high in zip(BUCKETS, BUCKETS[1:], strict=False)), f">{BUCKETS[-1]}")
@@ -161,9 +103,9 @@ def compensation_preview(*, incident: Incident, policy: CompensationPolicy | Non
     rules = policy_rules(policy)
     preview = Preview(distribution=dict.fromkeys(BUCKET_LABELS, 0))
     top: list[tuple[Decimal, int, str]] = []
-    for customer_id, currency, accounts in _exposure_groups(incident):
-        computed = _compute(policy, rules, customer_id, currency, accounts)
-        amount = computed.result.amount
+    for inputs in exposure_groups(incident):
+        computed = _compute(policy, rules, inputs)
+        amount, customer_id, currency = computed.result.amount, inputs.customer_id, inputs.currency
         preview.customers += 1
         preview.per_tier[computed.result.tier] += 1
         preview.distribution[_bucket(amount)] += 1
@@ -212,12 +154,13 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         inserts, updates, raises, kept = [], [], [], []
         pending_digests, keep_pending = topup_rows.topups_pending_digests(incident), set()
         seen: set[int] = set()
-        for customer_id, currency, accounts in _exposure_groups(incident):
+        for inputs in exposure_groups(incident):
+            customer_id, currency = inputs.customer_id, inputs.currency
             seen.add(customer_id)
             row = existing.get(customer_id)
             if row is not None and row[2] == Compensation.Status.APPROVED:
                 own_policy, own_rules = approved_policies[row[5]]
-                computed = _compute(own_policy, own_rules, customer_id, currency, accounts)
+                computed = _compute(own_policy, own_rules, inputs)
                 if computed.digest == row[3]:
                     result.unchanged += 1
                 elif computed.result.amount > row[4]:
@@ -237,7 +180,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
                     result.kept_higher += 1
                     kept.append(topup_rows.kept_amount_fields(row[0], computed.result, computed.digest, row[4], now))
                 continue
-            computed = _compute(policy, rules, customer_id, currency, accounts)
+            computed = _compute(policy, rules, inputs)
             if row is None:
                 inserts.append(
                     {

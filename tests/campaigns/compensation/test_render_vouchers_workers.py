@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from campaigns.models import Voucher
-from tests.campaigns.mailings.loopback import database_url
+from tests.campaigns.mailings.loopback import database_url, production_secrets
 from tests.factories import CompensationFactory, ExposureFactory, IncidentFactory, VoucherFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -37,6 +37,7 @@ def pdf_workers(tmp_path, redis_url, settings):
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PYTHONPATH": str(BASE_DIR),
+        **production_secrets(),
     }
     processes = [_start_worker(number, env, tmp_path) for number in range(2)]
     deadline = 60

@@ -75,13 +75,20 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def production_secrets() -> dict[str, str]:
+    """What an operator gives every process: DEBUG off and secrets of its own (workers, beat and
+    commands refuse the published defaults, ``hostnotify.checks``)."""
+    return {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
+            "ANYMAIL_WEBHOOK_SECRET": f"hooks:{secrets.token_urlsafe(24)}"}  # fmt: skip
+
+
 class Processes:
     """Celery processes of one test; whatever is still running at the end is stopped."""
 
     def __init__(self, workdir: Path, env: dict[str, str]):
         self.workdir = workdir
         self.env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_TASK_ALWAYS_EAGER": "0",
-                    "PYTHONPATH": str(BASE_DIR), **env}  # fmt: skip
+                    "PYTHONPATH": str(BASE_DIR), **production_secrets(), **env}  # fmt: skip
         self.started: list[subprocess.Popen] = []
 
     def _start(self, name: str, args: list[str]) -> subprocess.Popen:
@@ -102,9 +109,9 @@ class Processes:
 
     def manage(self, *args: str) -> None:
         """A management command as an operator runs it (production settings: its own secrets)."""
-        env = {**self.env, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
-               "ANYMAIL_WEBHOOK_SECRET": f"hooks:{secrets.token_urlsafe(24)}"}  # fmt: skip
-        subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=self.env, check=True, capture_output=True
+        )
 
     def stop(self) -> None:
         for process in self.started:
