@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
@@ -7,9 +6,7 @@ from accounts.roles import is_finance
 from campaigns.audit.models import AuditEntry
 from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.compensation.codes import format_code, mask_code
-from campaigns.compensation.models import Compensation, CompensationPolicy, Voucher
-from campaigns.compensation.policies import policy_create, policy_update
-from campaigns.compensation.policy import PolicyInvalid, parse_policy
+from campaigns.compensation.models import Compensation, CompensationPolicy, PolicyProposal, Voucher
 from campaigns.incidents.models import Exposure, Incident, OutageWindow
 
 
@@ -53,59 +50,6 @@ class ExposureAdmin(admin.ModelAdmin):
         return ", ".join(obj.servers)
 
 
-class CompensationPolicyForm(forms.ModelForm):
-    class Meta:
-        model = CompensationPolicy
-        fields = ["name", "kind", "params", "note"]
-
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        kind = cleaned.get("kind")
-        if kind is None:  # the field itself reports why
-            return cleaned
-        try:
-            parse_policy(kind, cleaned.get("params") or {})
-        except PolicyInvalid as exc:
-            raise forms.ValidationError({"params": str(exc)}) from None
-        return cleaned
-
-
-@admin.register(CompensationPolicy)
-class CompensationPolicyAdmin(admin.ModelAdmin):
-    """Finance edits policies here; saving never changes a version, it stores the next one."""
-
-    form = CompensationPolicyForm
-    list_display = ["name", "version", "kind", "is_current", "created_by", "created_at"]
-    list_filter = ["kind", "is_current"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["version", "is_current", "created_by", "created_at", *(["name"] if obj else [])]
-
-    def has_view_permission(self, request, obj=None):
-        return is_finance(request.user)
-
-    def has_add_permission(self, request):
-        return is_finance(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_finance(request.user) and (obj is None or obj.is_current)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_module_permission(self, request):
-        return is_finance(request.user)
-
-    def save_model(self, request, obj, form, change):
-        current = CompensationPolicy.objects.filter(name=obj.name, is_current=True).first()
-        if current is None:
-            new = policy_create(name=obj.name, kind=obj.kind, params=obj.params, by=request.user, note=obj.note)
-        else:
-            new = policy_update(policy=current, params=obj.params, kind=obj.kind, by=request.user, note=obj.note)
-        obj.pk, obj.version, obj.is_current, obj.created_by = new.pk, new.version, True, new.created_by
-
-
 class ReadOnlyMoneyAdmin(admin.ModelAdmin):
     """Money rows are read-only here for everyone, superusers included: amounts, codes and states
     change only through the services (four eyes, ledger, audit log), never by editing a row."""
@@ -118,6 +62,27 @@ class ReadOnlyMoneyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CompensationPolicy)
+class CompensationPolicyAdmin(ReadOnlyMoneyAdmin):
+    """Read-only: finance proposes a policy or its next version in the console (Policies) and a
+    second finance user approves it (``compensation.policy_proposals``)."""
+
+    list_display = ["name", "version", "kind", "is_current", "created_by", "approved_by", "created_at"]
+    list_filter = ["kind", "is_current"]
+
+    def has_view_permission(self, request, obj=None):
+        return is_finance(request.user)
+
+    def has_module_permission(self, request):
+        return is_finance(request.user)
+
+
+@admin.register(PolicyProposal)
+class PolicyProposalAdmin(CompensationPolicyAdmin):
+    list_display = ["name", "kind", "status", "base", "result", "proposed_by", "proposed_at", "decided_by"]
+    list_filter = ["status", "kind"]
 
 
 @admin.register(Compensation)

@@ -67,6 +67,22 @@ ACTIONS: dict[str, tuple[Promise, Promise]] = {
         pgettext_lazy("audit action", "Policy changed"),
         _("Policy %(name)s, version %(version)s."),
     ),
+    "policy.propose": (
+        pgettext_lazy("audit action", "Policy change proposed"),
+        _("Policy %(name)s, waiting for a second finance user."),
+    ),
+    "policy.approve": (
+        pgettext_lazy("audit action", "Policy change approved"),
+        _("Policy %(name)s, version %(version)s, proposed by %(proposed_by)s."),
+    ),
+    "policy.reject": (
+        pgettext_lazy("audit action", "Policy change rejected"),
+        _("Proposed by %(proposed_by)s. Reason: %(reason)s"),
+    ),
+    "policy.withdraw": (
+        pgettext_lazy("audit action", "Policy change withdrawn"),
+        _("Proposed by %(proposed_by)s."),
+    ),
     "api.token_create": (
         pgettext_lazy("audit action", "API token created"),
         _("Token %(name)s with the scopes %(scopes)s."),

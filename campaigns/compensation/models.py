@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer
+from campaigns.audit.four_eyes import FourEyesProposal, ProposalStatus
 from campaigns.incidents.models import Incident
 
 
@@ -33,6 +34,10 @@ class CompensationPolicy(models.Model):
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Four eyes: the finance user who approved this version's proposal (None: built in, or before 0014).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "-version"]
@@ -158,3 +163,31 @@ class CompensationTopUp(models.Model):
 
     def __str__(self):
         return f"+{self.amount} {self.currency} on {self.compensation_id} ({self.status})"
+
+
+class PolicyProposal(FourEyesProposal):
+    """A new policy, or the next version of one, as finance proposed it; it becomes a version only
+    when another finance user approves it (``campaigns.compensation.policy_proposals``)."""
+
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=CompensationPolicy.Kind.choices)
+    params = models.JSONField(_("parameters"), default=dict)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    # The version this proposal changes (None: a new policy); approval is refused once it is not current.
+    base = models.ForeignKey(
+        CompensationPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="proposals"
+    )
+    result = models.ForeignKey(CompensationPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("policy proposal")
+        verbose_name_plural = _("policy proposals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(status=ProposalStatus.PENDING), name="policy_one_pending_proposal"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.status})"

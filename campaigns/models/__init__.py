@@ -6,7 +6,13 @@ the import contracts see the real dependencies; this module exists for Django an
 
 from campaigns.api.models import ApiToken, IdempotentRequest, MonitoringAlert
 from campaigns.audit.models import AuditEntry
-from campaigns.compensation.models import Compensation, CompensationPolicy, CompensationTopUp, Voucher
+from campaigns.compensation.models import (
+    Compensation,
+    CompensationPolicy,
+    CompensationTopUp,
+    PolicyProposal,
+    Voucher,
+)
 from campaigns.finance.models import VoucherReminder
 from campaigns.incidents.models import Exposure, Incident, OutageWindow
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, PeriodicRun, SuppressedAddress
@@ -28,6 +34,7 @@ __all__ = [
     "MonitoringAlert",
     "OutageWindow",
     "PeriodicRun",
+    "PolicyProposal",
     "SuppressedAddress",
     "Voucher",
     "VoucherReminder",

@@ -158,6 +158,8 @@ def pages(incident, draft, done) -> dict[str, list[str]]:
         reverse("console:finance"),
         reverse("console:finance_incident", kwargs=slug),
         reverse("console:audit"),
+        reverse("console:policies"),
+        reverse("console:policy_propose"),
     ]
     return {"support": support, "finance": finance}
 
