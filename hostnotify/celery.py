@@ -42,12 +42,13 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance"])
 
 
-@signals.worker_init.connect
-@signals.beat_init.connect
+@signals.import_modules.connect
 def _refuse_unsafe_secrets(sender=None, **kwargs) -> None:
     """Fail closed like the web application (``hostnotify.checks``): with DEBUG off a worker or
-    beat on a secret anyone can know stops before it takes a task. Celery logs and swallows an
-    exception from a signal handler, so this leaves with SystemExit."""
+    beat on a secret anyone can know stops before it takes a task. ``import_modules`` is what
+    both send first, when they load the task modules (beat's ``beat_init`` comes only after its
+    database scheduler has connected). Celery logs and swallows an exception from a signal
+    handler, so this leaves with SystemExit."""
     from django.core.exceptions import ImproperlyConfigured
 
     from hostnotify.checks import refuse_unsafe_secrets
