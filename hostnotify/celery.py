@@ -42,13 +42,14 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance"])
 
 
-@signals.import_modules.connect
+@signals.celeryd_init.connect
+@signals.beat_init.connect
 def _refuse_unsafe_secrets(sender=None, **kwargs) -> None:
     """Fail closed like the web application (``hostnotify.checks``): with DEBUG off a worker or
-    beat on a secret anyone can know stops before it takes a task. ``import_modules`` is what
-    both send first, when they load the task modules (beat's ``beat_init`` comes only after its
-    database scheduler has connected). Celery logs and swallows an exception from a signal
-    handler, so this leaves with SystemExit."""
+    beat on a secret anyone can know stops before it takes or sends a task (``celeryd_init`` is a
+    worker's first step; ``beat_init`` comes once beat's scheduler is set up, before its first
+    tick). Celery logs and swallows an exception from a signal handler, so this leaves with
+    SystemExit."""
     from django.core.exceptions import ImproperlyConfigured
 
     from hostnotify.checks import refuse_unsafe_secrets

@@ -99,13 +99,18 @@ def test_startup_refuses_the_default_secrets_with_debug_off(tmp_path):
         (["beat", "--pidfile=", "-s", "{tmp}/beat-schedule"], {"SECRET_KEY": UNSET}, "SECRET_KEY is not safe"),
     ],
 )
-def test_celery_worker_and_beat_refuse_a_secret_anyone_can_know(tmp_path, process, overrides, error):
-    # started as docker-compose starts them; a worker that took tasks would sign links with the public key
+def test_celery_worker_and_beat_refuse_a_secret_anyone_can_know(transactional_db, tmp_path, process, overrides, error):
+    # started as docker-compose starts them, on this test's database (beat's scheduler reads it
+    # first); a worker that took tasks would sign sign-in links with the public key
+    from tests.campaigns.mailings.loopback import database_url
+
     args = [arg.replace("{tmp}", str(tmp_path)) for arg in process]
-    result = run([sys.executable, "-m", "celery", "-A", "hostnotify", *args, "-l", "WARNING"], tmp_path, **overrides)
+    command = [sys.executable, "-m", "celery", "-A", "hostnotify", *args, "-l", "INFO"]
+    result = run(command, tmp_path, DATABASE_URL=database_url(), **overrides)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"hostnotify: refusing to start: {error}" in result.stderr
-    assert "celery@" not in result.stdout + result.stderr  # never got as far as its banner: no task taken
+    assert "celery@" not in result.stdout + result.stderr  # a worker never got as far as its banner
+    assert "Scheduler: Sending due task" not in result.stdout + result.stderr  # beat sent nothing
 
 
 @pytest.mark.slow
