@@ -144,7 +144,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         existing = {
             row[1]: row
             for row in Compensation.objects.filter(incident=incident).values_list(
-                "id", "customer_id", "status", "inputs_digest", "amount", "policy_id"
+                "id", "customer_id", "status", "inputs_digest", "amount", "policy_id", "currency"
             )
         }
         approved_policy_ids = {row[5] for row in existing.values() if row[2] == Compensation.Status.APPROVED}
@@ -195,10 +195,18 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
             else:
                 result.unchanged += 1
         stale = [row[0] for cid, row in existing.items() if cid not in seen and row[2] == Compensation.Status.DRAFT]
-        # Approved customers no longer exposed at all keep their amount too.
-        result.kept_higher += sum(
-            1 for cid, row in existing.items() if cid not in seen and row[2] != Compensation.Status.DRAFT
-        )
+        for customer_id, row in existing.items():
+            if customer_id in seen or row[2] != Compensation.Status.APPROVED:
+                continue
+            # No longer exposed at all: the approved amount stays, the explanation says so (and the
+            # customer enters the correction's audience, mailings.corrections).
+            own_policy, own_rules = approved_policies[row[5]]
+            computed = _compute(own_policy, own_rules, CustomerInputs(customer_id, row[6], [], []))
+            if computed.digest == row[3]:
+                result.unchanged += 1
+                continue
+            result.kept_higher += 1
+            kept.append(topup_rows.kept_amount_fields(row[0], computed.result, computed.digest, row[4], now))
         bulk_insert(Compensation, inserts)
         bulk_update_rows(Compensation, updates, _UPDATE_FIELDS)
         staged = topup_rows.topups_stage(incident=incident, raises=raises, keep=keep_pending, user=user, now=now)

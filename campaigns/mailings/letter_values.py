@@ -126,12 +126,17 @@ def letter_values(
             "has_credit": amount > 0,
             "amount": amount_text or format_money(Decimal("0"), currency, language),
             "currency": currency,
-            "credit_explanation": phrases.credit_line(
-                language,
-                amount_text=amount_text,
-                seconds=downtime,
-                details=_credit_details(compensation.get("explanation"), language),
+            "credit_explanation": (
+                phrases.credit_line(
+                    language,
+                    amount_text=amount_text,
+                    seconds=downtime,
+                    details=_credit_details(compensation.get("explanation"), language),
+                )
+                if exposures or not compensation
+                else phrases.not_affected_line(language, amount_text=amount_text)
             ),
+            "affected": bool(exposures),
             "has_voucher": voucher is not None,
             "voucher_code": code_text(voucher.code) if voucher else "",
             "voucher_expiry": phrases.local_date(voucher.expires_on) if voucher else "",

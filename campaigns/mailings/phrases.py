@@ -75,6 +75,20 @@ _NO_CREDIT = {
     "en": "The interruption lasted less than an hour, so no credit applies.",
 }
 
+# A correction to a customer whom the corrected windows no longer affect; {amount}: what they keep.
+_NOT_AFFECTED = {
+    "de": "Nach der Korrektur war keiner Ihrer Dienste von diesem Ausfall betroffen.",
+    "fr": "Après correction, aucun de vos services n’a été touché par cette interruption.",
+    "it": "Dopo la rettifica, nessuno dei suoi servizi è stato colpito da questa interruzione.",
+    "en": "After the correction, none of your services was affected by this outage.",
+}
+_CREDIT_KEPT = {
+    "de": "Die Gutschrift von {amount}, die wir Ihnen gewährt haben, bleibt Ihnen.",
+    "fr": "L’avoir de {amount} qui vous a été accordé vous reste acquis.",
+    "it": "L’accredito di {amount} che le abbiamo concesso le rimane.",
+    "en": "The credit of {amount} we granted you remains yours.",
+}
+
 
 def local_datetime(value: dt.datetime, time_zone: str) -> str:
     """``31.12.2005 23:30`` in the customer's time zone (the Swiss format in every language)."""
@@ -130,3 +144,10 @@ def credit_line(language: str, *, amount_text: str, seconds: int, details: Seque
         return _NO_CREDIT[language]
     detail = _LIST[language].join(details) or "–"
     return _CREDIT[language].format(amount=amount_text, duration=duration(seconds), detail=detail)
+
+
+def not_affected_line(language: str, *, amount_text: str) -> str:
+    """For a customer the corrected windows no longer affect: so it is, and the credit they keep."""
+    if not amount_text:
+        return _NOT_AFFECTED[language]
+    return f"{_NOT_AFFECTED[language]} {_CREDIT_KEPT[language].format(amount=amount_text)}"

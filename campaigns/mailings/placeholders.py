@@ -44,6 +44,7 @@ PLACEHOLDERS: dict = {
     "voucher_expiry": gettext_lazy("the voucher's expiry date, dd.mm.yyyy"),
     "voucher_redeemable": gettext_lazy("true while the voucher can still be redeemed (not redeemed, expired or void)"),
     "has_topup": gettext_lazy("true when a top-up voucher was issued after a correction"),
+    "affected": gettext_lazy("false when the corrected windows no longer affect the customer at all"),
     "topup_code": gettext_lazy("the top-up voucher's code, grouped XXXX-XXXX-XXXX-XXXX"),
     "topup_amount": gettext_lazy("the top-up voucher's amount with its currency"),
     "topup_expiry": gettext_lazy("the top-up voucher's expiry date, dd.mm.yyyy"),
