@@ -3,8 +3,9 @@ a correction goes to exactly the customers whose figures changed since their las
 
 A customer's figures changed when their compensation was recomputed (``computed_at``) after their
 last sent letter about the incident: ``compensation_prepare`` rewrites a compensation whenever the
-inputs it depends on (each account's downtime and servers, fee, currency, policy) change, including
-when the amount stays the same, and only then.
+inputs it depends on (each account's windows, downtime and servers, fee, currency, policy) change,
+including when the amount stays the same or the customer is no longer affected at all (an approved
+amount is kept), and only then.
 """
 
 from __future__ import annotations
