@@ -51,16 +51,23 @@ def books(db, finance_user):
     exposed(c3, s3)
     exposed(c4, s1)
     exposed(c5, s3, incident=other)
-    issued = {"accounts": 0, "with_voucher": True, "booked": True, "expires_on": dt.date(2030, 1, 1)}
-    v1 = AffectedCustomerFactory(incident=storage, customer=c1, amount=Decimal("20.00"), tier="10%", **issued).voucher
+    # their compensations and vouchers, booked as issued: valid until 2030, v3 expired in 2020
+    issued, valid = {"accounts": 0, "with_voucher": True, "booked": True}, dt.date(2030, 1, 1)
+    v1 = AffectedCustomerFactory(
+        incident=storage, customer=c1, amount=Decimal("20.00"), tier="10%", expires_on=valid, **issued
+    ).voucher
     v2 = AffectedCustomerFactory(
-        incident=storage, customer=c2, amount=Decimal("50.00"), tier="25%", redeemed=True, **issued
+        incident=storage, customer=c2, amount=Decimal("50.00"), tier="25%", expires_on=valid, redeemed=True, **issued
     ).voucher
     v3 = AffectedCustomerFactory(
-        incident=storage, customer=c3, amount=Decimal("10.00"), tier="10%", **{**issued, "expires_on": "2020-01-01"}
+        incident=storage, customer=c3, amount=Decimal("10.00"), tier="10%", expires_on="2020-01-01", **issued
     ).voucher
-    v4 = AffectedCustomerFactory(incident=storage, customer=c4, amount=Decimal("5.00"), tier="10%", **issued).voucher
-    v5 = AffectedCustomerFactory(incident=other, customer=c5, amount=Decimal("100.00"), tier="100%", **issued).voucher
+    v4 = AffectedCustomerFactory(
+        incident=storage, customer=c4, amount=Decimal("5.00"), tier="10%", expires_on=valid, **issued
+    ).voucher
+    v5 = AffectedCustomerFactory(
+        incident=other, customer=c5, amount=Decimal("100.00"), tier="100%", expires_on=valid, **issued
+    ).voucher
     vouchers_expire_due(today=dt.date(2026, 1, 1))
     voucher_void(voucher=v4, by=finance_user, reason="wrong customer")
     return {"storage": storage, "other": other, "v1": v1, "v2": v2, "v3": v3, "v4": v4, "v5": v5}
