@@ -45,7 +45,7 @@ def get_mailing(request, mailing_id: int = Path(..., ge=1, le=2**63 - 1)):
     return {
         "id": mailing.pk,
         "incident": mailing.incident.slug,
-        "name": mailing.name,
+        "name": mailing.display_name,
         "kind": mailing.kind,
         "status": mailing.status,
         "launched_at": mailing.launched_at,

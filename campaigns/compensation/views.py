@@ -95,18 +95,18 @@ def prepare(request, slug):
             % {"policy": policy, "totals": _totals_text(result.totals, request.LANGUAGE_CODE)},
         )
         return redirect("console:compensation", slug=incident.slug)
+    changes = [
+        ngettext("%(count)s new", "%(count)s new", result.created) % {"count": result.created},
+        ngettext("%(count)s recomputed", "%(count)s recomputed", result.recomputed) % {"count": result.recomputed},
+        ngettext("%(count)s removed", "%(count)s removed", result.removed) % {"count": result.removed},
+        ngettext("%(count)s top-up", "%(count)s top-ups", result.topups) % {"count": result.topups},
+    ]
     messages.success(
         request,
-        _(
-            "Compensation prepared with %(policy)s: %(created)s new, %(recomputed)s recomputed, %(removed)s removed, "
-            "%(topups)s top-ups. Total: %(totals)s. Finance must now approve it."
-        )
+        _("Compensation prepared with %(policy)s: %(changes)s. Total: %(totals)s. Finance must now approve it.")
         % {
             "policy": policy,
-            "created": result.created,
-            "recomputed": result.recomputed,
-            "removed": result.removed,
-            "topups": result.topups,
+            "changes": ", ".join(changes),
             "totals": _totals_text(result.totals, request.LANGUAGE_CODE),
         },
     )
@@ -126,11 +126,14 @@ def approve(request, slug):
     else:
         messages.success(
             request,
-            _("%(approved)s compensations approved, %(vouchers)s vouchers issued. Total: %(totals)s.")
-            % {
-                "approved": result.approved,
-                "vouchers": result.vouchers,
-                "totals": _totals_text(result.totals, request.LANGUAGE_CODE),
-            },
+            " ".join(
+                (
+                    ngettext("%(count)s compensation approved.", "%(count)s compensations approved.", result.approved)
+                    % {"count": result.approved},
+                    ngettext("%(count)s voucher issued.", "%(count)s vouchers issued.", result.vouchers)
+                    % {"count": result.vouchers},
+                    _("Total: %(totals)s.") % {"totals": _totals_text(result.totals, request.LANGUAGE_CODE)},
+                )
+            ),
         )
     return redirect("console:compensation", slug=incident.slug)

@@ -113,7 +113,7 @@ def reminder_mailing_handoff(*, incident_id: int, customer_ids: list[int]) -> tu
     incident = Incident.objects.get(pk=incident_id)
     mailing = Mailing.objects.create(
         incident=incident,
-        name=f"Voucher expiry reminder {timezone.localdate():%Y-%m-%d}: {incident.title}"[:200],
+        name="",  # named in the reader's language: Mailing.display_name
         kind=Mailing.Kind.REMINDER,
         audience={"customer_ids": customer_ids},
         contact_roles=[Contact.Role.PRIMARY],

@@ -58,7 +58,7 @@ def mailing_create_correction(*, incident: Incident, by=None) -> Mailing:
         raise NothingToCorrect(f"no customer's figures changed since their last letter about {incident.slug}")
     mailing = Mailing.objects.create(
         incident=incident,
-        name=f"Correction: {incident.title}"[:200],
+        name="",  # named in the reader's language: Mailing.display_name
         kind=Mailing.Kind.CORRECTION,
         audience={"customer_ids": customer_ids},
         contact_roles=[Contact.Role.PRIMARY],

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import support_required
@@ -48,9 +49,13 @@ def mailing_in_doubt(request, pk):
                 messages.error(request, str(exc))
             else:
                 text = (
-                    _("%(count)s deliveries marked as sent.")
+                    ngettext("%(count)s delivery marked as sent.", "%(count)s deliveries marked as sent.", count)
                     if decision == "sent"
-                    else _("%(count)s deliveries queued to be sent again.")
+                    else ngettext(
+                        "%(count)s delivery queued to be sent again.",
+                        "%(count)s deliveries queued to be sent again.",
+                        count,
+                    )
                 )
                 messages.success(request, text % {"count": count})
         return redirect("console:mailing_in_doubt", pk=mailing.pk)

@@ -87,7 +87,7 @@ class MailingForm(forms.Form):
     def initial_for(cls, mailing: Mailing) -> dict:
         audience = mailing.audience or {}
         initial = {
-            "name": mailing.name,
+            "name": mailing.display_name,
             "contact_roles": mailing.contact_roles,
             "attach_voucher": mailing.attach_voucher,
             "from_email": mailing.from_email,

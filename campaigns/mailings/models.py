@@ -3,10 +3,22 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Contact, Customer
 from campaigns.incidents.models import Incident
+
+# The name of a mailing the product drafts itself (name left empty), in the reader's language.
+DEFAULT_NAMES = {
+    "apology": pgettext_lazy("mailing name", "Apology: %(title)s"),
+    "correction": pgettext_lazy("mailing name", "Correction: %(title)s"),
+    "update": pgettext_lazy("mailing name", "Update of %(date)s: %(title)s"),
+    "reminder": pgettext_lazy("mailing name", "Voucher expiry reminder of %(date)s: %(title)s"),
+    "custom": pgettext_lazy("mailing name", "Mailing of %(date)s: %(title)s"),
+}
 
 
 class Mailing(models.Model):
@@ -35,7 +47,9 @@ class Mailing(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="mailings")
-    name = models.CharField(_("name"), max_length=200)
+    # Empty for the mailings the product drafts (apology, correction, update, reminder): the
+    # console names them in its reader's language (``display_name``).
+    name = models.CharField(_("name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.APOLOGY)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     audience = models.JSONField(_("audience"), default=dict, blank=True)
@@ -67,7 +81,15 @@ class Mailing(models.Model):
         verbose_name_plural = _("mailings")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name support gave it, else the default name of its kind in the active language."""
+        if self.name:
+            return self.name
+        day = formats.date_format(localtime(self.created_at), "SHORT_DATE_FORMAT") if self.created_at else ""
+        return str(DEFAULT_NAMES.get(self.kind, DEFAULT_NAMES["custom"])) % {"title": self.incident.title, "date": day}
 
 
 class Delivery(models.Model):

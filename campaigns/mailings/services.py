@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Contact
 from accounts.private_apis import analyze_stale, db_datetime, queryset_sql
@@ -55,7 +56,7 @@ def mailing_create_default(*, incident: Incident, by=None) -> Mailing:
     """A draft apology to every affected customer's primary contact, in their language."""
     mailing = Mailing.objects.create(
         incident=incident,
-        name=f"Apology: {incident.title}"[:200],
+        name="",  # named in the reader's language: Mailing.display_name
         kind=Mailing.Kind.APOLOGY,
         contact_roles=[Contact.Role.PRIMARY],
         content=letters.default_content(),
@@ -333,7 +334,7 @@ def mailing_clone(*, mailing: Mailing, by) -> Mailing:
         "auto_pause_error_rate",
     ]
     clone = Mailing.objects.create(
-        name=f"{mailing.name} (copy)"[:200],
+        name=(gettext("%(name)s (copy)") % {"name": mailing.display_name})[:200],
         cloned_from=mailing,
         created_by=by,
         **{name: getattr(mailing, name) for name in copy_fields},

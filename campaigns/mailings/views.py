@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Customer
@@ -309,7 +310,9 @@ def _cancel(mailing, user):
 
 def _retry(mailing, user):
     count = lifecycle.mailing_retry_failed(mailing=mailing, by=user)
-    return _("%(count)s failed deliveries queued again.") % {"count": count}
+    return ngettext("%(count)s failed delivery queued again.", "%(count)s failed deliveries queued again.", count) % {
+        "count": count
+    }
 
 
 ACTIONS = {

@@ -105,7 +105,7 @@ def status_updates(request, slug):
                         'Mailing "%(name)s" to the affected customers is ready as a draft: '
                         "another staff member approves and sends it from the mailings console."
                     )
-                    % {"name": update.mailing.name},
+                    % {"name": update.mailing.display_name},
                 )
             return redirect("console:status", slug=incident.slug)
     return _page(request, incident, form=form, status=400)

@@ -255,10 +255,9 @@ def _notify_mailing(*, update: IncidentUpdate, by) -> Mailing:
 
     The mailing pipeline's four-eyes rule applies: another staff user approves and launches it
     from the mailing console (``mailing_approve``, ``mailing_launch``)."""
-    when = timezone.localtime(update.published_at).strftime("%d.%m.%Y %H:%M")
     mailing = Mailing.objects.create(
         incident=update.incident,
-        name=f"Update {when}: {update.incident.title}"[:200],
+        name="",  # named in the reader's language: Mailing.display_name
         kind=Mailing.Kind.UPDATE,
         status=Mailing.Status.DRAFT,
         contact_roles=[Contact.Role.PRIMARY, Contact.Role.TECHNICAL],

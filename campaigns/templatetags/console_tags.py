@@ -1,7 +1,9 @@
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils import formats
 
 from campaigns.audit.sentences import audit_action_label, audit_actor_label, audit_object_label, audit_sentence
 from campaigns.mailings.models import Delivery
@@ -11,8 +13,10 @@ register = template.Library()
 
 @register.filter
 def hours(seconds) -> str:
-    """Affected seconds as hours with one decimal: 7.5 h."""
-    return f"{(seconds or 0) / 3600:,.1f}".replace(",", "\u2019")
+    """Affected seconds as hours with one decimal in the reader's Swiss format: ``1’234.5`` (de, it,
+    en), ``1 234,5`` (fr)."""
+    value = Decimal(int(seconds or 0)) / 3600
+    return formats.number_format(value.quantize(Decimal("0.1")), 1, use_l10n=True, force_grouping=True)
 
 
 @register.filter

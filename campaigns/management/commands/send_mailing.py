@@ -37,7 +37,9 @@ class Command(BaseCommand):
         except MailingError as exc:
             raise CommandError(str(exc)) from exc
         progress = mailing_progress(mailing)
-        self.stdout.write(f"mailing {mailing.pk} ({mailing.name}): {mailing.status}, {progress.total} recipients")
+        self.stdout.write(
+            f"mailing {mailing.pk} ({mailing.display_name}): {mailing.status}, {progress.total} recipients"
+        )
         if wait:
             progress = self._wait(mailing, timeout)
         self.stdout.write(

@@ -52,7 +52,7 @@ def test_four_eyes_in_the_console(client, finance_user, second_finance_user, inc
 
     client.force_login(second_finance_user)
     response = client.post(url("compensation_approve"), follow=True)
-    assert "1 compensations approved, 1 vouchers issued." in response.content.decode()
+    assert "1 compensation approved. 1 voucher issued." in response.content.decode()
     assert Voucher.objects.count() == 1
     assert Compensation.objects.get().status == "approved"
 
