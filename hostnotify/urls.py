@@ -13,7 +13,7 @@ from campaigns.status.urls import console_urlpatterns as status_console
 
 # The staff console is one namespace made of each pipeline step's pages.
 console_urlpatterns = (
-    incidents_console + compensation_console + finance_console + status_console + mailings_console + api_console
+    status_console + incidents_console + compensation_console + finance_console + mailings_console + api_console
 )
 
 urlpatterns = [

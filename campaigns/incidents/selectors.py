@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import ngettext
 
-from accounts.models import Server
+from accounts.models import Placement, Server
 from campaigns.incidents import impact
 from campaigns.incidents.models import Exposure, Incident
 
@@ -139,3 +139,23 @@ def exposure_on_servers(names: list[str]) -> Q:
 
 
 # --- Mailing progress ---------------------------------------------------------------
+
+
+def window_reach(*, servers: Iterable[Server], start, end, now, incident: Incident | None = None) -> dict[str, int]:
+    """How many customers and accounts a window on ``servers`` during ``[start, end)`` (no end:
+    until ``now``) would hit, and how many of those customers ``incident`` does not reach yet.
+    Placements only: the live count of the incident editor before the window is saved."""
+    until = end or now
+    placements = Placement.objects.filter(server__in=list(servers), active_from__lt=until).filter(
+        Q(active_until__isnull=True) | Q(active_until__gt=start)
+    )
+    reach = placements.aggregate(
+        customers=Count("account__customer_id", distinct=True), accounts=Count("account_id", distinct=True)
+    )
+    reach["new_customers"] = reach["customers"]
+    if incident is not None:
+        exposed = Exposure.objects.filter(incident=incident).values("customer_id")
+        reach["new_customers"] = placements.exclude(account__customer_id__in=exposed).aggregate(
+            n=Count("account__customer_id", distinct=True)
+        )["n"]
+    return reach

@@ -18,11 +18,13 @@ from accounts.languages import LANGUAGE_CODES
 from accounts.models import Server, StorageVolume
 from campaigns.audit.services import audit_record
 from campaigns.incidents.exposure import ExposureFrozen, exposure_is_frozen, exposure_recompute
-from campaigns.incidents.models import Incident, OutageWindow
+from campaigns.incidents.models import INCIDENT_LANGUAGES, Incident, OutageWindow
 from campaigns.status.cache import status_cache_bump
 
 REDEMPTION_FORMS = ("balance", "extension", "partner")
-EDITABLE = ("title", "description", "default_language", "redemption_options", "status")
+# An incident's title and description in each language (django-modeltranslation's columns).
+TEXT_FIELDS = tuple(f"{field}_{code}" for field in ("title", "description") for code in INCIDENT_LANGUAGES)
+EDITABLE = ("title", "description", "default_language", "redemption_options", "status", *TEXT_FIELDS)
 
 
 class IncidentInvalid(Exception):
@@ -78,6 +80,10 @@ def incident_update(*, incident: Incident, by, **fields) -> Incident:
         if changed:
             for name, value in changed.items():
                 setattr(incident, name, value)
+            if not any(getattr(incident, f"title_{code}") for code in INCIDENT_LANGUAGES) and not incident.__dict__.get(
+                "title"
+            ):
+                raise IncidentInvalid(gettext("An incident needs a title."))
             incident.save(update_fields=[*changed, "updated_at"])
             audit_record(
                 actor=by, action="incident.update", incident=incident, obj=incident, before=before, after=changed

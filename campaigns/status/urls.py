@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaigns.status import console_views, feeds, views
+from campaigns.status import console_views, feeds, incident_editor, views
 
 app_name = "status"
 
@@ -15,6 +15,12 @@ urlpatterns = [
 ]
 
 console_urlpatterns = [
+    # Before the incidents' own pages (hostnotify/urls.py): "new" is no incident's slug.
+    path("incidents/new/", incident_editor.incident_new, name="incident_new"),
+    path("incidents/<slug:slug>/edit/", incident_editor.incident_edit, name="incident_edit"),
+    path("incidents/<slug:slug>/edit/windows/", incident_editor.incident_window_add, name="incident_window_add"),
+    path("incidents/<slug:slug>/edit/reach/", incident_editor.incident_window_reach, name="incident_window_reach"),
+    path("incidents/<slug:slug>/edit/publish/", incident_editor.incident_publish_toggle, name="incident_publish"),
     path("incidents/<slug:slug>/status/", console_views.status_updates, name="status"),
     path("incidents/<slug:slug>/status/publish/", console_views.status_publish, name="status_publish"),
     path("incidents/<slug:slug>/status/updates/<int:pk>/", console_views.status_update_edit, name="status_update_edit"),

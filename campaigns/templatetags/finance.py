@@ -8,7 +8,7 @@ from django.utils import formats
 from django.utils.translation import get_language
 
 from accounts.formatting import format_amount
-from accounts.roles import is_finance
+from accounts.roles import is_finance, is_support
 
 register = template.Library()
 
@@ -16,6 +16,11 @@ register = template.Library()
 @register.filter
 def finance_role(user) -> bool:
     return is_finance(user)
+
+
+@register.filter
+def support_role(user) -> bool:
+    return is_support(user)
 
 
 @register.filter
