@@ -19,7 +19,7 @@ from django.db import connection
 
 from accounts.bulk import bulk_update_rows
 from accounts.private_apis import db_datetime
-from campaigns.mailings import letters, rules
+from campaigns.mailings import letters, liveness, rules
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
 
 OWN_ESP = "hostnotify"  # DeliveryEvent.esp of our own attempts
@@ -82,15 +82,16 @@ def claim_batch(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Cl
     with a query of their own (the recipients are then None). Sorted by id: the hand-over order."""
     table, mailing_table = Delivery._meta.db_table, Mailing._meta.db_table
     stamp = db_datetime(now)
+    owner_sql, owner_params = liveness.claim_owner_sql()
     claim_sql = (
-        f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s "
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s, claimed_by = {owner_sql} "
         f"WHERE mailing_id = %s AND batch = %s AND status = %s "
         f"AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
         f"AND EXISTS (SELECT 1 FROM {mailing_table} m WHERE m.id = %s AND m.status = %s) "
         f"RETURNING {', '.join(_CLAIMED_COLUMNS)}"
     )
     claim_params = [
-        Delivery.Status.SENDING, stamp, mailing.pk, batch, Delivery.Status.PENDING, stamp, mailing.pk,
+        Delivery.Status.SENDING, stamp, *owner_params, mailing.pk, batch, Delivery.Status.PENDING, stamp, mailing.pk,
         Mailing.Status.SENDING,
     ]  # fmt: skip
     if connection.vendor != "postgresql":

@@ -128,6 +128,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Who holds the claim while "sending": the PostgreSQL backend process of the claiming
+    # connection (elsewhere the claiming process), so that a dead worker is noticed at once.
+    claimed_by = models.PositiveIntegerField(_("claimed by"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["mailing_id", "id"]

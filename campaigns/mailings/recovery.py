@@ -1,8 +1,8 @@
 """Keeping a mailing moving: queueing batches on commit, retries that are due, reconciling the
 claims of dead workers, re-queueing batches that lost their task, and marking mailings done.
 
-The periodic sweep (beat, or ``run_periodic`` without it) is the heartbeat: with a shared cache it
-finds within a minute a claim whose task no longer runs and a pending batch that has no task
+The periodic sweep (beat, or ``run_periodic`` without it) is the heartbeat: at each run it finds a
+claim whose worker is gone (its database session ended) and a pending batch that has no task
 queued (``liveness``) — after a worker was killed, a task lost, or Redis restarted empty.
 """
 
@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -36,10 +35,9 @@ def mailing_batch_process(*, mailing_id: int, batch: int) -> BatchResult:
     """Send one batch and keep the mailing moving: queue the retry a temporary failure asks for
     (unless the mailing paused), count the deliveries it closed, or, when the batch had nothing
     left (a duplicate or late run), see whether the whole mailing is done. The task's claim is
-    marked as running while it sends (``liveness``)."""
-    now = timezone.now()
-    with liveness.running(mailing_id, batch, now):
-        result = batch_send(mailing_id=mailing_id, batch=batch, now=now)
+    claims its deliveries in its worker's name (``liveness``)."""
+    liveness.mark_started(mailing_id, batch)
+    result = batch_send(mailing_id=mailing_id, batch=batch)
     if result.retry_in is not None and not result.paused:
         requeue_retry(mailing_id, batch, result.retry_in)
     if result.claimed:
@@ -92,6 +90,8 @@ def queue_batches(mailing_id: int, batches: Iterable[int], *, countdown: float |
         if liveness.cache_is_shared():
             ttl = countdown + liveness.QUEUED_MARGIN if countdown else _visibility_timeout()
             liveness.mark_queued(mailing_id, batches, ttl=ttl)
+        elif _tasks_run_here():
+            liveness.mark_attending(mailing_id, batches)
         for batch in batches:
             # celery-types wants a float; None is Celery's own default (no delay).
             send_batch.apply_async((mailing_id, batch), countdown=countdown)  # type: ignore[arg-type]
@@ -104,15 +104,16 @@ def queue_pending_batches(
 ) -> list[int]:
     """Queue every batch of a sending mailing that has pending deliveries due now; with
     ``only_unattended`` just those that have no task waiting in the broker (with a shared cache),
-    or whose retry time has come or whose task seems lost (untouched for longer than the lease)."""
+    or, without one, no live process to send them (``liveness.unattended_batches``)."""
     now = now or timezone.now()
     due = Delivery.objects.filter(mailing_id=mailing_id, status=Delivery.Status.PENDING).exclude(
         next_attempt_at__gt=now
     )
     if only_unattended and not liveness.cache_is_shared():
         lease = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
-        due = due.filter(Q(next_attempt_at__lte=now) | Q(updated_at__lte=now - lease))
-    batches = sorted(set(due.values_list("batch", flat=True)))
+        batches = sorted(liveness.unattended_batches(due, now=now, lease_cutoff=now - lease))
+    else:
+        batches = sorted(set(due.values_list("batch", flat=True)))
     if only_unattended and liveness.cache_is_shared():
         waiting = liveness.queued_batches(mailing_id, batches)
         batches = [b for b in batches if b not in waiting]
@@ -128,6 +129,12 @@ def requeue_retry(mailing_id: int, batch: int, delay: float) -> None:
     limit = product_setting("MAIL_MAX_COUNTDOWN_SECONDS", _visibility_timeout() / 2)
     if delay <= limit:
         queue_batches(mailing_id, [batch], countdown=max(0.0, delay))
+
+
+def _tasks_run_here() -> bool:
+    from hostnotify.celery import app
+
+    return bool(app.conf.task_always_eager)
 
 
 def _visibility_timeout() -> float:
@@ -148,21 +155,13 @@ def mailing_finish_if_complete(*, mailing_id: int) -> bool:
 
 def _dead_claims(mailing: Mailing, stale_after: dt.timedelta | None, now: dt.datetime) -> list[tuple]:
     """(pk, batch, claim stamp) of the "sending" rows whose task no longer runs: with
-    ``stale_after``, those claimed longer ago; with a shared cache, those whose claim has no
-    running marker (looked at twice, a refresh apart, in case Redis just came back empty);
-    otherwise those older than the lease."""
-    rows = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.SENDING)
-    if stale_after is None and not liveness.cache_is_shared():
-        stale_after = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
+    ``stale_after``, those claimed longer ago; otherwise those whose claiming worker is gone
+    (``liveness.dead_claims``: its database session ended) or older than the lease."""
     if stale_after is not None:
+        rows = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.SENDING)
         return list(rows.filter(updated_at__lte=now - stale_after).values_list("pk", "batch", "updated_at"))
-    sending = list(rows.values_list("pk", "batch", "updated_at"))
-    claims = {(batch, stamp) for _pk, batch, stamp in sending}
-    dead = claims - liveness.live_claims(mailing.pk, claims)
-    if dead:
-        time.sleep(liveness.REFRESH_SECONDS + 1)
-        dead -= liveness.live_claims(mailing.pk, dead)
-    return [(pk, batch, stamp) for pk, batch, stamp in sending if (batch, stamp) in dead]
+    lease = dt.timedelta(seconds=product_setting("MAIL_SENDING_LEASE_SECONDS", 600))
+    return liveness.dead_claims(mailing_id=mailing.pk, lease_cutoff=now - lease)
 
 
 def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None = None) -> dict[str, int]:
@@ -184,8 +183,9 @@ def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None =
             locked = Delivery.objects.select_for_update().filter(status=Delivery.Status.SENDING)
             in_doubt = list(locked.filter(pk__in=in_doubt).values_list("pk", flat=True))
             untried = list(locked.filter(pk__in=untried).values_list("pk", flat=True))
+            # Due now: the sweep queues them at once, with or without a broker to ask.
             Delivery.objects.filter(pk__in=untried).update(
-                status=Delivery.Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=None, updated_at=now
+                status=Delivery.Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=now, updated_at=now
             )
             Delivery.objects.filter(pk__in=in_doubt).update(status=Delivery.Status.UNKNOWN, updated_at=now)
             DeliveryEvent.objects.bulk_create(
@@ -250,7 +250,7 @@ def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[st
                 status=Delivery.Status.SENT, message_id=delivery_message_id(delivery), sent_at=now, updated_at=now
             )
         still.filter(pk__in=[d.pk for d in missing]).update(
-            status=Delivery.Status.PENDING, next_attempt_at=None, updated_at=now
+            status=Delivery.Status.PENDING, next_attempt_at=now, updated_at=now
         )
         DeliveryEvent.objects.bulk_create(
             [
@@ -291,7 +291,7 @@ def mailings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     for mailing in Mailing.objects.filter(status=Mailing.Status.SENDING):
         reconciled = deliveries_reconcile(mailing=mailing)
         summary["reconciled"] += reconciled["unknown"] + reconciled["pending"] + reconciled["sent"]
-        summary["requeued"] += len(queue_pending_batches(mailing.pk, now=now, only_unattended=True))
+        summary["requeued"] += len(queue_pending_batches(mailing.pk, only_unattended=True))
         summary["finished"] += int(mailing_finish_if_complete(mailing_id=mailing.pk))
     try:
         cache.set(SWEEP_KEY, timezone.now().isoformat(), timeout=None)

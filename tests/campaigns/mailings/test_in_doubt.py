@@ -3,9 +3,13 @@ again; in-doubt deliveries keep the mailing open, are listed in the console with
 recipients, and staff decide them (mark sent, send again) with an audit entry."""
 
 import datetime as dt
+import subprocess
+import sys
+import time
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +17,7 @@ from campaigns.audit.models import AuditEntry
 from campaigns.mailings import liveness, services
 from campaigns.mailings.claims import claim_batch
 from campaigns.mailings.in_doubt import deliveries_resolve
-from campaigns.mailings.recovery import deliveries_reconcile, mailings_sweep
+from campaigns.mailings.recovery import deliveries_reconcile, mailings_sweep, queue_pending_batches
 from campaigns.mailings.sending import cached_mailing
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
@@ -30,6 +34,37 @@ def sending_mailing(db):
     claimed, _ = claim_batch(cached_mailing(mailing.pk), 0, timezone.now() - dt.timedelta(minutes=20))
     assert len(claimed) == 5
     return Mailing.objects.get(pk=mailing.pk)
+
+
+@pytest.fixture
+def no_broker(settings):
+    """The embedded default: no Redis, tasks in the process that queues them."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not liveness.cache_is_shared()
+
+
+@pytest.fixture
+def ended_owner():
+    """The owner id of a worker that is gone: a database session that has ended (PostgreSQL), or a
+    process that has exited (elsewhere)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        from tests.campaigns.mailings.loopback import database_url
+
+        with psycopg.connect(database_url()) as session:
+            pid = session.execute("SELECT pg_backend_pid()").fetchone()[0]
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:  # the server ends the backend just after the client left
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # read anew inside the test's transaction
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+                if not cursor.fetchone()[0]:
+                    return pid
+                time.sleep(0.05)
+        raise AssertionError("the ended session's backend did not go away")
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    return int(process.stdout)
 
 
 def statuses(mailing):
@@ -51,12 +86,26 @@ def test_with_esp_batch_calls_one_call_is_in_doubt(sending_mailing, settings):
     assert deliveries_reconcile(mailing=sending_mailing) == {"unknown": 2, "pending": 3, "sent": 0}
 
 
-def test_a_claim_whose_task_runs_is_left_to_it(sending_mailing):
-    stamp = timezone.now()
-    Delivery.objects.update(updated_at=stamp)  # within the lease, and marked as running
-    with liveness.running(sending_mailing.pk, 0, stamp):
-        assert deliveries_reconcile(mailing=sending_mailing) == {"unknown": 0, "pending": 0, "sent": 0}
+def test_a_claim_whose_worker_lives_is_left_to_it(sending_mailing):
+    Delivery.objects.update(updated_at=timezone.now())  # within the lease, claimed by this live session
+    assert deliveries_reconcile(mailing=sending_mailing) == {"unknown": 0, "pending": 0, "sent": 0}
     assert {s for s, _ in statuses(sending_mailing)} == {"sending"}
+
+
+def test_a_claim_whose_worker_is_gone_is_taken_over_at_once_without_a_broker(sending_mailing, ended_owner, no_broker):
+    Delivery.objects.update(updated_at=timezone.now(), claimed_by=ended_owner)  # well within the lease
+
+    assert deliveries_reconcile(mailing=sending_mailing) == {"unknown": 1, "pending": 4, "sent": 0}
+    assert statuses(sending_mailing) == [("unknown", 1)] + [("pending", 0)] * 4
+
+
+def test_pending_batches_of_a_gone_process_are_queued_again_at_once(sending_mailing, ended_owner, no_broker):
+    now = timezone.now()
+    Delivery.objects.update(status="pending", next_attempt_at=None, updated_at=now)  # this session's
+    assert queue_pending_batches(sending_mailing.pk, only_unattended=True) == []
+
+    Delivery.objects.update(claimed_by=ended_owner)
+    assert queue_pending_batches(sending_mailing.pk, only_unattended=True) == [0]
 
 
 def test_the_mailing_is_not_done_while_one_is_in_doubt(sending_mailing, django_capture_on_commit_callbacks):
