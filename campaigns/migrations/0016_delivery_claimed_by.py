@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0014_policy_proposal'),
+        ('campaigns', '0015_mailing_name_blank'),
     ]
 
     operations = [
