@@ -39,7 +39,7 @@ app.conf.update(
 )
 # Each pipeline step keeps its tasks in its own tasks.py.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance"])
+app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance", "campaigns.api"])
 
 
 @signals.celeryd_init.connect
@@ -86,5 +86,10 @@ app.conf.beat_schedule = {
     "voucher-expiry-reminders": {
         "task": "campaigns.finance.tasks.send_expiry_reminders",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Answers to Idempotency-Keys older than API_IDEMPOTENCY_DAYS.
+    "purge-idempotency-answers": {
+        "task": "campaigns.api.tasks.purge_idempotency_answers",
+        "schedule": crontab(minute=5),
     },
 }

@@ -57,6 +57,14 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out staff sign-in
 ]
+# The HTTP API authenticates with tokens (scope, rate limit and the audit log's actor in
+# campaigns/api/auth.py), not with sessions: the shipped WSGI application (hostnotify/wsgi.py)
+# serves paths under API_PATH_PREFIX through this lean stack instead of MIDDLEWARE.
+API_PATH_PREFIX = "/api/"
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # problem details in the Accept-Language asked for
+]
 
 ROOT_URLCONF = "hostnotify.urls"
 WSGI_APPLICATION = "hostnotify.wsgi.application"
@@ -106,7 +114,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "accounts.private_apis.RedisCache",  # Django's, reusing its redis clients
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hostnotify",
         }
@@ -313,6 +321,8 @@ HOSTNOTIFY.update(
         "API_RATE_LIMIT_PER_MINUTE": env.int("API_RATE_LIMIT_PER_MINUTE", default=1200),
         "API_TOKEN_VALID_DAYS": env.int("API_TOKEN_VALID_DAYS", default=365),
         "API_PAGE_SIZE": env.int("API_PAGE_SIZE", default=100),
+        # Days the first answer to an Idempotency-Key is kept for retries (purged hourly).
+        "API_IDEMPOTENCY_DAYS": env.int("API_IDEMPOTENCY_DAYS", default=7),
         # Alertmanager labels naming the server or storage volume an alert is about (first found
         # wins; a value "host:port" also matches the server "host"), and the label that groups
         # alerts into one incident.

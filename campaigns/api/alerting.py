@@ -8,7 +8,9 @@ alert about no known target is recorded for support (the console's alert list), 
 
 The incident an alert maps to, by the value of its group label (``ALERT_GROUP_LABEL``): an open
 incident with that slug; else the open incident earlier alerts of that group opened; else a new
-incident, not public until support reviews and publishes it.
+incident, not public until support reviews and publishes it. Alerts of one group are applied one
+at a time (a PostgreSQL advisory lock on the group for the transaction; SQLite writes one
+transaction at a time anyway), so alerts of a new group arriving at once make one incident.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -89,6 +91,15 @@ def alert_group(labels: dict[str, str]) -> str:
     return (labels.get(settings.HOSTNOTIFY["ALERT_GROUP_LABEL"]) or labels.get("alertname") or "monitoring")[:200]
 
 
+def _lock_group(group: str) -> None:
+    """Until the transaction ends, no other request applies an alert of ``group``: the second of
+    two alerts opening a new group's incident waits, then finds that incident."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"alert-group:{group}".encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def _incident_for(group: str, starts_at: dt.datetime, by) -> Incident:
     incident = Incident.objects.filter(slug=group, status=Incident.Status.OPEN).first()
     if incident is None:
@@ -129,8 +140,10 @@ def _receive_one(alert: Alert, by) -> tuple[str, Incident | None]:
     labels = {str(k)[:100]: str(v)[:500] for k, v in alert.labels.items()}
     resolved = alert.status == "resolved"
     ends_at = alert.ends_at if resolved and alert.ends_at and alert.ends_at > alert.starts_at else None
+    group = alert_group(labels)
     try:
         with transaction.atomic():
+            _lock_group(group)
             record = (
                 MonitoringAlert.objects.select_for_update(of=("self",))
                 .select_related("window", "incident")
@@ -144,7 +157,7 @@ def _receive_one(alert: Alert, by) -> tuple[str, Incident | None]:
                 starts_at=alert.starts_at,
                 ends_at=ends_at,
                 status=alert.status,
-                group=alert_group(labels),
+                group=group,
                 labels=labels,
             )
             if resolved and ends_at is None:

@@ -3,15 +3,19 @@ the same key gets it again, however many retries race.
 
 The key's row is inserted in the same transaction as the work. A concurrent retry's insert waits
 on the first one's uncommitted row (unique constraint), then finds it committed with the answer.
+Answers are kept ``API_IDEMPOTENCY_DAYS`` (periodic job ``purge-idempotency-answers``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from campaigns.api.models import ApiToken, IdempotentRequest
 from campaigns.api.problems import Invalid, Problem, problem_body
@@ -44,3 +48,12 @@ def idempotent_call(*, token: ApiToken, key: str, digest: str, perform: Callable
         record.status_code, record.body = status, body
         record.save(update_fields=["status_code", "body"])
     return status, body
+
+
+def idempotent_requests_purge(*, now: dt.datetime | None = None) -> int:
+    """Forget the answers older than ``API_IDEMPOTENCY_DAYS``; the number forgotten. A retry with
+    such an old key is then a new request: the voucher it redeems is already redeemed, so the
+    answer is a conflict, never a second redemption."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.HOSTNOTIFY["API_IDEMPOTENCY_DAYS"])
+    forgotten, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return forgotten

@@ -54,6 +54,7 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotent_request_unique_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_created_idx")]  # the purge
 
     def __str__(self):
         return f"{self.token_id}:{self.key} → {self.status_code}"

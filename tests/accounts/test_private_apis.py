@@ -198,3 +198,35 @@ def test_font_files_are_the_complete_files_by_resource_name():
     with open("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "rb") as handle:
         assert data == handle.read()
     assert len(next(iter(files))) == 6  # the name the PDF's /Font resources use
+
+
+@pytest.mark.redis
+def test_redis_cache_keeps_one_client_per_pool_and_works_as_djangos(settings, redis_url):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "accounts.private_apis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "t-private"}
+    }
+    cache = caches["default"]
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+    assert client.connection_pool is cache._cache._get_connection_pool(False)
+    cache.set("k", {"a": 1}, 30)
+    cache.add("n", 0, 30)
+    assert (cache.get("k"), cache.incr("n"), cache.incr("n")) == ({"a": 1}, 1, 2)
+    cache.delete_many(["k", "n"])
+    assert cache.get("k") is None
+
+
+def test_middleware_setting_builds_a_handler_from_another_list_and_restores_the_setting(settings):
+    from django.core.handlers.base import BaseHandler
+
+    before = list(settings.MIDDLEWARE)
+    handler = BaseHandler()
+    with private_apis.middleware_setting(["django.middleware.csrf.CsrfViewMiddleware"]):
+        handler.load_middleware()
+
+    assert before == settings.MIDDLEWARE
+    # one middleware with a view hook: the chain holds CSRF only
+    assert [hook.__self__.__class__.__name__ for hook in handler._view_middleware] == ["CsrfViewMiddleware"]
+    assert handler._middleware_chain.__wrapped__.__class__.__name__ == "CsrfViewMiddleware"
