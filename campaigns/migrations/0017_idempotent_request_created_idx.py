@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0012_mailing_kind_correction'),
+        ('campaigns', '0016_delivery_claimed_by'),
     ]
 
     operations = [
