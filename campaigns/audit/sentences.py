@@ -120,6 +120,11 @@ ACTIONS: dict[str, tuple[Promise, Promise]] = {
         pgettext_lazy("audit action", "Outage window changed"),
         _("%(target)s from %(start)s to %(end)s."),
     ),
+    "suppression.lift": (
+        pgettext_lazy("audit action", "Suppressed address lifted"),
+        _("%(email)s (suppressed for %(suppressed_for)s since %(since)s) may receive mail again. Reason: %(reason)s"),
+    ),
+    "mailing.pace": (pgettext_lazy("audit action", "Mailing pace changed"), _("From %(before)s to %(after)s.")),
     "mailing.create": (pgettext_lazy("audit action", "Mailing created"), _("Draft %(name)s.")),
     "mailing.edit": (pgettext_lazy("audit action", "Mailing edited"), _("Changed: %(fields)s.")),
     "mailing.approve": (pgettext_lazy("audit action", "Mailing approved"), _("Ready to be sent.")),
@@ -207,6 +212,8 @@ def _value(key: str, value: Any, language: str) -> str:
         return gettext("%(name)s, version %(version)s") % _Values(value)
     if key == "phase":
         return gettext(str(value))  # the phase names are msgids of IncidentUpdate.Phase
+    if key == "suppressed_for":
+        return gettext(str(value))  # "bounced", "complained": msgids of Delivery.Tracking
     if key == "form":
         return str(LedgerEntry.Book(value).label) if value in LedgerEntry.Book.values else str(value)
     if key == "size" and isinstance(value, int):
@@ -217,6 +224,11 @@ def _value(key: str, value: Any, language: str) -> str:
         if len(value) > LIST_SHOWN:
             return gettext("%(count)s items") % {"count": len(value)}
         return ", ".join(str(item) for item in value) or "–"
+    if isinstance(value, Mapping) and set(value) == {"rate_per_second", "batch_size"}:
+        return gettext("%(rate)s messages per second in batches of %(size)s") % {
+            "rate": formats.localize(value["rate_per_second"]),
+            "size": value["batch_size"],
+        }
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {v}" for k, v in value.items()) or "–"
     if isinstance(value, str):

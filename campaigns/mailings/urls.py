@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaigns.mailings import delivery_views, views
+from campaigns.mailings import delivery_views, tool_views, views
 
 console_urlpatterns = [
     path("incidents/<slug:slug>/mailings/", views.mailing_list, name="mailings"),
@@ -10,7 +10,10 @@ console_urlpatterns = [
     path("incidents/<slug:slug>/mailings/correction/", views.mailing_correction, name="mailing_correction"),
     path("incidents/<slug:slug>/mailings/preview/", views.compose_preview, name="compose_preview"),
     path("incidents/<slug:slug>/mailings/count/", views.compose_count, name="compose_count"),
+    path("suppressions/", tool_views.suppressions, name="suppressions"),
+    path("suppressions/<int:pk>/lift/", tool_views.suppression_lift_view, name="suppression_lift"),
     path("mailings/<int:pk>/", views.mailing_detail, name="mailing"),
+    path("mailings/<int:pk>/pace/", tool_views.mailing_pace, name="mailing_pace"),
     path("mailings/<int:pk>/edit/", views.mailing_edit, name="mailing_edit"),
     path("mailings/<int:pk>/preview/", views.mailing_preview, name="mailing_preview"),
     path("mailings/<int:pk>/progress/", views.mailing_progress_partial, name="mailing_progress"),

@@ -18,7 +18,7 @@ from django.urls import reverse
 from campaigns.compensation.services import compensation_approve, compensation_prepare
 from campaigns.incidents.exposure import exposure_recompute
 from campaigns.mailings.services import mailing_create_default
-from campaigns.models import Delivery, Mailing
+from campaigns.models import Delivery, Mailing, SuppressedAddress
 from campaigns.status.services import update_post
 from tests.factories import OutageWindowFactory, PlacementFactory, ServerFactory, StorageVolumeFactory, utc
 
@@ -119,6 +119,7 @@ def world(support_user, finance_user, django_user_model):
     update_post(
         incident=incident, phase="investigating", texts={"de": "Wir prüfen.", "en": "We check."}, by=support_user
     )
+    SuppressedAddress.objects.create(email="weg@example.ch", reason="bounced")
     draft = mailing_create_default(incident=incident, by=support_user)
     draft.name = "Entschuldigung"
     draft.audience = {"servers": ["server19"], "languages": ["de"]}
@@ -152,6 +153,9 @@ def pages(incident, draft, done) -> dict[str, list[str]]:
         reverse("console:mailing_in_doubt", args=[done.pk]),
         reverse("console:status", kwargs=slug),
         reverse("console:api_alerts"),
+        reverse("console:incident_new"),
+        reverse("console:incident_edit", kwargs=slug),
+        reverse("console:suppressions"),
     ]
     finance = [
         *support,
