@@ -121,6 +121,8 @@ class HostingAccount(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="hosting_accounts")
     product = models.CharField(_("product"), max_length=100)
     monthly_fee = models.DecimalField(_("monthly fee"), max_digits=12, decimal_places=2)
+    # The last day the account is paid for (billing's figure); a service extension moves it.
+    paid_until = models.DateField(_("paid until"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -173,6 +175,7 @@ class LedgerEntry(models.Model):
         BALANCE = "balance", _("account balance")
         EXTENSION = "extension", _("service extension")
         PARTNER = "partner", _("partner voucher")
+        DONATION = "donation", _("donation")
 
     class Kind(models.TextChoices):
         ISSUE = "issue", _("issued")

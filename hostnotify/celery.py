@@ -39,7 +39,9 @@ app.conf.update(
 )
 # Each pipeline step keeps its tasks in its own tasks.py.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["campaigns.compensation", "campaigns.mailings", "campaigns.finance", "campaigns.api"])
+app.autodiscover_tasks(
+    ["campaigns.compensation", "campaigns.mailings", "campaigns.finance", "campaigns.api", "campaigns.offers"]
+)
 
 
 @signals.celeryd_init.connect

@@ -247,6 +247,7 @@ HOSTNOTIFY = {
         "BALANCE": env.str("HOSTNOTIFY_ACCOUNT_BALANCE", default="2030"),  # customer credit balance
         "EXTENSION": env.str("HOSTNOTIFY_ACCOUNT_EXTENSION", default="2032"),  # service extension owed
         "PARTNER": env.str("HOSTNOTIFY_ACCOUNT_PARTNER", default="2033"),  # partner vouchers owed
+        "DONATION": env.str("HOSTNOTIFY_ACCOUNT_DONATION", default="2034"),  # donations to pass on
     },
     "VOUCHER_REMINDER_DAYS": env.int("VOUCHER_REMINDER_DAYS", default=30),  # 0: no reminder mails
 }

@@ -9,11 +9,18 @@ from campaigns.finance.urls import console_urlpatterns as finance_console
 from campaigns.incidents.urls import console_urlpatterns as incidents_console
 from campaigns.mailings.urls import console_urlpatterns as mailings_console
 from campaigns.mailings.webhook_urls import anymail_urlpatterns
+from campaigns.offers.urls import console_urlpatterns as offers_console
 from campaigns.status.urls import console_urlpatterns as status_console
 
 # The staff console is one namespace made of each pipeline step's pages.
 console_urlpatterns = (
-    status_console + incidents_console + compensation_console + finance_console + mailings_console + api_console
+    status_console
+    + incidents_console
+    + compensation_console
+    + offers_console
+    + finance_console
+    + mailings_console
+    + api_console
 )
 
 urlpatterns = [

@@ -458,11 +458,42 @@ def _book_issue(vouchers) -> None:
 
 
 def voucher_redeem_offered(voucher, form: str = "balance"):
-    """Redeem through the portal's service (``campaigns.portal.redemption``), offering ``form`` first."""
+    """Redeem through the portal's service (``campaigns.portal.redemption``) as ``form``, the form
+    offered first if the incident did not offer it, with what the form needs: an active account
+    whose fee leaves a rest (extension), a partner code worth about half the amount (partner), an
+    organisation (donation) — as finance would have set them up and approved them."""
+    from decimal import ROUND_DOWN
+
+    from accounts.models import Placement
+    from campaigns.models import OfferSettings, PartnerCode, PartnerPool
     from campaigns.portal.redemption import voucher_redeem
 
     incident = voucher.compensation.incident
     if form not in (incident.redemption_options or []):
         incident.redemption_options = [*(incident.redemption_options or []), form]
         incident.save(update_fields=["redemption_options"])
-    return voucher_redeem(customer=voucher.customer, code=voucher.code, form=form)
+    if form != "balance" and not OfferSettings.objects.filter(incident=incident, status="approved").exists():
+        from django.contrib.auth import get_user_model
+
+        proposer = get_user_model().objects.get_or_create(username="offers-proposer", defaults={"is_staff": True})[0]
+        OfferSettings.objects.create(
+            incident=incident, status="approved", forms=["balance", "extension", "partner", "donation"],
+            partners=["Digitec"], organisation="Glückskette", proposed_by=proposer, decided_at=timezone.now(),
+        )  # fmt: skip
+    key = form
+    cent = Decimal("0.01")
+    if form == "extension":
+        fee = max(cent, (voucher.amount / 3).quantize(cent, rounding=ROUND_DOWN))
+        account = HostingAccount.objects.create(
+            name=f"ext-{voucher.pk}", customer=voucher.customer, product="Webhosting Pro", monthly_fee=fee
+        )
+        Placement.objects.create(
+            account=account, server=ServerFactory(), active_from=timezone.now() - dt.timedelta(days=1)
+        )
+        key = f"extension:{account.name}"
+    elif form == "partner":
+        face = max(cent, (voucher.amount / 2).quantize(cent, rounding=ROUND_DOWN))
+        pool, _ = PartnerPool.objects.get_or_create(partner="Digitec", currency=voucher.currency, face_value=face)
+        PartnerCode.objects.create(pool=pool, code=f"CODE-{voucher.pk}-{voucher.code[:6]}", uploaded_at=timezone.now())
+        key = f"partner:{pool.pk}"
+    return voucher_redeem(customer=voucher.customer, code=voucher.code, form=key)

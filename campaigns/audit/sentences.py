@@ -55,6 +55,26 @@ ACTIONS: dict[str, tuple[Promise, Promise]] = {
     ),
     "voucher.void": (pgettext_lazy("audit action", "Voucher voided"), _("%(money)s voided. Reason: %(reason)s")),
     "voucher.redeem": (pgettext_lazy("audit action", "Voucher redeemed"), _("%(money)s redeemed as %(form)s.")),
+    "offers.propose": (
+        pgettext_lazy("audit action", "Forms of compensation proposed"),
+        _("Forms %(forms)s; partners %(partners)s; donations to %(organisation)s."),
+    ),
+    "offers.approve": (
+        pgettext_lazy("audit action", "Forms of compensation approved"),
+        _("In force now: %(forms)s; proposed by %(proposed_by)s."),
+    ),
+    "offers.reject": (
+        pgettext_lazy("audit action", "Forms of compensation rejected"),
+        _("Proposed by %(proposed_by)s. Reason: %(reason)s"),
+    ),
+    "offers.withdraw": (
+        pgettext_lazy("audit action", "Forms of compensation withdrawn"),
+        _("Proposed by %(proposed_by)s."),
+    ),
+    "partners.upload": (
+        pgettext_lazy("audit action", "Partner codes uploaded"),
+        _("%(partner)s: added %(added)s; %(unchanged)s already in the pool."),
+    ),
     "voucher.code_shown": (
         pgettext_lazy("audit action", "Voucher codes shown"),
         _("Codes shown whole (%(where)s): %(vouchers)s."),
@@ -216,6 +236,8 @@ def _value(key: str, value: Any, language: str) -> str:
         return gettext(str(value))  # "bounced", "complained": msgids of Delivery.Tracking
     if key == "form":
         return str(LedgerEntry.Book(value).label) if value in LedgerEntry.Book.values else str(value)
+    if key == "forms" and isinstance(value, list | tuple):
+        return ", ".join(_value("form", form, language) for form in value) or "–"
     if key == "size" and isinstance(value, int):
         return str(filesizeformat(value))
     if key == "vouchers" and isinstance(value, str):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from accounts.spreadsheets import write_csv
 from campaigns.audit.services import audit_record
 from campaigns.finance.tables import (
     SECTION_KEYS,
@@ -18,11 +19,16 @@ from campaigns.finance.tables import (
     sections_xlsx,
 )
 from campaigns.incidents.models import Incident
+from campaigns.offers.billing import BILLING_HEADERS, DONATION_HEADERS, billing_rows, donation_totals
 
-FORMATS = ("csv", "xlsx", "pdf", "journal")
+FORMATS = ("csv", "xlsx", "pdf", "journal", "billing", "donations")
+# Over all incidents only: what billing imports and what finance passes on to organisations.
+PERIOD_FORMATS = ("billing", "donations")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "journal": "text/csv; charset=utf-8",
+    "billing": "text/csv; charset=utf-8",
+    "donations": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
@@ -50,9 +56,13 @@ def finance_export(
     actor_label: str = "command",
 ) -> ExportFile:
     """The report of one incident (or all) as ``csv`` (one section), ``xlsx``, ``pdf``, or the
-    accounting ``journal`` (CSV); records an audit entry."""
+    accounting ``journal`` (CSV); or over all incidents, for a period, what ``billing`` imports
+    (CSV: balance credits, extensions, partner codes) and the ``donations`` per organisation.
+    Records an audit entry."""
     if fmt not in FORMATS:
         raise ExportRefused(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt in PERIOD_FORMATS and incident is not None:
+        raise ExportRefused(f"the {fmt} export covers every incident: give a period, not an incident")
     if fmt == "csv" and section not in SECTION_KEYS:
         raise ExportRefused(f"unknown section {section!r}; choose one of {', '.join(SECTION_KEYS)}")
     if fmt == "csv" and section == "incidents" and incident is not None:
@@ -63,6 +73,12 @@ def finance_export(
     if fmt == "journal":
         content = journal_csv(incident=incident, since=since, until=until)
         filename = f"journal-{scope}-{stamp}.csv"
+    elif fmt == "billing":
+        content = write_csv(BILLING_HEADERS, billing_rows(since=since, until=until))
+        filename = f"billing-{stamp}.csv"
+    elif fmt == "donations":
+        content = write_csv(DONATION_HEADERS, donation_totals(since=since, until=until))
+        filename = f"donations-{stamp}.csv"
     else:
         data = report_data(incident=incident)
         if fmt == "pdf":

@@ -27,6 +27,7 @@ from accounts.models import LedgerEntry
 from accounts.private_apis import planner_settings, queryset_sql
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.incidents.models import Incident
+from campaigns.offers.models import Redemption
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -208,6 +209,18 @@ def voucher_totals(*, incident: Incident | None = None) -> dict[str, VoucherTota
         t.count_by_status[status] = t.count_by_status.get(status, 0) + count
         if status == Voucher.Status.REDEEMED:
             t.redeemed_by_form[form] = t.redeemed_by_form.get(form, ZERO) + money(total)
+    # What a redemption could not turn into whole months or a partner code went to the balance.
+    rests = (
+        Redemption.objects.filter(voucher__in=_vouchers(incident), rest__gt=0)
+        .values("currency", "form")
+        .annotate(total=Sum("rest"))
+        .order_by()
+        .values_list("currency", "form", "total")
+    )
+    for currency, form, total in rests:
+        t = totals.setdefault(currency, VoucherTotals(currency))
+        t.redeemed_by_form[form] = t.redeemed_by_form.get(form, ZERO) - money(total)
+        t.redeemed_by_form["balance"] = t.redeemed_by_form.get("balance", ZERO) + money(total)
     return dict(sorted(totals.items()))
 
 
@@ -333,7 +346,7 @@ class FinanceReport:
 
 
 def finance_report(*, incident: Incident | None = None) -> FinanceReport:
-    """Totals and reconciliation of one incident (or all): three queries."""
+    """Totals and reconciliation of one incident (or all): four queries."""
     ledger = ledger_totals(incident=incident)
     vouchers = voucher_totals(incident=incident)
     return FinanceReport(

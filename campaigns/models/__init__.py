@@ -16,6 +16,7 @@ from campaigns.compensation.models import (
 from campaigns.finance.models import VoucherReminder
 from campaigns.incidents.models import Exposure, Incident, OutageWindow
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, PeriodicRun, SuppressedAddress
+from campaigns.offers.models import OfferSettings, PartnerCode, PartnerPool, Redemption
 from campaigns.status.models import IncidentUpdate
 
 __all__ = [
@@ -32,9 +33,13 @@ __all__ = [
     "IncidentUpdate",
     "Mailing",
     "MonitoringAlert",
+    "OfferSettings",
     "OutageWindow",
+    "PartnerCode",
+    "PartnerPool",
     "PeriodicRun",
     "PolicyProposal",
+    "Redemption",
     "SuppressedAddress",
     "Voucher",
     "VoucherReminder",

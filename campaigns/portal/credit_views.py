@@ -11,16 +11,22 @@ from accounts.client_address import client_address
 from accounts.portal_session import portal_login_required
 from campaigns.compensation.codes import format_code, normalize_code
 from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
+from campaigns.offers.sentences import FORM_LABELS, choice_sentence
 from campaigns.portal.redemption import (
-    FORM_LABELS,
     RedemptionError,
     VoucherInvalid,
-    redemption_options,
+    redemption_choices,
     voucher_check,
     voucher_lookup,
     voucher_redeem,
 )
-from campaigns.portal.selectors import portal_balances, portal_ledger, portal_voucher, portal_vouchers
+from campaigns.portal.selectors import (
+    portal_balances,
+    portal_ledger,
+    portal_redemptions,
+    portal_voucher,
+    portal_vouchers,
+)
 
 CODE_SCOPE = "voucher-code"
 
@@ -36,6 +42,7 @@ def credit(request):
         "vouchers": portal_vouchers(customer=customer),
         "balances": portal_balances(customer=customer),
         "entries": portal_ledger(customer=customer),
+        "redemptions": [(r, choice_sentence(r)) for r in portal_redemptions(customer=customer)],
     }
     return render(request, "portal/credit.html", context)
 
@@ -77,17 +84,17 @@ def redeem_code(request):
 
 @portal_login_required
 def redeem(request, pk):
-    """Choose the form the incident offers, confirm, redeem (once: the service locks the voucher)."""
+    """Every choice the incident offers, each saying exactly what the customer gets; confirm,
+    redeem (once: the service locks the voucher)."""
     customer = request.portal_customer
     voucher = portal_voucher(customer=customer, pk=pk)
-    options = redemption_options(voucher)
     error = ""
     try:
         voucher_check(voucher)
     except RedemptionError as exc:
         error = str(exc.message)
     if request.method == "POST" and not error:
-        form = request.POST.get("form", "")
+        form = request.POST.get("form", "")[:100]
         try:
             voucher_redeem(
                 customer=customer, code=voucher.code, form=form, actor_label=f"contact:{request.portal_contact.email}"
@@ -95,12 +102,21 @@ def redeem(request, pk):
         except RedemptionError as exc:
             error = str(exc.message)
         else:
-            messages.success(request, _("Your voucher has been redeemed: %(form)s.") % {"form": FORM_LABELS[form]})
+            done = voucher.redemption
+            messages.success(
+                request, _("Your voucher has been redeemed: %(outcome)s") % {"outcome": choice_sentence(done)}
+            )
             return redirect("portal:credit")
+    choices = redemption_choices(voucher) if voucher.status == voucher.Status.ISSUED else []
+    groups: dict[str, list] = {}
+    for choice in choices:
+        groups.setdefault(choice.form, []).append((choice.key, choice_sentence(choice)))
+    keys = [choice.key for choice in choices]
+    selected = request.POST.get("form", "")
     context = {
         "voucher": voucher,
-        "options": [(option, FORM_LABELS[option]) for option in options],
-        "selected": request.POST.get("form") or options[0],
+        "groups": [(FORM_LABELS[form], items) for form, items in groups.items()],
+        "selected": selected if selected in keys else (keys[0] if keys else ""),
         "error": error,
     }
     return render(request, "portal/redeem_confirm.html", context, status=409 if error else 200)

@@ -14,6 +14,7 @@ from accounts.models import Customer, LedgerEntry
 from campaigns.compensation.models import Compensation, Voucher
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.incidents.selectors import customer_downtimes
+from campaigns.offers.models import Redemption
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,13 @@ def portal_balances(*, customer: Customer) -> list[tuple[str, str, Decimal]]:
         for currency, total in by_book.get(book, [])
         if total or book == LedgerEntry.Book.BALANCE
     ]
+
+
+def portal_redemptions(*, customer: Customer, limit: int = 100):
+    """What the customer's redemptions did, newest first: the partner codes they got (theirs to
+    see), the accounts extended, the donations made."""
+    return (
+        Redemption.objects.filter(customer=customer)
+        .select_related("voucher__compensation__incident", "account", "partner_code__pool")
+        .order_by("-created_at", "-id")[:limit]
+    )

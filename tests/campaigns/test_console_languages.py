@@ -5,6 +5,7 @@ Data (names, numbers, codes, e-mail addresses, letter templates being edited) is
 world below names its data in German, and text inside <code>, <pre>, <textarea>, <script>,
 <style> or an element that declares its own ``lang`` is skipped."""
 
+import io
 import re
 from functools import cache
 from html.parser import HTMLParser
@@ -19,6 +20,8 @@ from campaigns.compensation.services import compensation_approve, compensation_p
 from campaigns.incidents.exposure import exposure_recompute
 from campaigns.mailings.services import mailing_create_default
 from campaigns.models import Delivery, Mailing, SuppressedAddress
+from campaigns.offers.configuration import offer_propose
+from campaigns.offers.pools import pool_upload
 from campaigns.status.services import update_post
 from tests.factories import OutageWindowFactory, PlacementFactory, ServerFactory, StorageVolumeFactory, utc
 
@@ -134,6 +137,10 @@ def world(support_user, finance_user, django_user_model):
         mailing=done, contact=contact, customer=exposure.customer, email=contact.email, language="de",
         status=Delivery.Status.SENT, sent_at=utc(2026, 12, 1, 10, 1),
     )  # fmt: skip
+    # forms of compensation: a pool running low and a proposal waiting for a second person
+    pool_upload(partner="Digitec", source=io.BytesIO(b"code,face_value,currency\nDG-0001,20,CHF\n"), by=finance_user)
+    offer_propose(incident=incident, forms=["balance", "partner", "donation"], partners=["Digitec"],
+                  organisation="Glückskette", by=finance_user)  # fmt: skip
     return incident, draft, done
 
 
@@ -164,6 +171,8 @@ def pages(incident, draft, done) -> dict[str, list[str]]:
         reverse("console:audit"),
         reverse("console:policies"),
         reverse("console:policy_propose"),
+        reverse("console:incident_offers", kwargs=slug),
+        reverse("console:partners"),
     ]
     return {"support": support, "finance": finance}
 

@@ -1,4 +1,4 @@
-"""export_finance [INCIDENT] --format csv|xlsx|pdf|journal [--section S] [--since D] [--until D] [-o FILE]"""
+"""export_finance [INCIDENT] --format csv|xlsx|pdf|journal|billing|donations [--section S] [--since D] [--until D] [-o FILE]"""
 
 import datetime as dt
 import sys
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             export = finance_export(fmt=format, incident=scope, section=section, since=since, until=until)
         except ExportRefused as exc:
             raise CommandError(str(exc)) from exc
-        if output == "-" or (output is None and format in ("csv", "journal")):
+        if output == "-" or (output is None and format in ("csv", "journal", "billing", "donations")):
             sys.stdout.buffer.write(export.content)
             sys.stdout.flush()
             return

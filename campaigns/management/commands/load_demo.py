@@ -11,10 +11,11 @@ from accounts.roles import FINANCE, SUPPORT
 from accounts.services.portal_auth import magic_link_url
 from campaigns.compensation.models import Voucher
 from campaigns.demo import data as demo
+from campaigns.demo.offers import demo_offers
 from campaigns.demo.status_timeline import status_demo_updates
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.mailings.models import Mailing
-from campaigns.portal.redemption import RedemptionError, voucher_redeem
+from campaigns.portal.redemption import RedemptionError, redemption_choices, voucher_redeem
 from campaigns.status.publishing import incident_publish
 
 DEMO_USERS = [
@@ -22,8 +23,10 @@ DEMO_USERS = [
     ("support", "support-2005", [SUPPORT], False),
     ("support2", "support-2005", [SUPPORT], False),
     ("finance", "finance-2005", [FINANCE], False),
+    ("finance2", "finance-2005", [FINANCE], False),
     ("admin", "admin-2005", [], True),
 ]
+DEMO_FORMS = ("balance", "extension", "partner", "donation")
 
 
 class Command(BaseCommand):
@@ -70,8 +73,11 @@ class Command(BaseCommand):
         the admin on the command line and approved by finance (vouchers and ledger), the apology mailing, and a
         few redemptions so that the portal and the finance reports have something to show."""
         incident = Incident.objects.get(slug=demo.INCIDENT)
-        if incident.redemption_options != ["balance", "extension"]:
-            Incident.objects.filter(pk=incident.pk).update(redemption_options=["balance", "extension"])
+        forms = demo_offers(
+            incident=incident, proposer=users["finance2"], approver=users["finance"],
+            directory=settings.VAR_DIR / "demo",
+        )  # fmt: skip
+        self.stdout.write(f"forms of compensation in force: {forms}")
         # The demo provider names its servers and volumes publicly as it does internally, and
         # support publishes the imported incident (imports are never public by themselves).
         Server.objects.filter(public_name="").update(public_name=F("name"))
@@ -88,15 +94,22 @@ class Command(BaseCommand):
         self._redeem_some(incident)
 
     def _redeem_some(self, incident, share: int = 7):
-        """Every ``share``-th voucher redeemed (one in five of those as a service extension)."""
+        """Every ``share``-th voucher redeemed, in turn as balance, extension, partner voucher and
+        donation (the first choice of that form the customer is offered, else the balance)."""
         if Voucher.objects.filter(compensation__incident=incident).exclude(status=Voucher.Status.ISSUED).exists():
             return
         vouchers = Voucher.objects.filter(compensation__incident=incident).select_related("customer").order_by("id")
         redeemed = 0
         for index, voucher in enumerate(vouchers[::share]):
-            form = "extension" if index % 5 == 4 else "balance"
+            wanted = DEMO_FORMS[index % len(DEMO_FORMS)]
+            keys = [choice.key for choice in redemption_choices(voucher) if choice.form == wanted]
             try:
-                voucher_redeem(customer=voucher.customer, code=voucher.code, form=form, actor_label="demo")
+                voucher_redeem(
+                    customer=voucher.customer,
+                    code=voucher.code,
+                    form=keys[0] if keys else "balance",
+                    actor_label="demo",
+                )
                 redeemed += 1
             except RedemptionError as exc:
                 self.stderr.write(f"demo redemption of voucher {voucher.pk} refused: {exc}")

@@ -53,13 +53,13 @@ def test_xlsx_has_one_typed_sheet_per_section(books):
     assert totals.freeze_panes == "A2"
     assert [c.value for c in totals[1]] == [
         "currency", "issued", "redeemed", "redeemed as account balance", "redeemed as service extension", "redeemed as partner voucher",
-        "expired", "void", "adjusted", "outstanding",
+        "redeemed as donation", "expired", "void", "adjusted", "outstanding",
     ]  # fmt: skip
     assert totals[1][0].font.bold
     chf = [c.value for c in totals[2]]
-    assert chf == ["CHF", 75, 50, 50, 0, 0, 0, 5, 0, 20]
+    assert chf == ["CHF", 75, 50, 50, 0, 0, 0, 0, 5, 0, 20]
     assert all(c.number_format == "#,##0.00" for c in totals[2][1:])
-    assert [c.value for c in totals[3]] == ["EUR", 10, 0, 0, 0, 0, 10, 0, 0, 0]
+    assert [c.value for c in totals[3]] == ["EUR", 10, 0, 0, 0, 0, 0, 10, 0, 0, 0]
     assert totals.max_row == 3
     servers = workbook["By server"]
     assert [[c.value for c in row] for row in servers.iter_rows(min_row=2)] == [
@@ -100,9 +100,9 @@ def test_csv_section(books):
 
     assert list(csv.reader(io.StringIO(content))) == [
         ["currency", "issued", "redeemed", "redeemed as account balance", "redeemed as service extension", "redeemed as partner voucher",
-         "expired", "void", "adjusted", "outstanding"],
-        ["CHF", "75.00", "50.00", "50.00", "0.00", "0.00", "0.00", "5.00", "0.00", "20.00"],
-        ["EUR", "10.00", "0.00", "0.00", "0.00", "0.00", "10.00", "0.00", "0.00", "0.00"],
+         "redeemed as donation", "expired", "void", "adjusted", "outstanding"],
+        ["CHF", "75.00", "50.00", "50.00", "0.00", "0.00", "0.00", "0.00", "5.00", "0.00", "20.00"],
+        ["EUR", "10.00", "0.00", "0.00", "0.00", "0.00", "0.00", "10.00", "0.00", "0.00", "0.00"],
     ]  # fmt: skip
 
 

@@ -22,7 +22,7 @@ def test_incident_report_totals_come_from_the_ledger(books):
 
     chf, eur = report.ledger["CHF"], report.ledger["EUR"]
     assert (chf.issued, chf.redeemed, chf.expired, chf.void, chf.outstanding) == (D("75"), D("50"), 0, D("5"), D("20"))
-    assert chf.redeemed_by_form == {"balance": D("50.00"), "extension": 0, "partner": 0}
+    assert chf.redeemed_by_form == {"balance": D("50.00"), "extension": 0, "partner": 0, "donation": 0}
     assert (eur.issued, eur.redeemed, eur.expired, eur.void, eur.outstanding) == (D("10"), 0, D("10"), 0, 0)
     assert report.currencies == ["CHF", "EUR"]
     assert report.reconciled, report.differences
@@ -73,7 +73,7 @@ def test_reconciliation_shows_a_booking_without_voucher_change(books):
 
 
 def test_report_queries_do_not_grow(books, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         finance_report(incident=books["storage"])
     with django_assert_num_queries(1):
         breakdown(dimension="server", incident=books["storage"])

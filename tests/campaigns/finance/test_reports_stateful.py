@@ -14,7 +14,8 @@ from accounts.models import LedgerEntry
 from campaigns.compensation.release import VoucherNotVoidable, voucher_void, vouchers_expire_due
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
 from campaigns.finance.reports import finance_report, ledger_totals
-from campaigns.models import Voucher
+from campaigns.models import Redemption, Voucher
+from campaigns.offers.models import FORMS
 from tests.factories import AffectedCustomerFactory, IncidentFactory, voucher_redeem_offered
 
 amounts = st.decimals(min_value=Decimal("0.05"), max_value=Decimal("500"), places=2)
@@ -47,14 +48,17 @@ class FinanceBooks(RuleBasedStateMachine):
         self.status[voucher_id] = "issued"
         return voucher_id
 
-    @rule(voucher_id=vouchers, form=st.sampled_from(["balance", "extension", "partner"]))
+    @rule(voucher_id=vouchers, form=st.sampled_from(["balance", "extension", "partner", "donation"]))
     def redeem(self, voucher_id, form):
         voucher = Voucher.objects.get(pk=voucher_id)
         if voucher.status != "issued":
             return  # the portal refuses it; nothing to book
         voucher_redeem_offered(voucher, form)
+        done = Redemption.objects.get(voucher_id=voucher_id)  # months or a code: the rest is balance
+        assert done.amount + done.rest == voucher.amount and done.form == form
         self.model[voucher.currency]["redeemed"] += voucher.amount
-        self.model[voucher.currency][form] += voucher.amount
+        self.model[voucher.currency][form] += done.amount
+        self.model[voucher.currency]["balance"] += done.rest
         self.status[voucher_id] = "redeemed"
 
     @rule(voucher_id=vouchers)
@@ -100,7 +104,7 @@ class FinanceBooks(RuleBasedStateMachine):
             assert totals.void == model["void"]
             outstanding = model["issued"] - model["redeemed"] - model["expired"] - model["void"]
             assert totals.outstanding == outstanding
-            assert totals.redeemed_by_form == {form: model[form] for form in ("balance", "extension", "partner")}
+            assert totals.redeemed_by_form == {form: model[form] for form in FORMS}
             # the voucher book's balance, summed straight from the ledger rows of this incident
             book = sum(
                 (e.amount for e in LedgerEntry.objects.filter(book="voucher", currency=currency,

@@ -140,6 +140,16 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
     assert incident.public is True
     compensation = incident.compensations.select_related("prepared_by", "approved_by").first()
     assert (compensation.prepared_by.username, compensation.approved_by.username) == ("admin", "finance")
+    # all four forms in force (two finance users), partner pools seeded, each form taken, books reconciled
+    from campaigns.finance.reports import finance_report
+    from campaigns.models import OfferSettings, PartnerCode, Redemption
+
+    offer = OfferSettings.objects.select_related("proposed_by", "decided_by").get(incident=incident, status="approved")
+    assert offer.forms == ["balance", "extension", "partner", "donation"]
+    assert (offer.proposed_by.username, offer.decided_by.username) == ("finance2", "finance")
+    assert PartnerCode.objects.filter(handed_out_at__isnull=True).count() > 300
+    assert set(Redemption.objects.values_list("form", flat=True)) == {"balance", "extension", "partner", "donation"}
+    assert finance_report(incident=incident).reconciled
     # the demo incident has its title in the four languages, and a German customer reads German
     from campaigns.demo.data import TITLES
     from campaigns.mailings.letters import render_preview
@@ -155,6 +165,8 @@ def test_load_demo_runs_end_to_end(settings, tmp_path):
         == Delivery.objects.filter(mailing__incident=incident, status="sent").count()
     )
     assert incident.mailings.count() == 1
+    assert OfferSettings.objects.filter(incident=incident).count() == 1
+    assert PartnerCode.objects.count() == 322
     # server19 sits on the first volume: its accounts were down from 31.12.2005 23:30 to 02.01.2006 19:00
     on19 = Exposure.objects.filter(incident=incident, servers=["server19"]).first()
     assert ["2005-12-31T22:30:00+00:00", "2006-01-02T18:00:00+00:00", "server19"] in on19.intervals

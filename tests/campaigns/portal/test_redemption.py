@@ -19,7 +19,7 @@ from campaigns.portal.redemption import (
     voucher_lookup,
     voucher_redeem,
 )
-from tests.factories import CustomerFactory, VoucherFactory
+from tests.factories import CustomerFactory, PlacementFactory, VoucherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,17 @@ def test_redeem_to_balance_books_both_sides_once():
 
 def test_redeem_as_an_offered_other_form_books_that_book():
     voucher = VoucherFactory(compensation__incident__redemption_options=["balance", "extension"])
-    voucher_redeem(customer=voucher.customer, code=voucher.code, form="extension")
+    PlacementFactory(account__customer=voucher.customer, account__name="web-ext", account__monthly_fee=Decimal("5.00"))
+    voucher_redeem(customer=voucher.customer, code=voucher.code, form="extension:web-ext")
     assert ledger_balances(customer=voucher.customer, book="extension") == {"CHF": Decimal("10.00")}
     assert ledger_balances(customer=voucher.customer) == {}
+
+
+def test_an_extension_without_an_account_is_not_offered_and_changes_nothing():
+    voucher = VoucherFactory(compensation__incident__redemption_options=["balance", "extension"])
+    with pytest.raises(RedemptionFormNotOffered):
+        voucher_redeem(customer=voucher.customer, code=voucher.code, form="extension")
+    assert Voucher.objects.get(pk=voucher.pk).status == "issued" and _ledger(voucher.customer) == []
 
 
 def test_default_options_when_the_incident_names_none():
