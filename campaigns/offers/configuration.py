@@ -31,8 +31,10 @@ class Offer:
 
 
 def offer_in_force(incident: Incident) -> Offer:
-    """The latest approved forms; an incident never configured in the console offers what its
-    ``redemption_options`` say (balance by default), without partners or an organisation."""
+    """The latest approved forms. Until finance has approved forms for the incident, customers
+    are offered the balance credit only: every other form is a money decision taken by two
+    finance users (``redemption_options`` set elsewhere, by the API or support's incident
+    editor, offers nothing more before that)."""
     row = (
         OfferSettings.objects.filter(incident=incident, status=ProposalStatus.APPROVED)
         .order_by("-decided_at", "-id")
@@ -40,8 +42,7 @@ def offer_in_force(incident: Incident) -> Offer:
     )
     if row is not None:
         return Offer(tuple(row.forms), tuple(row.partners), row.organisation)
-    forms = tuple(form for form in (incident.redemption_options or []) if form in FORMS)
-    return Offer(forms or ("balance",))
+    return Offer(("balance",))
 
 
 def offer_pending(incident: Incident) -> OfferSettings | None:

@@ -53,6 +53,10 @@ class IncidentForm(forms.Form):
         choices=[(form, FORM_LABELS[form]) for form in REDEMPTION_FORMS],
         widget=forms.CheckboxSelectMultiple,
         initial=["balance"],
+        help_text=_(
+            "What the incident is meant to offer. Customers get the balance credit until finance has approved "
+            "the forms of compensation (two finance users, on the incident's forms of compensation page)."
+        ),
     )
     status = forms.ChoiceField(label=_("Status"), choices=Incident.Status.choices, initial=Incident.Status.OPEN)
 

@@ -19,6 +19,7 @@ from campaigns.portal.redemption import (
     voucher_lookup,
     voucher_redeem,
 )
+from tests.campaigns.offers.world import offer
 from tests.factories import CustomerFactory, PlacementFactory, VoucherFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +49,26 @@ def test_redeem_to_balance_books_both_sides_once():
 
 def test_redeem_as_an_offered_other_form_books_that_book():
     voucher = VoucherFactory(compensation__incident__redemption_options=["balance", "extension"])
+    offer(voucher.compensation.incident, forms=["balance", "extension"])
     PlacementFactory(account__customer=voucher.customer, account__name="web-ext", account__monthly_fee=Decimal("5.00"))
     voucher_redeem(customer=voucher.customer, code=voucher.code, form="extension:web-ext")
     assert ledger_balances(customer=voucher.customer, book="extension") == {"CHF": Decimal("10.00")}
     assert ledger_balances(customer=voucher.customer) == {}
 
 
+def test_forms_not_approved_by_finance_are_not_offered():
+    # support's incident editor (or the API) set the options; finance approved nothing
+    voucher = VoucherFactory(compensation__incident__redemption_options=["extension", "balance"])
+    PlacementFactory(account__customer=voucher.customer, account__name="web-ext", account__monthly_fee=Decimal("5.00"))
+    assert redemption_options(voucher) == ["balance"]
+    with pytest.raises(RedemptionFormNotOffered):
+        voucher_redeem(customer=voucher.customer, code=voucher.code, form="extension:web-ext")
+    assert Voucher.objects.get(pk=voucher.pk).status == "issued" and _ledger(voucher.customer) == []
+
+
 def test_an_extension_without_an_account_is_not_offered_and_changes_nothing():
     voucher = VoucherFactory(compensation__incident__redemption_options=["balance", "extension"])
+    offer(voucher.compensation.incident, forms=["balance", "extension"])
     with pytest.raises(RedemptionFormNotOffered):
         voucher_redeem(customer=voucher.customer, code=voucher.code, form="extension")
     assert Voucher.objects.get(pk=voucher.pk).status == "issued" and _ledger(voucher.customer) == []
