@@ -11,12 +11,12 @@ amount is kept), and only then.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 
-from accounts.models import Contact
+from accounts.models import Contact, Customer
 from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Compensation
-from campaigns.incidents.models import Incident
+from campaigns.incidents.models import Exposure, Incident
 from campaigns.mailings import letters
 from campaigns.mailings.defaults import mailing_defaults
 from campaigns.mailings.models import Delivery, Mailing
@@ -28,26 +28,38 @@ class NothingToCorrect(Exception):
     """No customer's figures changed since their last letter."""
 
 
+def _letters(incident: Incident, customer_ref: str):
+    return Delivery.objects.filter(
+        mailing__incident=incident,
+        mailing__kind__in=LETTER_KINDS,
+        status=Delivery.Status.SENT,
+        customer_id=OuterRef(customer_ref),
+    ).order_by("-sent_at")
+
+
 def correction_customer_ids(*, incident: Incident) -> list[int]:
     """Customers of ``incident`` who were sent a letter and whose compensation was recomputed after
-    the last one. One query."""
-    last_letter = (
-        Delivery.objects.filter(
-            mailing__incident=incident,
-            mailing__kind__in=LETTER_KINDS,
-            status=Delivery.Status.SENT,
-            customer_id=OuterRef("customer_id"),
-        )
-        .order_by("-sent_at")
-        .values("sent_at")[:1]
-    )
-    return list(
+    the last one; and those who were sent a letter while a draft compensation stood and whom the
+    corrected windows no longer affect (their draft is gone), unless a correction told them so
+    already. Two queries."""
+    recomputed = (
         Compensation.objects.filter(incident=incident)
-        .annotate(last_letter=Subquery(last_letter))
+        .annotate(last_letter=Subquery(_letters(incident, "customer_id").values("sent_at")[:1]))
         .filter(last_letter__isnull=False, computed_at__gt=F("last_letter"))
-        .order_by("customer_id")
         .values_list("customer_id", flat=True)
     )
+    written_to = Delivery.objects.filter(
+        mailing__incident=incident, mailing__kind__in=LETTER_KINDS, status=Delivery.Status.SENT
+    ).values("customer_id")
+    gone = (
+        Customer.objects.filter(pk__in=written_to)
+        .annotate(last_kind=Subquery(_letters(incident, "pk").values("mailing__kind")[:1]))
+        .filter(last_kind__in=[Mailing.Kind.APOLOGY])
+        .exclude(Exists(Exposure.objects.filter(incident=incident, customer_id=OuterRef("pk"))))
+        .exclude(Exists(Compensation.objects.filter(incident=incident, customer_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    return sorted({*recomputed, *gone})
 
 
 def mailing_create_correction(*, incident: Incident, by=None) -> Mailing:

@@ -133,7 +133,7 @@ def letter_values(
                     seconds=downtime,
                     details=_credit_details(compensation.get("explanation"), language),
                 )
-                if exposures or not compensation
+                if exposures
                 else phrases.not_affected_line(language, amount_text=amount_text)
             ),
             "affected": bool(exposures),

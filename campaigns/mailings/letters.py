@@ -218,7 +218,9 @@ def render_preview(
     if contact is None:
         raise CustomerNotAffected(f"customer {customer.number} has no contact to write to")
     recipient = load_batch(incident.pk, [contact.pk])[contact.pk]
-    if not recipient.exposures and recipient.compensation is None:  # a kept compensation: a correction says so
+    correction = isinstance(mailing_or_content, Mailing) and mailing_or_content.kind == Mailing.Kind.CORRECTION
+    if not recipient.exposures and recipient.compensation is None and not correction:
+        # (a kept compensation, or a correction: the letter says the customer is no longer affected)
         raise CustomerNotAffected(f"customer {customer.number} is not affected by {incident.slug}")
     chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
     return _message(

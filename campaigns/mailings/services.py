@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -140,8 +140,8 @@ def mailing_launch_due(*, now: dt.datetime | None = None) -> int:
 
 
 def audience_contacts(mailing: Mailing):
-    """The contacts a mailing goes to: affected customers of its incident (for a correction also
-    those with a compensation whom it no longer affects; narrowed by the audience filters), contacts of the chosen roles (all roles when none is chosen), minus
+    """The contacts a mailing goes to: affected customers of its incident (a correction: the
+    customers it names, also those it no longer affects; narrowed by the audience filters), contacts of the chosen roles (all roles when none is chosen), minus
     suppressed addresses. Annotated with the letter's language."""
     audience = mailing.audience or {}
     exposures = Exposure.objects.filter(incident_id=mailing.incident_id)
@@ -156,12 +156,10 @@ def audience_contacts(mailing: Mailing):
         exposures = exposures.filter(account__product__in=audience["products"])
     contacts = Contact.objects.filter(customer_id__in=exposures.values("customer_id"))
     narrowed = any(audience.get(key) for key in ("servers", "volumes", "products"))
-    if mailing.kind == Mailing.Kind.CORRECTION and not narrowed:
-        # A correction also tells those whom the corrected windows no longer affect (issue 12).
-        compensated = Compensation.objects.filter(incident_id=mailing.incident_id).values("customer_id")
-        contacts = Contact.objects.filter(
-            Q(customer_id__in=exposures.values("customer_id")) | Q(customer_id__in=compensated)
-        )
+    if mailing.kind == Mailing.Kind.CORRECTION and audience.get("customer_ids") and not narrowed:
+        # A correction goes to the customers it names (mailings.corrections), also those whom the
+        # corrected windows no longer affect (issue 12).
+        contacts = Contact.objects.all()
     # a voucher expiry reminder goes only to the customers whose voucher expires soon.
     if audience.get("customer_ids"):
         contacts = contacts.filter(customer_id__in=audience["customer_ids"])

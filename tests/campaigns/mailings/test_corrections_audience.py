@@ -1,6 +1,7 @@
 """The correction's audience as the issue defines it: everyone whose exposure changed since their
 last letter — also when a window moved but kept its length, and when the corrected windows no
-longer affect a customer at all (who keeps what was approved, and is told so honestly)."""
+longer affect a customer at all (who keeps what was approved, and is told so honestly), even one
+written to before the amounts were approved."""
 
 import html
 
@@ -8,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from accounts.models import Customer
 from campaigns.compensation.codes import format_code
 from campaigns.compensation.services import compensation_approve, compensation_prepare, compensation_recompute
 from campaigns.incidents.exposure import exposure_recompute
@@ -111,3 +113,39 @@ def test_the_letter_to_a_customer_no_longer_affected_in_four_languages(moved, la
     assert NOT_AFFECTED[language] in letter.text
     assert NOT_AFFECTED[language] in html.unescape(letter.html)
     assert letter.voucher is not None and letter.voucher.customer_id == customers["K5"].pk  # its valid voucher
+
+
+def test_a_customer_written_to_before_approval_and_no_longer_affected_is_told_once(transactional_db, settings):
+    # given: the apology went out while the amounts were drafts, then K8's window proved a mistake
+    private_cache(settings)
+    incident = IncidentFactory(slug="xmas", title_de="Speicherausfall", title_en="Storage outage")
+    windows = {}
+    for number in ("K8", "K9"):
+        server = ServerFactory(name=f"server-{number.lower()}")
+        windows[number] = OutageWindowFactory(
+            incident=incident, server=server, start=utc(2006, 1, 1, 0), end=utc(2006, 1, 1, 10)
+        )
+        customer = CustomerFactory(number=number, language="de", email=f"{number.lower()}@kunde.example.ch")
+        PlacementFactory(account=HostingAccountFactory(customer=customer, monthly_fee="100.00"), server=server)
+    exposure_recompute(incident=incident)
+    compensation_prepare(incident=incident)
+    call_command("send_mailing", "xmas", "--wait", "--timeout", "60")
+    windows["K8"].delete()
+    exposure_recompute(incident=incident)
+    assert compensation_prepare(incident=incident).removed == 1  # K8's draft is gone
+    k8 = Customer.objects.get(number="K8")
+    assert correction_customer_ids(incident=incident) == [k8.pk]
+    mail.outbox.clear()
+
+    # when: the correction goes out
+    mailing = mailing_create_correction(incident=incident, by=None)
+    mailing_approve(mailing=mailing, by=None)
+    call_command("send_mailing", str(mailing.pk), "--wait", "--timeout", "60")
+
+    # then: K8 alone reads that none of its services was affected, and no credit sentence
+    (letter,) = mail.outbox
+    assert letter.to == ["k8@kunde.example.ch"]
+    assert "Nach der Korrektur war keiner Ihrer Dienste von diesem Ausfall betroffen.\n" in letter.body
+    assert "Gutschrift" not in letter.body and "kürzer als eine Stunde" not in letter.body
+    assert letter.attachments == []
+    assert correction_customer_ids(incident=incident) == []
