@@ -315,6 +315,19 @@ HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 TRUSTED_PROXY_HEADER = "HTTP_" + env.str("TRUSTED_PROXY_HEADER", default="X-Forwarded-For").upper().replace("-", "_")
 
+# --- Claims (campaigns.claims) -------------------------------------------------------------
+HOSTNOTIFY.update(
+    {
+        # Support answers a claim within this many hours; the queue shows each claim's age against it.
+        "CLAIM_TARGET_ANSWER_HOURS": env.int("CLAIM_TARGET_ANSWER_HOURS", default=48),
+        # Claims a customer may file per window (and per client address), attachments per claim and size.
+        "CLAIM_FILE_LIMIT": env.int("CLAIM_FILE_LIMIT", default=5),
+        "CLAIM_FILE_WINDOW": env.int("CLAIM_FILE_WINDOW", default=24 * 3600),
+        "CLAIM_ATTACHMENTS_MAX": env.int("CLAIM_ATTACHMENTS_MAX", default=3),
+        "CLAIM_ATTACHMENT_MAX_BYTES": env.int("CLAIM_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024),
+    }
+)
+
 # --- HTTP API ----------------------------------------------------------------------
 HOSTNOTIFY.update(
     {

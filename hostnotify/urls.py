@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from campaigns.api.urls import console_urlpatterns as api_console
+from campaigns.claims.urls import console_urlpatterns as claims_console
 from campaigns.compensation.urls import console_urlpatterns as compensation_console
 from campaigns.finance.urls import console_urlpatterns as finance_console
 from campaigns.incidents.urls import console_urlpatterns as incidents_console
@@ -21,6 +22,7 @@ console_urlpatterns = (
     + finance_console
     + mailings_console
     + api_console
+    + claims_console
 )
 
 urlpatterns = [

@@ -168,6 +168,20 @@ ACTIONS: dict[str, tuple[Promise, Promise]] = {
         pgettext_lazy("audit action", "Letters in doubt sent again"),
         _("%(count)s letters: %(emails)s."),
     ),
+    "claim.file": (
+        pgettext_lazy("audit action", "Claim filed"),
+        _("Customer %(customer)s, account %(account)s, %(attachments)s attachments."),
+    ),
+    "claim.assign": (pgettext_lazy("audit action", "Claim assigned"), _("Taken over (before: %(previous)s).")),
+    "claim.accept_downtime": (
+        pgettext_lazy("audit action", "Claim accepted: downtime added"),
+        _("Customer %(customer)s: %(start)s – %(end)s added; the compensation changes by %(money)s."),
+    ),
+    "claim.accept_goodwill": (
+        pgettext_lazy("audit action", "Claim accepted: goodwill"),
+        _("Customer %(customer)s: goodwill %(goodwill)s; the compensation changes by %(money)s."),
+    ),
+    "claim.reject": (pgettext_lazy("audit action", "Claim rejected"), _("Customer %(customer)s: no amount changed.")),
 }
 ACTORS = {"system": pgettext_lazy("audit actor", "system"), "command": pgettext_lazy("audit actor", "command line")}
 LIST_SHOWN = 5  # longer lists of ids or addresses are counted, not listed

@@ -5,7 +5,9 @@
     {"kind": "tiers"|"prorata", "currency": "CHF",
      "accounts": [{"account", "servers", "seconds", "fee", "tier", "share",
                    tiers: "percent"; prorata: "hours", "month_hours", "factor", "capped"}],
-     "subtotal", "minimum", "minimum_applied", "rounding": {"step", "mode", "before"}, "amount"}
+     "subtotal", "minimum", "minimum_applied", "rounding": {"step", "mode", "before"}, "amount",
+     and what accepted claims added (``claim_credits``): "claims": [{"kind", "noted_at", "account",
+     "start", "end" | "amount", "currency"}], "goodwill", "total"}
 
 Amounts are strings there; here they become ``Decimal`` for the template, which puts them into
 translated sentences. Missing keys read as None, so older explanations still render.
@@ -13,6 +15,7 @@ translated sentences. Missing keys read as None, so older explanations still ren
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -33,6 +36,18 @@ class AccountShare:
 
 
 @dataclass(frozen=True)
+class ClaimNote:
+    """Something an accepted claim added: downtime of an account, or a goodwill amount."""
+
+    kind: str  # "downtime" | "goodwill"
+    noted_at: dt.datetime | None
+    account: str = ""
+    seconds: int = 0
+    amount: Decimal | None = None
+    currency: str = ""
+
+
+@dataclass(frozen=True)
 class ExplanationView:
     kind: str = ""
     accounts: list[AccountShare] = field(default_factory=list)
@@ -43,6 +58,32 @@ class ExplanationView:
     rounded_up: bool = False
     before_rounding: Decimal | None = None
     amount: Decimal | None = None
+    claims: list[ClaimNote] = field(default_factory=list)
+    goodwill: Decimal | None = None
+
+
+def _when(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _claim_notes(rows) -> list[ClaimNote]:
+    notes = []
+    for row in rows or []:
+        start, end = _when(row.get("start")), _when(row.get("end"))
+        notes.append(
+            ClaimNote(
+                kind=str(row.get("kind", "")),
+                noted_at=_when(row.get("noted_at")),
+                account=str(row.get("account", "")),
+                seconds=int((end - start).total_seconds()) if start and end else 0,
+                amount=_decimal(row.get("amount")),
+                currency=str(row.get("currency", "")),
+            )
+        )
+    return notes
 
 
 def _decimal(value) -> Decimal | None:
@@ -87,4 +128,6 @@ def explanation_view(explanation: dict | None) -> ExplanationView:
         rounded_up=before is not None and amount is not None and amount != before,
         before_rounding=before,
         amount=amount,
+        claims=_claim_notes(data.get("claims")),
+        goodwill=_decimal(data.get("goodwill")),
     )

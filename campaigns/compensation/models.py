@@ -191,3 +191,29 @@ class PolicyProposal(FourEyesProposal):
 
     def __str__(self):
         return f"{self.name} ({self.status})"
+
+
+class GoodwillCredit(models.Model):
+    """An amount granted beyond the policy for a reason (an accepted claim): added to the
+    customer's compensation when it is next prepared, and so approved by a second person like
+    any amount (a top-up once the compensation is approved)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="goodwill_credits")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="goodwill_credits")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    reference = models.CharField(_("reason"), max_length=64)  # "claim:<id>"
+    noted_at = models.DateTimeField(_("reason dated"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident_id", "customer_id", "created_at"]
+        verbose_name = _("goodwill credit")
+        verbose_name_plural = _("goodwill credits")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="goodwill_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"+{self.amount} {self.currency} goodwill for {self.customer_id} in {self.incident_id}"

@@ -23,6 +23,7 @@ from campaigns.audit.services import audit_record
 from campaigns.compensation import policy as rules_mod
 from campaigns.compensation import topups as topup_rows
 from campaigns.compensation.inputs import CustomerInputs, exposure_groups, inputs_digest
+from campaigns.compensation.claim_credits import claim_credits, with_claim_credits
 from campaigns.compensation.models import Compensation, CompensationPolicy
 from campaigns.compensation.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
@@ -76,10 +77,11 @@ class ApproveResult:
     totals: dict[str, Decimal]
 
 
-def _compute(policy: CompensationPolicy, rules: rules_mod.Rules, inputs: CustomerInputs) -> Computed:
+def _compute(policy: CompensationPolicy, rules: rules_mod.Rules, inputs: CustomerInputs, credits) -> Computed:
     result = rules_mod.customer_amount(rules, inputs.accounts, inputs.currency)
     result.explanation["policy"] = {"id": policy.pk, "name": policy.name, "version": policy.version}
-    return Computed(inputs.customer_id, inputs.currency, result, inputs_digest(policy.pk, inputs))
+    result, digest = with_claim_credits(result, inputs_digest(policy.pk, inputs), credits)  # claim_credits.py
+    return Computed(inputs.customer_id, inputs.currency, result, digest)
 
 
 BUCKET_LABELS = ("0", *(f"{low}–{high}" for low, high in zip(BUCKETS, BUCKETS[1:], strict=False)), f">{BUCKETS[-1]}")
@@ -103,8 +105,9 @@ def compensation_preview(*, incident: Incident, policy: CompensationPolicy | Non
     rules = policy_rules(policy)
     preview = Preview(distribution=dict.fromkeys(BUCKET_LABELS, 0))
     top: list[tuple[Decimal, int, str]] = []
+    credits = claim_credits(incident)
     for inputs in exposure_groups(incident):
-        computed = _compute(policy, rules, inputs)
+        computed = _compute(policy, rules, inputs, credits.get(inputs.customer_id))
         amount, customer_id, currency = computed.result.amount, inputs.customer_id, inputs.currency
         preview.customers += 1
         preview.per_tier[computed.result.tier] += 1
@@ -154,13 +157,14 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
         inserts, updates, raises, kept = [], [], [], []
         pending_digests, keep_pending = topup_rows.topups_pending_digests(incident), set()
         seen: set[int] = set()
+        credits = claim_credits(incident)
         for inputs in exposure_groups(incident):
             customer_id, currency = inputs.customer_id, inputs.currency
             seen.add(customer_id)
             row = existing.get(customer_id)
             if row is not None and row[2] == Compensation.Status.APPROVED:
                 own_policy, own_rules = approved_policies[row[5]]
-                computed = _compute(own_policy, own_rules, inputs)
+                computed = _compute(own_policy, own_rules, inputs, credits.get(customer_id))
                 if computed.digest == row[3]:
                     result.unchanged += 1
                 elif computed.result.amount > row[4]:
@@ -180,7 +184,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
                     result.kept_higher += 1
                     kept.append(topup_rows.kept_amount_fields(row[0], computed.result, computed.digest, row[4], now))
                 continue
-            computed = _compute(policy, rules, inputs)
+            computed = _compute(policy, rules, inputs, credits.get(customer_id))
             if row is None:
                 inserts.append(
                     {

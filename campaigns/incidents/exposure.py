@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.bulk import bulk_insert
 from accounts.models import Placement, Server
 from campaigns.incidents import impact
-from campaigns.incidents.models import Exposure, Incident
+from campaigns.incidents.models import Exposure, ExposureAdjustment, Incident
 
 
 class ExposureFrozen(Exception):
@@ -56,10 +56,19 @@ def exposure_recompute(*, incident: Incident, now: dt.datetime | None = None, fo
     )
 
 
+def _adjustments(incident: Incident) -> dict[int, tuple[int, list[tuple]]]:
+    """account id → (customer id, [(start, end, server id or 0)]): downtime added by people."""
+    added: dict[int, tuple[int, list[tuple]]] = {}
+    for account_id, customer_id, server_id, start, end in ExposureAdjustment.objects.filter(
+        incident=incident
+    ).values_list("account_id", "account__customer_id", "server_id", "start", "end"):
+        added.setdefault(account_id, (customer_id, []))[1].append((start, end, server_id or 0))
+    return added
+
+
 def _compute_rows(incident: Incident, now: dt.datetime):
+    added = _adjustments(incident)
     windows = list(incident.windows.values_list("server_id", "volume_id", "start", "end"))
-    if not windows:
-        return
     volume_ids = {volume for _, volume, _, _ in windows if volume is not None}
     servers_of_volume: dict[int, list[int]] = {}
     for server_id, volume_id in Server.objects.filter(storage_volume_id__in=volume_ids).values_list(
@@ -70,30 +79,41 @@ def _compute_rows(incident: Incident, now: dt.datetime):
         ((server, volume, start, end or max(now, start)) for server, volume, start, end in windows),
         servers_of_volume,
     )
-    if not windows_by_server:
-        return
-    server_names = dict(Server.objects.filter(id__in=windows_by_server).values_list("id", "name"))
-    earliest = min(spans[0][0] for spans in windows_by_server.values())
-    latest = max(spans[-1][1] for spans in windows_by_server.values())
-
-    placements = (
-        Placement.objects.filter(server_id__in=windows_by_server, active_from__lt=latest)
-        .filter(Q(active_until__isnull=True) | Q(active_until__gt=earliest))
-        .order_by("account_id", "active_from")
-        .values_list("account_id", "account__customer_id", "server_id", "active_from", "active_until")
-        .iterator(chunk_size=20_000)
-    )
+    added_servers = {piece[2] for _, pieces in added.values() for piece in pieces}
+    server_names = dict(Server.objects.filter(id__in={*windows_by_server, *added_servers}).values_list("id", "name"))
+    server_names[0] = ""
     computed_at = timezone.now()
-    for (account_id, customer_id), group in groupby(placements, key=itemgetter(0, 1)):
-        pieces = impact.account_pieces(((p[2], p[3], p[4]) for p in group), windows_by_server)
-        if not pieces:
-            continue
-        seconds = impact.affected_seconds(pieces)
-        if seconds <= 0:
-            continue
-        names = list(dict.fromkeys(server_names[server] for _, _, server in pieces))
-        intervals = [[s.isoformat(), e.isoformat(), server_names[server]] for s, e, server in pieces]
-        yield (incident.pk, account_id, customer_id, seconds, intervals, names, computed_at)
+    if windows_by_server:
+        earliest = min(spans[0][0] for spans in windows_by_server.values())
+        latest = max(spans[-1][1] for spans in windows_by_server.values())
+        placements = (
+            Placement.objects.filter(server_id__in=windows_by_server, active_from__lt=latest)
+            .filter(Q(active_until__isnull=True) | Q(active_until__gt=earliest))
+            .order_by("account_id", "active_from")
+            .values_list("account_id", "account__customer_id", "server_id", "active_from", "active_until")
+            .iterator(chunk_size=20_000)
+        )
+        for (account_id, customer_id), group in groupby(placements, key=itemgetter(0, 1)):
+            pieces = impact.account_pieces(((p[2], p[3], p[4]) for p in group), windows_by_server)
+            extra = added.pop(account_id, (customer_id, []))[1]
+            row = _row(incident, account_id, customer_id, impact.with_added(pieces, extra), server_names, computed_at)
+            if row is not None:
+                yield row
+    for account_id, (customer_id, extra) in sorted(added.items()):  # accounts no window reached
+        row = _row(incident, account_id, customer_id, impact.with_added([], extra), server_names, computed_at)
+        if row is not None:
+            yield row
+
+
+def _row(incident: Incident, account_id: int, customer_id: int, pieces, server_names: dict, computed_at):
+    if not pieces:
+        return None
+    seconds = impact.affected_seconds(pieces)
+    if seconds <= 0:
+        return None
+    names = [name for name in dict.fromkeys(server_names[server] for _, _, server in pieces) if name]
+    intervals = [[s.isoformat(), e.isoformat(), server_names[server]] for s, e, server in pieces]
+    return (incident.pk, account_id, customer_id, seconds, intervals, names, computed_at)
 
 
 _COLUMNS = ("incident_id", "account_id", "customer_id", "affected_seconds", "intervals", "servers", "computed_at")

@@ -99,3 +99,26 @@ def downtime_seconds(stored_pieces: Iterable[Sequence]) -> int:
     down — the length of the union of the stored pieces ``[start_iso, end_iso, server]`` of all
     their accounts' exposures (two accounts down at the same time count once)."""
     return seconds(merge((dt.datetime.fromisoformat(p[0]), dt.datetime.fromisoformat(p[1])) for p in stored_pieces))
+
+
+def with_added(pieces: Sequence[Piece[ServerKey]], added: Iterable[Piece[ServerKey]]) -> list[Piece[ServerKey]]:
+    """``pieces`` plus the parts of ``added`` (downtime a person added, e.g. for an accepted claim)
+    that no piece or earlier added part covers yet, attributed to the added part's server; sorted
+    by start. Time counts once, so the stored pieces stay disjoint."""
+    covered: list[Interval] = merge((s, e) for s, e, _ in pieces)
+    out = list(pieces)
+    for start, end, server in sorted(added, key=lambda p: (p[0], p[1])):
+        cursor = start
+        for s, e in covered:
+            if e <= cursor:
+                continue
+            if s >= end:
+                break
+            if s > cursor:
+                out.append((cursor, s, server))
+            cursor = max(cursor, e)
+        if cursor < end:
+            out.append((cursor, end, server))
+        covered = merge([*covered, (start, end)])
+    out.sort(key=lambda p: (p[0], p[1], str(p[2])))
+    return out

@@ -1,5 +1,6 @@
 """What happened: incidents, their outage windows, and each account's exposure."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import translation
@@ -121,3 +122,31 @@ class Exposure(models.Model):
 
     def __str__(self):
         return f"{self.account_id} in {self.incident_id}: {self.affected_seconds}s"
+
+
+class ExposureAdjustment(models.Model):
+    """Downtime of one account that the windows do not show, added by a person for a reason (an
+    accepted claim): ``exposure_recompute`` adds ``[start, end)`` to the account's exposure,
+    attributed to ``server`` (where the account was), counting time the windows cover once."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="adjustments")
+    account = models.ForeignKey(HostingAccount, on_delete=models.PROTECT, related_name="exposure_adjustments")
+    server = models.ForeignKey(Server, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # Why: "claim:<id>", and when the reason arose (the claim was filed), for the explanation.
+    reference = models.CharField(_("reason"), max_length=64)
+    noted_at = models.DateTimeField(_("reason dated"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident_id", "account_id", "start"]
+        verbose_name = _("exposure adjustment")
+        verbose_name_plural = _("exposure adjustments")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="adjustment_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} in {self.incident_id}: {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"

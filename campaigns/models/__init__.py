@@ -6,15 +6,17 @@ the import contracts see the real dependencies; this module exists for Django an
 
 from campaigns.api.models import ApiToken, IdempotentRequest, MonitoringAlert
 from campaigns.audit.models import AuditEntry
+from campaigns.claims.models import Claim, ClaimAttachment
 from campaigns.compensation.models import (
     Compensation,
     CompensationPolicy,
     CompensationTopUp,
     PolicyProposal,
+    GoodwillCredit,
     Voucher,
 )
 from campaigns.finance.models import VoucherReminder
-from campaigns.incidents.models import Exposure, Incident, OutageWindow
+from campaigns.incidents.models import Exposure, ExposureAdjustment, Incident, OutageWindow
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing, PeriodicRun, SuppressedAddress
 from campaigns.offers.models import OfferSettings, PartnerCode, PartnerPool, Redemption
 from campaigns.status.models import IncidentUpdate
@@ -22,12 +24,16 @@ from campaigns.status.models import IncidentUpdate
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "Claim",
+    "ClaimAttachment",
     "Compensation",
     "CompensationPolicy",
     "CompensationTopUp",
     "Delivery",
     "DeliveryEvent",
     "Exposure",
+    "ExposureAdjustment",
+    "GoodwillCredit",
     "IdempotentRequest",
     "Incident",
     "IncidentUpdate",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import views as signin
-from campaigns.portal import credit_views, views
+from campaigns.portal import claim_views, credit_views, views
 
 app_name = "portal"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     # What happened
     path("", views.home, name="home"),
     path("incidents/<slug:slug>/", views.incident_detail, name="incident"),
+    # Claims
+    path("incidents/<slug:slug>/claim/", claim_views.claim_new, name="claim_new"),
+    path("claims/", claim_views.claim_list, name="claims"),
+    path("claims/<int:pk>/", claim_views.claim_detail, name="claim"),
+    path("claims/<int:pk>/attachments/<int:attachment>/", claim_views.claim_attachment, name="claim_attachment"),
     # Credit
     path("credit/", credit_views.credit, name="credit"),
     path("credit/code/", credit_views.redeem_code, name="redeem_code"),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from accounts.portal_session import customer_time_zone, portal_login_required
+from campaigns.claims.selectors import claims_of_customer
 from campaigns.compensation.explanation import explanation_view
 from campaigns.incidents.timeline import timeline_layout
 from campaigns.portal.selectors import (
@@ -53,5 +54,6 @@ def incident_detail(request, slug):
         "vouchers": portal_vouchers(customer=customer, incident=incident),
         "time_zone": customer.time_zone,
         "updates": incident_updates_cached(incident, get_language()),
+        "claims": claims_of_customer(customer=customer, incident=incident),
     }
     return render(request, "portal/incident.html", context)
