@@ -51,7 +51,7 @@ class ClaimsWorld:
     finance: User
 
 
-def claims_world(*, language="de", number="C000042", approve=True, email=None) -> ClaimsWorld:
+def claims_world(*, language="de", number="K004200", approve=True, email=None) -> ClaimsWorld:
     """Customer ``number`` (fee CHF 100.00) on server19, down 31.12.2005 23:30 – 02.01.2006 19:00
     Zurich time (43 h 30 min: 50 % → CHF 50.00); a second account of theirs on server20 was not hit."""
     server, quiet = ServerFactory(name="server19"), ServerFactory(name="server20")

@@ -127,7 +127,7 @@ def claim_file(
             )
             audit_record(
                 actor=None,
-                actor_label=f"contact:{contact.email}" if contact else "customer",
+                actor_label=contact.email if contact else "system",
                 action="claim.file",
                 incident=incident,
                 obj=claim,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.portal_session import customer_time_zone
-from accounts.roles import is_finance, support_required
+from accounts.roles import support_required
 from campaigns.claims import answers
 from campaigns.claims.models import Claim
 from campaigns.claims.rules import ClaimInvalid, parse_local
@@ -24,6 +24,7 @@ from campaigns.claims.selectors import (
 )
 from campaigns.claims.services import claim_accept, claim_assign, claim_reject
 from campaigns.claims.story import customer_search, customer_story
+from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
 
 
@@ -69,9 +70,10 @@ def _detail(request, claim: Claim, *, errors: dict | None = None, posted=None, s
     tz = customer_time_zone(claim.customer)
     posted = posted or {}
     templates = answers.answer_templates(claim, goodwill_amount=posted.get("amount", ""))
+    story = customer_story(number=claim.customer.number)
     context = {
+        "story": story,
         "claim": claim,
-        "story": customer_story(number=claim.customer.number),
         "age_state": claim_age_state(claim, timezone.now()),
         "templates": {decision: posted.get(f"answer_{decision}") or text for decision, text in templates.items()},
         "errors": errors or {},
@@ -79,9 +81,17 @@ def _detail(request, claim: Claim, *, errors: dict | None = None, posted=None, s
         "customer_tz": tz.key,
         "period_start": posted.get("period_start") or _local_input(claim.period_start, tz),
         "period_end": posted.get("period_end") or _local_input(claim.period_end, tz),
-        "show_codes": is_finance(request.user),
+        "show_codes": _codes_shown(request, story, "claim-page"),
     }
     return render(request, "console/claims/detail.html", context, status=status)
+
+
+def _codes_shown(request, story, where: str) -> bool:
+    """Finance sees the customer's codes whole, and the audit log records it; support sees them masked."""
+    if not code_visible_to(request.user):
+        return False
+    code_shown_record(user=request.user, where=where, voucher_ids=[voucher.pk for voucher in story.vouchers])
+    return True
 
 
 def _local_input(value, tz) -> str:
@@ -151,7 +161,7 @@ def attachment(request, pk, attachment):
 @support_required
 def customers(request):
     query = request.GET.get("q", "")
-    found = customer_search(query=query, with_codes=is_finance(request.user))
+    found = customer_search(query=query, with_codes=code_visible_to(request.user))
     if len(found) == 1 and query:
         return redirect("console:customer", number=found[0].number)
     return render(request, "console/customers/search.html", {"query": query, "customers": found})
@@ -160,4 +170,5 @@ def customers(request):
 @support_required
 def customer(request, number):
     story = customer_story(number=number)
-    return render(request, "console/customers/story.html", {"story": story, "show_codes": is_finance(request.user)})
+    context = {"story": story, "show_codes": _codes_shown(request, story, "customer-story")}
+    return render(request, "console/customers/story.html", context)

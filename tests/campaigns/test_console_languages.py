@@ -16,6 +16,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from campaigns.claims.models import Claim
+from campaigns.claims.services import claim_file
 from campaigns.compensation.services import compensation_approve, compensation_prepare
 from campaigns.incidents.exposure import exposure_recompute
 from campaigns.mailings.services import mailing_create_default
@@ -133,6 +135,10 @@ def world(support_user, finance_user, django_user_model):
     )  # fmt: skip
     exposure = incident.exposures.select_related("customer").first()
     contact = exposure.customer.contacts.first()
+    claim_file(
+        customer=exposure.customer, contact=contact, incident=incident, account_id=exposure.account_id,
+        kind="longer", period=(utc(2006, 1, 2, 18), utc(2006, 1, 2, 20)), text="Länger ausgefallen.", uploads=[],
+    )  # fmt: skip
     Delivery.objects.create(
         mailing=done, contact=contact, customer=exposure.customer, email=contact.email, language="de",
         status=Delivery.Status.SENT, sent_at=utc(2026, 12, 1, 10, 1),
@@ -163,6 +169,10 @@ def pages(incident, draft, done) -> dict[str, list[str]]:
         reverse("console:incident_new"),
         reverse("console:incident_edit", kwargs=slug),
         reverse("console:suppressions"),
+        reverse("console:claims"),
+        reverse("console:claim", args=[Claim.objects.get().pk]),
+        reverse("console:customers") + "?q=Kunde",
+        reverse("console:customer", args=["K19"]),
     ]
     finance = [
         *support,

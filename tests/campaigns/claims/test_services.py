@@ -58,7 +58,7 @@ def test_a_claim_is_stored_with_its_attachments_and_audited():
     ]
     entry = AuditEntry.objects.get(action="claim.file")
     assert (entry.actor_label, entry.object_id, entry.data["attachments"]) == (
-        f"contact:{world.contact.email}",
+        world.contact.email,
         str(claim.pk),
         2,
     )
