@@ -22,8 +22,8 @@ from accounts.roles import is_finance
 from campaigns.audit.services import audit_record
 from campaigns.compensation import policy as rules_mod
 from campaigns.compensation import topups as topup_rows
-from campaigns.compensation.inputs import CustomerInputs, exposure_groups, inputs_digest
 from campaigns.compensation.claim_credits import claim_credits, with_claim_credits
+from campaigns.compensation.inputs import CustomerInputs, exposure_groups, inputs_digest
 from campaigns.compensation.models import Compensation, CompensationPolicy
 from campaigns.compensation.policies import policy_default, policy_rules, policy_update  # noqa: F401 (re-exported)
 from campaigns.compensation.vouchers import VoucherRequest, vouchers_issue
@@ -205,7 +205,8 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
             # No longer exposed at all: the approved amount stays, the explanation says so (and the
             # customer enters the correction's audience, mailings.corrections).
             own_policy, own_rules = approved_policies[row[5]]
-            computed = _compute(own_policy, own_rules, CustomerInputs(customer_id, row[6], [], []))
+            inputs = CustomerInputs(customer_id, row[6], [], [])
+            computed = _compute(own_policy, own_rules, inputs, credits.get(customer_id))
             if computed.digest == row[3]:
                 result.unchanged += 1
                 continue

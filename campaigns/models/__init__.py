@@ -11,8 +11,8 @@ from campaigns.compensation.models import (
     Compensation,
     CompensationPolicy,
     CompensationTopUp,
-    PolicyProposal,
     GoodwillCredit,
+    PolicyProposal,
     Voucher,
 )
 from campaigns.finance.models import VoucherReminder

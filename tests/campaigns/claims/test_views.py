@@ -17,7 +17,7 @@ from campaigns.models import AuditEntry
 from tests.campaigns.portal.test_views import signed_in
 from tests.claims_world import PDF, claims_world, png_bytes
 from tests.factories import CustomerFactory, HostingAccountFactory, utc
-from tests.portal_world import private_cache
+from tests.signin import private_cache
 
 pytestmark = pytest.mark.django_db
 
