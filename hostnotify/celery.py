@@ -40,7 +40,14 @@ app.conf.update(
 # Each pipeline step keeps its tasks in its own tasks.py.
 app.autodiscover_tasks()
 app.autodiscover_tasks(
-    ["campaigns.compensation", "campaigns.mailings", "campaigns.finance", "campaigns.api", "campaigns.offers", "campaigns.claims"]
+    [
+        "campaigns.compensation",
+        "campaigns.mailings",
+        "campaigns.finance",
+        "campaigns.api",
+        "campaigns.offers",
+        "campaigns.claims",
+    ]
 )
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_public_names'),
-        ('campaigns', '0017_idempotent_request_created_idx'),
+        ('campaigns', '0018_offers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
