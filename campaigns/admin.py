@@ -36,20 +36,6 @@ class IncidentAdmin(TranslationAdmin):
             self.message_user(request, str(exc), level="warning")
 
 
-@admin.register(Exposure)
-class ExposureAdmin(admin.ModelAdmin):
-    list_display = ["incident", "account", "customer", "server_names", "affected_seconds"]
-    search_fields = ["account__name", "customer__number"]
-    list_filter = ["incident"]
-    list_select_related = ["incident", "account", "customer"]
-    raw_id_fields = ["account", "customer"]
-    show_full_result_count = False
-
-    @admin.display(description=_("servers"))
-    def server_names(self, obj: Exposure) -> str:
-        return ", ".join(obj.servers)
-
-
 class ReadOnlyMoneyAdmin(admin.ModelAdmin):
     """Money rows are read-only here for everyone, superusers included: amounts, codes and states
     change only through the services (four eyes, ledger, audit log), never by editing a row."""
@@ -62,6 +48,24 @@ class ReadOnlyMoneyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Exposure)
+class ExposureAdmin(ReadOnlyMoneyAdmin):
+    """Read-only: exposure is computed from the windows and the inventory (and frozen once the
+    compensation is approved); an edited row would change what letters, the portal and the next
+    top-up say without anyone's approval."""
+
+    list_display = ["incident", "account", "customer", "server_names", "affected_seconds"]
+    search_fields = ["account__name", "customer__number"]
+    list_filter = ["incident"]
+    list_select_related = ["incident", "account", "customer"]
+    raw_id_fields = ["account", "customer"]
+    show_full_result_count = False
+
+    @admin.display(description=_("servers"))
+    def server_names(self, obj: Exposure) -> str:
+        return ", ".join(obj.servers)
 
 
 @admin.register(CompensationPolicy)

@@ -1,5 +1,6 @@
 """Replays the admin finding: a superuser edited an issued voucher's amount and set a redeemed
-voucher back to "issued". Money rows are read-only in /admin/ for everyone."""
+voucher back to "issued". Money rows, and the exposure they are computed from, are read-only in
+/admin/ for everyone."""
 
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import LedgerEntry
 from campaigns.compensation.services import compensation_approve, compensation_prepare
-from campaigns.models import Compensation, Voucher
+from campaigns.models import Compensation, Exposure, Voucher
 from tests.factories import ExposureFactory, HostingAccountFactory
 
 
@@ -25,6 +26,7 @@ def rows():
         list(Voucher.objects.values_list("amount", "status", "code")),
         list(Compensation.objects.values_list("amount", "status")),
         list(LedgerEntry.objects.values_list("amount", "kind")),
+        list(Exposure.objects.values_list("affected_seconds", "intervals")),
     )
 
 
@@ -34,13 +36,18 @@ def rows():
         ("voucher", {"amount": "999.00", "status": "issued", "currency": "CHF"}),
         ("compensation", {"amount": "999.00", "status": "draft", "currency": "CHF"}),
         ("ledgerentry", {"amount": "999.00", "kind": "adjust", "currency": "CHF"}),
+        ("exposure", {"affected_seconds": "999999", "intervals": "[]", "servers": "[]"}),
     ],
 )
 def test_a_superuser_can_neither_change_add_nor_delete_money_rows(client, admin_user, approved, model, fields):
     before = rows()
     client.force_login(admin_user)
     label = "accounts" if model == "ledgerentry" else "campaigns"
-    pk = {"voucher": approved.pk, "compensation": approved.compensation_id}.get(model)
+    pk = {
+        "voucher": approved.pk,
+        "compensation": approved.compensation_id,
+        "exposure": Exposure.objects.values_list("pk", flat=True).first(),
+    }.get(model)
     if pk is None:
         pk = LedgerEntry.objects.get().pk
     change = client.post(reverse(f"admin:{label}_{model}_change", args=[pk]), fields)
