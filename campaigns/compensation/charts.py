@@ -1,20 +1,45 @@
-"""Server-rendered SVG charts and histogram binning: pure functions, no ORM, no clock.
+"""Charts of the console and the finance PDF: Vega-Lite specifications built with Vega-Altair and
+rendered to SVG on the server by vl-convert, and the one histogram binning that the compensation
+page and the finance report share.
 
-The console and the PDF summary embed the same SVG, so a report looks alike in both and needs no
-JavaScript. Labels are escaped; the returned markup is safe to put into a template as is.
+The SVG works on pages and in WeasyPrint alike and needs no JavaScript. Numbers on the axes are
+formatted by d3 with the reader's Swiss locale (``1’234.50``, in French ``1 234,50``); dates and
+bin labels are written by Django's formats before they reach the chart, so nothing in the markup
+is localised twice. Every chart carries a ``<title>`` and a ``<desc>`` listing its figures for
+screen readers. Rendering costs a V8 call: the SVG is cached by its specification and language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
+import altair as alt
+import vl_convert
+from django.core.cache import cache
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.formatting import APOSTROPHE, NARROW_NBSP, format_amount
 
 NICE_STEPS = (Decimal("1"), Decimal("2"), Decimal("2.5"), Decimal("5"))
-PALETTE = ("#c8102e", "#1d2430", "#1a7f37", "#b35900", "#5b6573", "#7a4bc2")
+PALETTE = ["#c8102e", "#1d2430", "#1a7f37", "#b35900", "#5b6573", "#7a4bc2"]
+CACHE_SECONDS = 24 * 3600
+# d3-format locales as hostnotify.formats writes numbers (de-CH, fr-CH, it-CH, en-CH).
+FORMAT_LOCALES = {
+    "fr": {"decimal": ",", "thousands": NARROW_NBSP, "grouping": [3], "currency": ["", " CHF"]},
+    "other": {"decimal": ".", "thousands": APOSTROPHE, "grouping": [3], "currency": ["CHF ", ""]},
+}
+TIME_LOCALES: dict[str, Any] = {"de": "de-CH", "fr": "fr-FR", "it": "it-IT", "en": "en-GB"}
+FONT = "DejaVu Sans, Verdana, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -53,100 +78,102 @@ def histogram(value_counts: list[tuple[Decimal, int]], *, bins: int = 10) -> lis
     return [Bin(start + i * width, start + (i + 1) * width, n) for i, n in enumerate(counts)]
 
 
-def _fmt(value: Decimal) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def _language() -> str:
+    return (get_language() or "de")[:2]
 
 
-def histogram_svg(bins: list[Bin], *, title: str, width: int = 640, height: int = 220) -> SafeString:
-    """A bar per bin, its count above it and its range below."""
-    return bar_chart_svg(
-        [(f"{_fmt(b.low)}–{_fmt(b.high)}", b.count) for b in bins], title=title, width=width, height=height
+def render_svg(chart: alt.TopLevelMixin, *, title: str, description: str) -> SafeString:
+    """The chart as an accessible SVG (``role="img"``, ``<title>``, ``<desc>``), cached."""
+    spec = chart.to_dict()
+    language = _language()
+    digest = hashlib.sha256(
+        json.dumps([spec, language, title, description], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    key = f"chart-svg:{digest}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = vl_convert.vegalite_to_svg(
+            spec,
+            format_locale=FORMAT_LOCALES["fr" if language == "fr" else "other"],
+            time_format_locale=TIME_LOCALES.get(language, "de-CH"),
+        )
+        ident = f"chart-{digest[:10]}"
+        opening, rest = svg.split(">", 1)
+        svg = (
+            f'{opening} role="img" aria-labelledby="{ident}-title {ident}-desc">'
+            f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(description)}</desc>'
+            f"{rest}"
+        )
+        cache.set(key, svg, CACHE_SECONDS)
+    return mark_safe(svg)  # noqa: S308 - vl-convert's SVG; our own texts above are escaped
+
+
+def _base(data: list[dict], *, title: str, width: int | alt.Step, height: int) -> alt.Chart:
+    return (
+        alt.Chart(alt.Data(values=data))
+        .properties(title=title, width=width, height=height)
+        .configure(font=FONT, aria=False)
+        .configure_title(anchor="start", fontSize=14, color="#1d2430")
+        .configure_axis(labelColor="#1d2430", titleColor="#5b6573", gridColor="#dde1e6")
+        .configure_view(stroke=None)
     )
 
 
-def bar_chart_svg(bars: list[tuple[str, int]], *, title: str, width: int = 640, height: int = 220) -> SafeString:
-    """A bar per ``(label, count)``, the count above it and the label below."""
-    if not bars:
-        return mark_safe("")
-    left, bottom, top = 40, 40, 20
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    peak = max(count for _, count in bars) or 1
-    bar_w = plot_w / len(bars)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#5b6573"/>',
-    ]
-    for i, (label, count) in enumerate(bars):
-        h = plot_h * count / peak
-        x = left + i * bar_w
-        y = top + plot_h - h
-        parts.append(
-            f'<rect x="{x + 2:.1f}" y="{y:.1f}" width="{bar_w - 4:.1f}" height="{h:.1f}" fill="{PALETTE[0]}">'
-            f"<title>{escape(label)}: {count}</title></rect>"
-        )
-        parts.append(
-            f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{count}</text>'
-        )
-        parts.append(
-            f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" font-size="9" '
-            f'text-anchor="middle">{escape(label)}</text>'
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every label above is escaped
+def bin_label(low: Decimal, high: Decimal, language: str) -> str:
+    return f"{format_amount(low, language)}–{format_amount(high, language)}"
 
 
-def timeline_svg(
-    series: dict[str, list[tuple[dt.date, Decimal]]], *, title: str, width: int = 640, height: int = 220
+def histogram_svg(
+    bins: Sequence[Bin], *, title: str, currency: str, counted: str, width: int = 560, height: int = 200
 ) -> SafeString:
-    """Cumulative lines, one per series (e.g. ``"CHF balance"``), over days."""
-    points = [p for values in series.values() for p in values]
+    """A bar per bin of amounts in ``currency``; ``counted`` names what the bars count
+    ("Vouchers", "Customers")."""
+    if not bins:
+        return mark_safe("")
+    language = _language()
+    ranges = [bin_label(b.low, b.high, language) for b in bins]
+    rows = [{"range": label, "count": b.count} for label, b in zip(ranges, bins, strict=True)]
+    x_title = _("Amount in %(currency)s") % {"currency": currency}
+    chart = (
+        _base(rows, title=title, width=width, height=height)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=alt.X("range:O", sort=ranges, title=x_title, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("count:Q", title=counted, axis=alt.Axis(format=",d", tickMinStep=1)),
+        )
+    )
+    description = "; ".join(f"{currency} {row['range']}: {row['count']}" for row in rows)
+    return render_svg(chart, title=title, description=f"{x_title}, {counted}: {description}.")
+
+
+def daily_bars_svg(
+    points: Sequence[tuple[dt.date, str, Decimal]],
+    *,
+    title: str,
+    currency: str,
+    legend: str,
+    width: int = 560,
+    height: int = 200,
+) -> SafeString:
+    """Amounts in ``currency`` per local day, stacked by series (e.g. the form of redemption);
+    one chart per currency, so that each axis carries one currency."""
     if not points:
         return mark_safe("")
-    left, bottom, top, right = 60, 40, 20, 130
-    plot_w, plot_h = width - left - right, height - bottom - top
-    first = min(day for day, _ in points)
-    last = max(day for day, _ in points)
-    days = max((last - first).days, 1)
-    cumulative = {name: _cumulate(values) for name, values in series.items()}
-    peak = max((v for values in cumulative.values() for _, v in values), default=Decimal(1)) or Decimal(1)
-
-    def xy(day: dt.date, value: Decimal) -> str:
-        x = left + plot_w * (day - first).days / days
-        y = top + plot_h - plot_h * float(value / peak)
-        return f"{x:.1f},{y:.1f}"
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#5b6573"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#5b6573"/>',
-        f'<text x="{left - 4}" y="{top + 4}" font-size="10" text-anchor="end">{_fmt(peak)}</text>',
-        f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">0</text>',
-        f'<text x="{left}" y="{top + plot_h + 14}" font-size="10">{first.isoformat()}</text>',
-        f'<text x="{left + plot_w}" y="{top + plot_h + 14}" font-size="10" text-anchor="end">{last.isoformat()}</text>',
-    ]
-    for i, (name, values) in enumerate(sorted(cumulative.items())):
-        colour = PALETTE[i % len(PALETTE)]
-        steps = [xy(first, Decimal(0))]
-        for day, value in values:
-            steps.append(xy(day, value))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(steps)}"/>')
-        parts.append(
-            f'<text x="{left + plot_w + 6}" y="{top + 12 + 14 * i}" font-size="10" fill="{colour}">'
-            f"{escape(name)}: {_fmt(values[-1][1])}</text>"
+    language = _language()
+    days = sorted({day for day, _series, _amount in points})
+    labels = {day: formats.date_format(day, "SHORT_DATE_FORMAT") for day in days}
+    rows = [{"day": labels[day], "series": series, "amount": float(amount)} for day, series, amount in points]
+    y_title = _("Amount in %(currency)s") % {"currency": currency}
+    chart = (
+        _base(rows, title=title, width=alt.Step(min(48, width // len(days))), height=height)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:O", sort=[labels[day] for day in days], title=_("Day"), axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("sum(amount):Q", title=y_title, axis=alt.Axis(format=",.2f")),
+            color=alt.Color("series:N", title=legend, scale=alt.Scale(range=PALETTE)),
         )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every label above is escaped
-
-
-def _cumulate(values: list[tuple[dt.date, Decimal]]) -> list[tuple[dt.date, Decimal]]:
-    total = Decimal(0)
-    out = []
-    for day, value in sorted(values):
-        total += value
-        out.append((day, total))
-    return out
+    )
+    description = "; ".join(
+        f"{labels[day]} {series}: {format_amount(amount, language)} {currency}" for day, series, amount in points
+    )
+    return render_svg(chart, title=title, description=f"{y_title}: {description}.")

@@ -55,6 +55,7 @@ class Preview:
     customers: int = 0
     per_tier: Counter = field(default_factory=Counter)
     distribution: dict[str, int] = field(default_factory=dict)  # bucket label → customers
+    amounts: dict[str, Counter] = field(default_factory=dict)  # currency → {amount: customers}
     totals: dict[str, Decimal] = field(default_factory=dict)  # currency → total
     largest: list[dict] = field(default_factory=list)  # the ten largest: number, name, amount, currency
 
@@ -112,6 +113,7 @@ def compensation_preview(*, incident: Incident, policy: CompensationPolicy | Non
         preview.customers += 1
         preview.per_tier[computed.result.tier] += 1
         preview.distribution[_bucket(amount)] += 1
+        preview.amounts.setdefault(currency, Counter())[amount] += 1
         preview.totals[currency] = preview.totals.get(currency, Decimal("0.00")) + amount
         top.append((amount, customer_id, currency))
         if len(top) > 100:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.formatting import format_money
 from accounts.roles import finance_required, is_finance, support_required
 from campaigns.audit.models import AuditEntry
-from campaigns.compensation.charts import bar_chart_svg
+from campaigns.compensation.charts import histogram, histogram_svg
 from campaigns.compensation.export import FORMATS as EXPORT_FORMATS
 from campaigns.compensation.models import Compensation, CompensationPolicy
 from campaigns.compensation.policies import policy_default
@@ -66,7 +66,16 @@ def compensation(request, slug):
         "policies": CompensationPolicy.objects.filter(is_current=True).order_by("name"),
         "preview": preview,
         "tiers": preview.per_tier.most_common(),
-        "chart": bar_chart_svg(list(preview.distribution.items()), title=_("Customers per amount")),
+        # binned like the finance report's vouchers per amount (charts.histogram), per currency
+        "charts": {
+            currency: histogram_svg(
+                histogram(sorted(counts.items())),
+                title=_("Customers per amount in %(currency)s") % {"currency": currency},
+                currency=currency,
+                counted=_("Customers"),
+            )
+            for currency, counts in sorted(preview.amounts.items())
+        },
         "existing": existing,
         "has_drafts": bool(preparers),
         "preparers": [

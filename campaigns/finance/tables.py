@@ -56,11 +56,28 @@ class ReportData:
         return {currency: finance_charts.histogram(pairs) for currency, pairs in self.amounts.items()}
 
     def charts(self) -> dict:
+        """Per currency: amounts redeemed per day by form, and the vouchers per amount (the bins
+        of ``finance_charts.histogram``, the same as on the compensation page)."""
+        per_currency: dict[str, list[tuple[dt.date, str, Decimal]]] = {}
+        for series, points in self.redemptions.items():
+            currency, book = series.split(" ", 1)
+            per_currency.setdefault(currency, []).extend((day, form_label(book), amount) for day, amount in points)
         return {
-            "redemptions": finance_charts.timeline_svg(self.redemptions, title=_("Redemptions over time (cumulative)")),
+            "redemptions": {
+                currency: finance_charts.daily_bars_svg(
+                    sorted(points),
+                    title=_("Redeemed per day in %(currency)s") % {"currency": currency},
+                    currency=currency,
+                    legend=_("Form of compensation"),
+                )
+                for currency, points in sorted(per_currency.items())
+            },
             "histograms": {
                 currency: finance_charts.histogram_svg(
-                    bins, title=_("Voucher amounts in %(currency)s") % {"currency": currency}
+                    bins,
+                    title=_("Vouchers per amount in %(currency)s") % {"currency": currency},
+                    currency=currency,
+                    counted=_("Vouchers"),
                 )
                 for currency, bins in self.histograms.items()
             },

@@ -4,8 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
-from campaigns.compensation.charts import Bin, bar_chart_svg, histogram, histogram_svg, nice_width, timeline_svg
+from campaigns.compensation.charts import Bin, daily_bars_svg, histogram, histogram_svg, nice_width
 
 D = Decimal
 
@@ -40,17 +41,31 @@ def test_histogram_edge_cases():
     assert histogram([(D("7.50"), 4)]) == [Bin(D("7.50"), D("7.55"), 4)]
 
 
-def test_svg_escapes_labels_and_draws_a_bar_per_bin():
-    svg = bar_chart_svg([("<script>", 2), ("b", 1)], title="A & B")
+def test_histogram_svg_is_accessible_escaped_and_formatted_in_the_readers_swiss_format():
+    bins = [Bin(D("0"), D("2000"), 3), Bin(D("2000"), D("4000"), 1)]
 
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert svg.count("<rect") == 2
-    assert 'aria-label="A &amp; B"' in svg
-    assert histogram_svg([], title="x") == "" and timeline_svg({}, title="x") == ""
+    with translation.override("fr"):
+        french = histogram_svg(bins, title="A & <B>", currency="CHF", counted="Bons")
+    with translation.override("de"):
+        german = histogram_svg(bins, title="Gutscheine", currency="EUR", counted="Gutscheine")
+
+    assert french.startswith("<svg") and 'role="img"' in french
+    assert "<title id=" in french and "A &amp; &lt;B&gt;</title>" in french and "<B>" not in french
+    assert "2\u202f000,00–4\u202f000,00" in french  # the bin labels, Swiss French
+    assert "Montant en CHF" in french  # the axis title names the currency
+    assert "2’000.00–4’000.00" in german and "Betrag in EUR" in german
+    assert "CHF 2’000.00–4’000.00: 1" not in german
+    assert "EUR 2’000.00–4’000.00: 1" in german  # the text alternative lists every bin
+    assert histogram_svg([], title="x", currency="CHF", counted="y") == ""
 
 
-def test_timeline_is_cumulative():
-    svg = timeline_svg({"CHF balance": [(dt.date(2026, 1, 2), D("5")), (dt.date(2026, 1, 1), D("10"))]}, title="t")
+def test_daily_bars_write_days_as_swiss_dates_and_amounts_with_swiss_separators():
+    points = [(dt.date(2026, 12, 2), "Guthaben", D("11546.80")), (dt.date(2026, 12, 1), "Guthaben", D("5"))]
 
-    assert "CHF balance: 15" in svg
-    assert "2026-01-01" in svg and "2026-01-02" in svg
+    with translation.override("de"):
+        svg = daily_bars_svg(points, title="Eingelöst", currency="CHF", legend="Form")
+
+    assert "01.12.2026" in svg and "02.12.2026" in svg and "2026-12-01" not in svg
+    assert "11’546.80" in svg  # in the text alternative
+    assert "Guthaben" in svg  # the legend
+    assert "NaN" not in svg
