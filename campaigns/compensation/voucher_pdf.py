@@ -4,28 +4,31 @@ Two ways to the same document. The reference renders each voucher with WeasyPrin
 even with the stylesheet, fonts and template built once per process). The way used for bulk work
 has WeasyPrint lay out one *probe* per design — language, kind, incident, time zone and number of
 windows — and stamps each voucher's strings and QR code into it (``voucher_stamp``), a fraction of
-a millisecond each; whatever stamping cannot vouch for goes the reference way. The voucher letter's
-fixed texts are content, written here in the four languages rather than left to the UI catalogue.
+a millisecond each; whatever stamping cannot vouch for goes the reference way. The voucher's fixed
+texts are in the gettext catalogues under the context "voucher PDF" (``voucher_texts``).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import secrets
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import get_template
-from django.utils import timezone
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from accounts.bulk import bulk_update_rows
 from accounts.formatting import format_duration, format_money
+from accounts.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from accounts.links import absolute_url
 from accounts.private_apis import html_class_with_user_agent_css
 from campaigns.compensation.codes import GROUP, format_code
@@ -46,56 +49,28 @@ DATETIME = "%d.%m.%Y %H:%M"
 DESIGN_KEYS = ("language", "t", "brand", "is_topup", "intro", "windows_title")
 DESIGN_CACHE_SIZE = 64
 
-TEXTS = {
-    "de": {
-        "title": "Gutschein",
-        "topup": "Nachtrag zu Ihrem Gutschein",
-        "customer_number": "Kundennummer",
-        "intro": "Wir entschuldigen uns für den Ausfall «{incident}». Als Entschädigung schreiben wir Ihnen diesen Betrag gut:",
-        "code_label": "Gutscheincode",
-        "expires_label": "Gültig bis",
-        "redeem": "Lösen Sie den Gutschein im Kundenportal ein: Code eingeben oder QR-Code scannen.",
-        "windows": "Ihre betroffenen Dienste (Zeitzone {tz})",
-        "downtime": "Ausfallzeit Ihrer Dienste: {duration}",
-        "footer": "Dieser Gutschein ist an Ihre Kundennummer gebunden.",
-    },
-    "fr": {
-        "title": "Bon de crédit",
-        "topup": "Complément à votre bon",
-        "customer_number": "Numéro de client",
-        "intro": "Nous vous prions de nous excuser pour la panne « {incident} ». En compensation, nous vous créditons ce montant :",
-        "code_label": "Code du bon",
-        "expires_label": "Valable jusqu’au",
-        "redeem": "Utilisez ce bon dans le portail client : saisissez le code ou scannez le code QR.",
-        "windows": "Vos services concernés (fuseau horaire {tz})",
-        "downtime": "Durée d’interruption de vos services : {duration}",
-        "footer": "Ce bon est lié à votre numéro de client.",
-    },
-    "it": {
-        "title": "Buono di credito",
-        "topup": "Integrazione del Suo buono",
-        "customer_number": "Numero cliente",
-        "intro": "Ci scusiamo per il guasto «{incident}». A titolo di risarcimento Le accreditiamo questo importo:",
-        "code_label": "Codice del buono",
-        "expires_label": "Valido fino al",
-        "redeem": "Riscatti il buono nel portale clienti: inserisca il codice o scansioni il codice QR.",
-        "windows": "I Suoi servizi interessati (fuso orario {tz})",
-        "downtime": "Durata dell’interruzione dei Suoi servizi: {duration}",
-        "footer": "Questo buono è legato al Suo numero cliente.",
-    },
-    "en": {
-        "title": "Credit voucher",
-        "topup": "Top-up to your voucher",
-        "customer_number": "Customer number",
-        "intro": "We apologise for the outage “{incident}”. As compensation we credit you this amount:",
-        "code_label": "Voucher code",
-        "expires_label": "Valid until",
-        "redeem": "Redeem it in the customer portal: enter the code or scan the QR code.",
-        "windows": "Your affected services (time zone {tz})",
-        "downtime": "Downtime of your services: {duration}",
-        "footer": "This voucher is bound to your customer number.",
-    },
-}
+VOUCHER = "voucher PDF"  # the catalogues' context of the voucher's fixed texts
+
+
+@lru_cache(maxsize=len(LANGUAGE_CODES))
+def voucher_texts(language: str) -> dict[str, str]:
+    """The voucher's fixed texts in a language, from the gettext catalogues (``locale/``).
+    ``intro``, ``windows`` and ``downtime`` keep their ``%(…)s`` placeholders."""
+    with translation.override(language):
+        return {
+            "title": pgettext(VOUCHER, "Credit voucher"),
+            "topup": pgettext(VOUCHER, "Top-up to your voucher"),
+            "customer_number": pgettext(VOUCHER, "Customer number"),
+            "intro": pgettext(
+                VOUCHER, "We apologise for the outage “%(incident)s”. As compensation we credit you this amount:"
+            ),
+            "code_label": pgettext(VOUCHER, "Voucher code"),
+            "expires_label": pgettext(VOUCHER, "Valid until"),
+            "redeem": pgettext(VOUCHER, "Redeem it in the customer portal: enter the code or scan the QR code."),
+            "windows": pgettext(VOUCHER, "Your affected services (time zone %(tz)s)"),
+            "downtime": pgettext(VOUCHER, "Downtime of your services: %(duration)s"),
+            "footer": pgettext(VOUCHER, "This voucher is bound to your customer number."),
+        }
 
 
 # The voucher template uses a handful of elements; WeasyPrint's full HTML user-agent stylesheet
@@ -123,7 +98,13 @@ def _weasy():
 
 def redeem_url(code: str) -> str:
     """The page where this code is redeemed, the code filled in (sign-in first when needed)."""
-    return absolute_url("portal:redeem_code", query={"code": format_code(code)})
+    return f"{_redeem_page(settings.SITE_URL, get_urlconf(), get_script_prefix())}?{urlencode({'code': format_code(code)})}"
+
+
+@lru_cache(maxsize=8)
+def _redeem_page(site_url: str, urlconf, script_prefix: str) -> str:
+    """``absolute_url`` of the redeem page, ``reverse()`` run once per site address and URLconf."""
+    return absolute_url("portal:redeem_code")
 
 
 def affected_windows(intervals: list[list[str]], time_zone: str) -> list[dict]:
@@ -148,8 +129,8 @@ def affected_windows(intervals: list[list[str]], time_zone: str) -> list[dict]:
 
 def voucher_context(voucher: Voucher, *, intervals: list[list[str]]) -> dict:
     customer = voucher.customer
-    language = customer.language if customer.language in TEXTS else "de"
-    texts = TEXTS[language]
+    language = customer.language if customer.language in LANGUAGE_CODES else DEFAULT_LANGUAGE
+    texts = voucher_texts(language)
     incident = voucher.compensation.incident
     url = redeem_url(voucher.code)
     return {
@@ -159,16 +140,16 @@ def voucher_context(voucher: Voucher, *, intervals: list[list[str]]) -> dict:
         "is_topup": voucher.is_topup,
         "customer_name": customer.name,
         "customer_number": customer.number,
-        "intro": texts["intro"].format(incident=incident.title_in(language)),
+        "intro": texts["intro"] % {"incident": incident.title_in(language)},
         "amount": format_money(voucher.amount, voucher.currency, language),
         "code": format_code(voucher.code),
         "expires": voucher.expires_on.strftime(DATE),
         "qr_url": url,
         "redeem_url": url,
-        "windows_title": texts["windows"].format(tz=customer.time_zone),
+        "windows_title": texts["windows"] % {"tz": customer.time_zone},
         "windows": affected_windows(intervals, customer.time_zone),
         # The customer's downtime: the union of all their accounts' intervals (customer_downtimes).
-        "downtime": texts["downtime"].format(duration=format_duration(downtime_seconds(intervals))),
+        "downtime": texts["downtime"] % {"duration": format_duration(downtime_seconds(intervals))},
     }
 
 
@@ -212,13 +193,22 @@ def _probe_context(context: dict) -> tuple[dict, list[str]]:
     return probe, values
 
 
-_designs: OrderedDict[str, Design | None] = OrderedDict()
+_designs: OrderedDict[tuple, Design | None] = OrderedDict()
+
+
+def _frozen(value):
+    """The probe context as a key: dictionaries as sorted tuples, lists as tuples."""
+    if isinstance(value, dict):
+        return tuple((key, _frozen(item)) for key, item in sorted(value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
 
 
 def _design(probe: dict) -> Design | None:
     """The stamping design for a probe context, laid out by WeasyPrint on first use (``None``:
     the design has something stamping cannot reproduce, render it the reference way)."""
-    key = json.dumps(probe, sort_keys=True, default=str)
+    key = _frozen(probe)
     if key in _designs:
         _designs.move_to_end(key)
         return _designs[key]

@@ -9,7 +9,7 @@ import pytest
 
 from campaigns.compensation.services import compensation_approve, compensation_prepare
 from campaigns.compensation.tasks import render_voucher_pdfs
-from campaigns.compensation.voucher_pdf import affected_windows, voucher_pdf_bytes
+from campaigns.compensation.voucher_pdf import affected_windows, voucher_pdf_bytes, voucher_texts
 from campaigns.incidents.exposure import exposure_recompute
 from campaigns.models import Voucher
 from tests.factories import OutageWindowFactory, PlacementFactory, utc
@@ -124,3 +124,19 @@ def test_affected_windows_are_local_and_merged_across_servers():
         {"servers": "server1", "start": "31.12.2005 23:30", "end": "01.01.2006 01:00"},
         {"servers": "server1, server2", "start": "26.03.2006 01:00", "end": "26.03.2006 10:00"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "expires", "downtime"),
+    [
+        ("de", "Gutschein", "Gültig bis", "Ausfallzeit Ihrer Dienste: 2 h"),
+        ("fr", "Bon de crédit", "Valable jusqu’au", "Durée d’interruption de vos services : 2 h"),
+        ("it", "Buono di credito", "Valido fino al", "Durata dell’interruzione dei Suoi servizi: 2 h"),
+        ("en", "Credit voucher", "Valid until", "Downtime of your services: 2 h"),
+    ],
+)
+def test_the_fixed_texts_come_from_the_catalogues(language, title, expires, downtime):
+    texts = voucher_texts(language)
+    assert (texts["title"], texts["expires_label"]) == (title, expires)
+    assert texts["downtime"] % {"duration": "2 h"} == downtime
+    assert set(texts) == set(voucher_texts("de"))  # every language has every text
