@@ -117,9 +117,10 @@ def portal_ledger(*, customer: Customer, limit: int = 200):
 
 
 def portal_balances(*, customer: Customer) -> list[tuple[str, str, Decimal]]:
-    """``[(book label, currency, total), ...]``: the account balance, then other credit books, where
-    not zero — one query over the customer's bookings."""
-    books = (LedgerEntry.Book.BALANCE, LedgerEntry.Book.EXTENSION, LedgerEntry.Book.PARTNER)
+    """``[(book label, currency, total), ...]``: the account balance per currency — one query. Months
+    of service, partner codes and donations are not money the customer holds: "What you chose"
+    (``portal_redemptions``) shows them as what they are."""
+    books = (LedgerEntry.Book.BALANCE,)
     totals = (
         LedgerEntry.objects.filter(customer=customer, book__in=books)
         .values("book", "currency")
