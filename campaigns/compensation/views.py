@@ -13,7 +13,7 @@ from accounts.roles import finance_required, is_finance, support_required
 from campaigns.audit.models import AuditEntry
 from campaigns.compensation.charts import histogram, histogram_svg
 from campaigns.compensation.export import FORMATS as EXPORT_FORMATS
-from campaigns.compensation.models import Compensation, CompensationPolicy
+from campaigns.compensation.models import Compensation, CompensationPolicy, CompensationTopUp
 from campaigns.compensation.policies import policy_default
 from campaigns.compensation.services import (
     ApprovalRefused,
@@ -59,7 +59,12 @@ def compensation(request, slug):
         .values_list("prepared_by_id", "prepared_by__username")
         .annotate(drafts=Count("id"))
     )
-    preparer_ids = {pk for pk, _name, _n in preparers}
+    # Raises of approved amounts (claims, corrections) wait for the same approval as drafts.
+    topups = CompensationTopUp.objects.filter(
+        compensation__incident=incident, status=CompensationTopUp.Status.PENDING
+    ).order_by("currency")
+    pending_topups = list(topups.values("currency").annotate(count=Count("id"), total=Sum("amount")))
+    preparer_ids = {pk for pk, _name, _n in preparers} | set(topups.values_list("prepared_by_id", flat=True))
     context = {
         "incident": incident,
         "policy": policy,
@@ -77,7 +82,8 @@ def compensation(request, slug):
             for currency, counts in sorted(preview.amounts.items())
         },
         "existing": existing,
-        "has_drafts": bool(preparers),
+        "has_drafts": bool(preparers) or bool(pending_topups),
+        "pending_topups": pending_topups,
         "preparers": [
             ngettext("%(name)s (%(count)s draft)", "%(name)s (%(count)s drafts)", count)
             % {"name": name or _("command line"), "count": count}
