@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from campaigns.api import alerts, incidents, inventory, reads, vouchers
+from campaigns.api import alerts, claims, incidents, inventory, reads, vouchers
 from campaigns.api.problems import install_problem_handlers, problem_media_types
 from campaigns.api.schemas import StrictJSONParser
 
@@ -12,7 +12,7 @@ DESCRIPTION = """
 hostnotify's API for billing, CRM and monitoring systems.
 
 Authenticate with `Authorization: Bearer <token>`; tokens are created by an admin in the console
-(or `manage.py create_api_token`) with scopes `inventory`, `incidents`, `read`, `vouchers`.
+(or `manage.py create_api_token`) with scopes `inventory`, `incidents`, `read`, `vouchers`, `claims`.
 Errors are RFC 9457 problem details (`application/problem+json`). Lists are paginated with
 `limit`/`offset` and filtered with `updated_since` for syncing.
 """
@@ -42,3 +42,4 @@ api.add_router("/", reads.router)
 api.add_router("/", incidents.router)
 api.add_router("/", alerts.router)
 api.add_router("/", vouchers.router)
+api.add_router("/", claims.router)

@@ -17,6 +17,7 @@ class ApiToken(models.Model):
         INCIDENTS = "incidents", _("incidents, windows and monitoring alerts")
         READ = "read", _("read exposure, compensation and mailings")
         VOUCHERS = "vouchers", _("voucher codes: look up and redeem")
+        CLAIMS = "claims", _("customers' claims: read and answer")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     digest = models.CharField(max_length=64, unique=True)

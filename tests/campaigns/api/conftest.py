@@ -5,7 +5,7 @@ from django.test import Client
 
 from campaigns.api.tokens import api_token_create
 
-ALL_SCOPES = ["incidents", "inventory", "read", "vouchers"]
+ALL_SCOPES = ["incidents", "inventory", "read", "vouchers", "claims"]
 
 
 class ApiClient:
