@@ -72,16 +72,16 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict], *, returning: S
 
 def bulk_update_rows(
     model: type[models.Model], rows: Sequence[dict], fields: Sequence[str], *, where: Mapping[str, Any] | None = None
-) -> None:
+) -> int:
     """Update ``fields`` of the rows identified by their ``id``; with ``where`` (field → value)
-    only rows that also match it, e.g. rows still in the state the caller claimed them in."""
+    only rows that also match it, e.g. rows still in the state the caller claimed them in.
+    Returns how many were updated: with ``where`` as counted by the database, else all given."""
     if not rows:
-        return
+        return 0
     where = dict(where or {})
     if connection.vendor != "postgresql":
         objs = [model(**{"id": row["id"], **{name: row[name] for name in fields}}) for row in rows]
-        model._default_manager.filter(**where).bulk_update(objs, list(fields), batch_size=BATCH)
-        return
+        return model._default_manager.filter(**where).bulk_update(objs, list(fields), batch_size=BATCH)
     columns = ["id", *fields]
     casts = _casts(model, columns)
     assignments = ", ".join(
@@ -96,7 +96,11 @@ def bulk_update_rows(
     )
     conditions = [(_column(model, name)[0], value) for name, value in where.items()]
     sql += "".join(f" AND t.{column} = %b" for column, _ in conditions)
-    execute_binary(sql, [*_arrays(casts, columns, rows), *(value for _, value in conditions)])
+    params = [*_arrays(casts, columns, rows), *(value for _, value in conditions)]
+    if not conditions:
+        execute_binary(sql, params)
+        return len(rows)
+    return len(execute_binary(f"{sql} RETURNING t.id", params, fetch=True))
 
 
 def existing_values(model: type[models.Model], field: str, values: Sequence[str]) -> set[str]:

@@ -124,9 +124,15 @@ def claim_batch(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Cl
 RECORDED_FIELDS = ("status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at", "attempts")
 
 
+class ClaimTakenOver(Exception):
+    """The sweep took this run's claim over (it found the claiming worker's session gone): the
+    rest of the claim is someone else's now, so this run must hand nothing more over."""
+
+
 def record_outcomes(outcomes: list[Outcome], now: dt.datetime, *, mailing_id: int, batch: int) -> None:
     """One UPDATE for these outcomes (plus the failure events, only when there are any). Only rows
-    still "sending" are written: a reconcile that took them over wins."""
+    still "sending" are written: a reconcile that took them over wins, and ``ClaimTakenOver`` tells
+    the sender to stop."""
     rows = []
     for outcome in outcomes:
         delivery = outcome.delivery
@@ -143,12 +149,14 @@ def record_outcomes(outcomes: list[Outcome], now: dt.datetime, *, mailing_id: in
     # the plan right when the statistics are stale: analysed at launch, they know of no "sending"
     # row, and the planner, trusting that, would otherwise look for "sending" rows across the
     # whole (mailing, status, batch) index.
-    bulk_update_rows(
+    written = bulk_update_rows(
         Delivery,
         [{"id": d.pk, **{name: getattr(d, name) for name in RECORDED_FIELDS}} for d in rows],
         RECORDED_FIELDS,
         where={"mailing_id": mailing_id, "status": Delivery.Status.SENDING, "batch": batch},
     )
+    if written < len(rows):
+        raise ClaimTakenOver(f"batch {batch} of mailing {mailing_id}: {len(rows) - written} rows taken over")
     events = [
         DeliveryEvent(
             delivery_id=o.delivery.pk,

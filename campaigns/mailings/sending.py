@@ -23,6 +23,7 @@ from django.utils import timezone
 from campaigns.mailings import handover, rules
 from campaigns.mailings.claims import (
     OWN_ESP,
+    ClaimTakenOver,
     Outcome,
     claim_batch,
     delivery_message_id,
@@ -91,13 +92,16 @@ def batch_send(*, mailing_id: int, batch: int, now: dt.datetime | None = None) -
                 result.add(outcome, now)
 
     try:
-        messages = handover.build_messages(mailing, deliveries, recipients)
-    except Exception as exc:  # a rendering bug must not strand the batch in "sending"
-        log.exception("rendering batch %s of mailing %s failed", batch, mailing_id)
-        error = rules.HandOverError(rules.TEMPORARY, f"rendering: {type(exc).__name__}: {exc}"[:500])
-        record([handover.deferred(d, error, now) for d in deliveries])
-    else:
-        handover.hand_over(mailing, deliveries, messages, now, record)
+        try:
+            messages = handover.build_messages(mailing, deliveries, recipients)
+        except Exception as exc:  # a rendering bug must not strand the batch in "sending"
+            log.exception("rendering batch %s of mailing %s failed", batch, mailing_id)
+            error = rules.HandOverError(rules.TEMPORARY, f"rendering: {type(exc).__name__}: {exc}"[:500])
+            record([handover.deferred(d, error, now) for d in deliveries])
+        else:
+            handover.hand_over(mailing, deliveries, messages, now, record)
+    except ClaimTakenOver:  # taken for dead (its session was lost): what is left is the sweep's now
+        log.warning("batch %s of mailing %s: the claim was taken over, stopping", batch, mailing_id)
     if result.failed:
         result.paused = mailing_auto_pause_if_needed(mailing_id=mailing_id)
     return result

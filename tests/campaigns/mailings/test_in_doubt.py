@@ -18,7 +18,7 @@ from campaigns.mailings import liveness, services
 from campaigns.mailings.claims import claim_batch
 from campaigns.mailings.in_doubt import deliveries_resolve
 from campaigns.mailings.recovery import deliveries_reconcile, mailings_sweep, queue_pending_batches
-from campaigns.mailings.sending import cached_mailing
+from campaigns.mailings.sending import batch_send, cached_mailing
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.factories import AffectedCustomerFactory, IncidentFactory, MailingFactory
 
@@ -170,3 +170,18 @@ def test_a_stalled_mailing_says_so(sending_mailing, client, support_user):
     client.force_login(support_user)
     page = client.get(reverse("console:mailing", args=[sending_mailing.pk])).content.decode()
     assert "Sending has stalled: 5 deliveries are due but nothing was recorded for 5 min." in page
+
+
+def test_a_sender_whose_claim_was_taken_over_hands_nothing_more_over(db, settings):
+    settings.EMAIL_BACKEND = "tests.campaigns.mailings.mailbackends.TakenOverBackend"
+    incident = IncidentFactory()
+    AffectedCustomerFactory.create_batch(5, incident=incident)
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident, batch_size=5), by=None)
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    services._snapshot_deliveries(mailing, timezone.now())
+
+    result = batch_send(mailing_id=mailing.pk, batch=0)
+
+    assert len(mail.outbox) == 1  # the one in flight, not the four the sweep now owns
+    assert (result.claimed, result.sent) == (5, 0)
+    assert set(Delivery.objects.filter(mailing=mailing).values_list("status", flat=True)) == {"pending"}
