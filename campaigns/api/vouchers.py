@@ -30,7 +30,10 @@ class VoucherPage(PageMeta):
 
 
 class RedeemIn(InSchema):
-    form: str = Field(description="One of the voucher's redemption_options, e.g. balance", max_length=32)
+    form: str = Field(
+        description="What the portal offers: balance, donation, extension:<account name> or partner:<pool id>",
+        max_length=100,
+    )
 
 
 def _voucher(code: str) -> Voucher:
