@@ -9,13 +9,15 @@ them with the charts. Text that a spreadsheet would run as a formula is neutrali
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.spreadsheets import neutralise, write_csv, write_xlsx_sheets
+from campaigns.claims.models import Claim
+from campaigns.claims.reports import claims_summary
 from campaigns.compensation import charts as finance_charts
 from campaigns.compensation.models import Compensation
 from campaigns.finance.breakdowns import DIMENSIONS, all_breakdowns
@@ -50,6 +52,7 @@ class ReportData:
     redemptions: dict
     amounts: dict
     by_incident: list[tuple[Incident, dict]] | None
+    claims: list = field(default_factory=list)  # campaigns.claims.reports.ClaimsLine
 
     @property
     def histograms(self) -> dict[str, list[finance_charts.Bin]]:
@@ -98,6 +101,7 @@ def report_data(*, incident: Incident | None = None) -> ReportData:
             redemptions=redemptions_by_day(incident=incident),
             amounts=voucher_amount_counts(incident=incident),
             by_incident=by_incident,
+            claims=claims_summary(incident=incident),
         )
 
 
@@ -211,11 +215,38 @@ def report_sections(data: ReportData) -> list[Section]:
             [[currency, b.low, b.high, b.count] for currency, bins in data.histograms.items() for b in bins],
         )
     )
+    sections.append(
+        Section(
+            "claims",
+            _("Claims"),
+            [
+                _("incident"),
+                _("kind"),
+                _("status"),
+                _("currency"),
+                _("claims"),
+                _("added, approved"),
+                _("added, awaiting approval"),
+            ],  # fmt: skip
+            [
+                [
+                    line.incident,
+                    Claim.Kind(line.kind).label,
+                    Claim.Status(line.status).label,
+                    line.currency,
+                    line.claims,
+                    line.added_approved,
+                    line.added_waiting,
+                ]  # fmt: skip
+                for line in data.claims
+            ],
+        )
+    )
     return sections
 
 
 SECTION_KEYS = ["totals", "reconciliation", "compensations", "incidents", *(f"by_{d}" for d in DIMENSIONS),
-                "redemptions", "amounts"]  # fmt: skip
+                "redemptions", "amounts", "claims"]  # fmt: skip
 
 
 # --- writers -----------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_xlsx_has_one_typed_sheet_per_section(books):
 
     assert workbook.sheetnames == [
         "Totals", "Reconciliation", "Compensations", "By server", "By storage volume", "By product",
-        "By language", "By tier", "Redemptions by day", "Voucher amounts",
+        "By language", "By tier", "Redemptions by day", "Voucher amounts", "Claims",
     ]  # fmt: skip
     totals = workbook["Totals"]
     assert totals.freeze_panes == "A2"
