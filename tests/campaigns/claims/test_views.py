@@ -241,3 +241,29 @@ def test_customer_search_by_number_name_email_and_voucher_code_for_finance():
     shown = AuditEntry.objects.get(action="voucher.code_shown")
     assert (shown.actor, shown.data["where"]) == (world.finance, "customer-story")
     assert support.get(reverse("console:customer", args=["NOPE"])).status_code == 404
+
+
+def test_the_customer_story_reads_a_fixed_number_of_queries_whatever_the_history():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.claims.story import customer_story
+
+    world = claims_world(language="en")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            story = customer_story(number=world.customer.number)
+            [list(a.placements.all()) for a in story.accounts]
+            [list(d.events.all()) for d in story.deliveries]
+        return len(queries)
+
+    before = count()
+    for n in range(4):
+        account = HostingAccountFactory(customer=world.customer, name=f"extra-{n}")
+        claim_file(
+            customer=world.customer, contact=world.contact, incident=world.incident, account_id=account.pk,
+            kind="damage", period=None, text=f"Claim {n}", uploads=[],
+        )  # fmt: skip
+    assert count() == before
+    print(f"customer story: {before} queries")
