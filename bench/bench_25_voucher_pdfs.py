@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from bench.common import Context, ensure_exposed_incident, process_cpu_seconds
+from bench.common import Context, ensure_exposed_incident, process_cpu_seconds, worker_secrets
 from campaigns.compensation.voucher_render import (
     stored_files_delete,
     voucher_pdf_pending_count,
@@ -82,6 +82,7 @@ def _start_worker(ctx: Context, number: int) -> subprocess.Popen:
         "REDIS_URL": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DEBUG": "0",
+        **worker_secrets(),
         "PYTHONPATH": str(ROOT),
     }
     log = open(ctx.workdir / f"pdf-worker-{number}.log", "wb")  # noqa: SIM115 - lives as long as the worker

@@ -24,6 +24,7 @@ from bench.common import (
     postgres_cpu_seconds,
     process_cpu_seconds,
     settle_database,
+    worker_secrets,
 )
 from campaigns.compensation.models import Voucher
 from campaigns.mailings import letters
@@ -173,6 +174,7 @@ def _start_worker(ctx: Context, number: int) -> subprocess.Popen:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "EMAIL_BACKEND": BACKEND,
         "DEBUG": "0",
+        **worker_secrets(),
         "PYTHONPATH": str(ROOT),
         "MAIL_MERGE_BATCH_SIZE": str(MERGE_BATCH_SIZE),
     }

@@ -67,6 +67,17 @@ class _Timer:
     seconds: float = 0.0
 
 
+def worker_secrets() -> dict[str, str]:
+    """Secrets for the benchmark's worker processes, which run with production settings and refuse
+    to start on the published defaults; the environment's own win."""
+    import secrets
+
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ANYMAIL_WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or f"bench:{secrets.token_urlsafe(30)}",
+    }
+
+
 def ensure_exposed_incident(ctx: Context):
     """The demo incident scaled to ``ctx.customers`` customers, imported and with exposure computed.
 
