@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from django.dispatch import Signal
 
+from accounts.portal_version import portal_changed
+
 # Sent with ``account_ids`` (accounts whose placements or customer changed) and ``server_ids``
 # (servers whose storage volume changed). Receivers return a list of report lines.
 inventory_changed = Signal()
@@ -21,6 +23,7 @@ def inventory_changed_send(*, sender, account_ids: Iterable[int] = (), server_id
     account_ids, server_ids = set(account_ids), set(server_ids)
     if not account_ids and not server_ids:
         return []
+    portal_changed()  # names, products and the exposure that follows the inventory
     notes: list[str] = []
     for _receiver, lines in inventory_changed.send(sender=sender, account_ids=account_ids, server_ids=server_ids):
         notes.extend(lines or [])

@@ -308,6 +308,9 @@ LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None", False] | None = "Lax"
 # --- Public status page ------------------------------------------------------------
 # Seconds a rendered status page or feed is cached server-side and by browsers/proxies; 0 disables.
 HOSTNOTIFY["STATUS_CACHE_SECONDS"] = env.int("STATUS_CACHE_SECONDS", default=30)
+# Seconds a customer's rendered portal page body is cached (campaigns/portal/page_cache.py); the
+# services that change what a customer sees invalidate it at once (accounts.portal_version); 0 disables.
+HOSTNOTIFY["PORTAL_CACHE_SECONDS"] = env.int("PORTAL_CACHE_SECONDS", default=600)
 
 # --- Client address behind reverse proxies (accounts.client_address) -------------------------
 # How many proxies of ours stand in front of Django, and the header they append the client to.

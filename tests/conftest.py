@@ -146,3 +146,12 @@ def _affected_customers_count_from_zero():
     from tests.factories import AffectedCustomerFactory
 
     AffectedCustomerFactory.reset_sequence()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_portal_pages():
+    """Cached portal pages are keyed by customer ids, which test databases reuse: every test starts
+    with a new portal version for everyone."""
+    from accounts.portal_version import portal_changed
+
+    portal_changed()

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from accounts.models import Customer, LedgerEntry
+from accounts.portal_version import portal_changed
 
 
 class AlreadyBooked(Exception):
@@ -26,7 +27,7 @@ def ledger_book(
     reference raises ``AlreadyBooked`` and leaves the ledger as it was."""
     try:
         with transaction.atomic():
-            return LedgerEntry.objects.create(
+            entry = LedgerEntry.objects.create(
                 customer=customer,
                 book=book,
                 kind=kind,
@@ -35,6 +36,8 @@ def ledger_book(
                 reference=reference,
                 memo=memo[:255],
             )
+            portal_changed(customer_ids=[customer.pk])  # balances and history
+            return entry
     except IntegrityError as exc:
         if LedgerEntry.objects.filter(reference=reference).exists():
             raise AlreadyBooked(reference) from exc

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.formatting import format_money
 from accounts.models import Contact, Customer, HostingAccount, Placement
+from accounts.portal_version import portal_changed
 from campaigns.audit.services import audit_record
 from campaigns.claims import rules
 from campaigns.claims.models import Claim, ClaimAttachment
@@ -136,6 +137,7 @@ def claim_file(
                 kind=kind,
                 attachments=len(checked),
             )
+            portal_changed(customer_ids=[customer.pk])  # the claim on the customer's incident page
     except IntegrityError:  # a second request for the same account won the race
         raise duplicate from None
     return claim
@@ -147,6 +149,7 @@ def _open_claim(claim_id: int) -> Claim:
     )
     if claim.status != Claim.Status.OPEN:
         raise ClaimInvalid(_("This claim has been answered already."))
+    portal_changed(customer_ids=[claim.customer_id])  # assigned, accepted or rejected: its state shows
     return claim
 
 

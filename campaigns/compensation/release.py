@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import LedgerEntry
+from accounts.portal_version import portal_changed
 from accounts.services.ledger import ledger_book
 from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Voucher
@@ -64,6 +65,7 @@ def vouchers_expire_due(*, today: dt.date | None = None, by=None, chunk_size: in
             )
             if not due:
                 break
+            portal_changed(customer_ids=[row[1] for row in due])
             LedgerEntry.objects.bulk_create(
                 [
                     LedgerEntry(
@@ -121,6 +123,7 @@ def voucher_void(*, voucher: Voucher, by, reason: str) -> Voucher:
         voucher.status = Voucher.Status.VOID
         voucher.closed_at = timezone.now()
         voucher.save(update_fields=["status", "closed_at"])
+        portal_changed(customer_ids=[voucher.customer_id])
         audit_record(
             actor=by,
             action="voucher.void",

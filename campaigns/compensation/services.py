@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.bulk import bulk_insert, bulk_update_rows
 from accounts.models import Customer
+from accounts.portal_version import portal_changed
 from accounts.roles import is_finance
 from campaigns.audit.services import audit_record
 from campaigns.compensation import policy as rules_mod
@@ -146,6 +147,7 @@ def compensation_prepare(*, incident: Incident, policy: CompensationPolicy | Non
     result = PrepareResult()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        portal_changed()  # amounts, explanations and vouchers of the incident's customers
         existing = {
             row[1]: row
             for row in Compensation.objects.filter(incident=incident).values_list(
@@ -328,6 +330,7 @@ def compensation_approve(*, incident: Incident, by) -> ApproveResult:
     now = timezone.now()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        portal_changed()  # amounts, explanations and vouchers of the incident's customers
         drafts = Compensation.objects.filter(incident=incident, status=Compensation.Status.DRAFT)
         rows = list(drafts.values_list("id", "customer_id", "amount", "currency", "prepared_by_id"))
         topup_preparers = topup_rows.topups_preparers(incident)

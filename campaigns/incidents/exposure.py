@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.bulk import bulk_insert
 from accounts.models import Placement, Server
+from accounts.portal_version import portal_changed
 from campaigns.incidents import impact
 from campaigns.incidents.models import Exposure, ExposureAdjustment, Incident
 
@@ -49,6 +50,7 @@ def exposure_recompute(*, incident: Incident, now: dt.datetime | None = None, fo
         rows = list(_compute_rows(incident, now))
         Exposure.objects.filter(incident=incident).delete()
         _insert(rows)
+        portal_changed()  # the customers of the incident, before and after
     return ExposureResult(
         accounts=len(rows),
         customers=len({row[2] for row in rows}),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts import ratelimit
@@ -12,6 +13,7 @@ from accounts.portal_session import portal_login_required
 from campaigns.compensation.codes import format_code, normalize_code
 from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
 from campaigns.offers.sentences import FORM_LABELS, choice_sentence
+from campaigns.portal.page_cache import portal_page_cached
 from campaigns.portal.redemption import (
     RedemptionError,
     VoucherInvalid,
@@ -37,14 +39,17 @@ def _code_subjects(request) -> list[str]:
 
 @portal_login_required
 def credit(request):
-    customer = request.portal_customer
-    context = {
-        "vouchers": portal_vouchers(customer=customer),
-        "balances": portal_balances(customer=customer),
-        "entries": portal_ledger(customer=customer),
-        "redemptions": [(r, choice_sentence(r)) for r in portal_redemptions(customer=customer)],
-    }
-    return render(request, "portal/credit.html", context)
+    def page() -> dict:
+        customer = request.portal_customer
+        context = {
+            "vouchers": portal_vouchers(customer=customer),
+            "balances": portal_balances(customer=customer),
+            "entries": portal_ledger(customer=customer),
+            "redemptions": [(r, choice_sentence(r)) for r in portal_redemptions(customer=customer)],
+        }
+        return {"page_title": _("Your credit"), "body": render_to_string("portal/_credit_body.html", context, request)}
+
+    return render(request, "portal/page.html", portal_page_cached(request, "credit", render=page))
 
 
 @portal_login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, LedgerEntry
+from accounts.portal_version import portal_changed
 from accounts.services.ledger import ledger_book
 from campaigns.audit.services import audit_record
 from campaigns.compensation.models import Voucher
@@ -144,6 +145,7 @@ def voucher_redeem(*, customer: Customer, code: str, form: str, actor_label: str
         transaction.on_commit(partial(redemption_mail.delay, redemption.pk))
         if low_pool is not None:
             transaction.on_commit(partial(pool_low_mail.delay, low_pool.pk))
+        portal_changed(customer_ids=[customer.pk])
     return voucher
 
 
