@@ -232,6 +232,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # --- Product settings ------------------------------------------------------------------------
 HOSTNOTIFY = {
     "BRAND_NAME": env.str("BRAND_NAME", default="Hostnotify Hosting AG"),
+    # The footer of every mail (the logo is uploaded in the console: "Look of the mails").
+    "BRAND_ADDRESS": env.str("BRAND_ADDRESS", default="Bahnhofstrasse 1, 8001 Zürich"),
+    "BRAND_COMPANY_NUMBER": env.str("BRAND_COMPANY_NUMBER", default="CHE-123.456.789"),
+    "SUPPORT_EMAIL": env.str("SUPPORT_EMAIL", default=""),  # empty: the address of DEFAULT_FROM_EMAIL
+    "SUPPORT_PHONE": env.str("SUPPORT_PHONE", default="+41 44 000 00 00"),
     "VOUCHER_VALID_DAYS": env.int("VOUCHER_VALID_DAYS", default=365),
     # Render voucher PDFs in the background right after approval. Without a worker
     # (embedded mode) they are rendered on first use instead of blocking the approval.

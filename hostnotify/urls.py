@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.brand_views import brand_logo
 from campaigns.api.urls import console_urlpatterns as api_console
 from campaigns.claims.urls import console_urlpatterns as claims_console
 from campaigns.compensation.urls import console_urlpatterns as compensation_console
@@ -28,6 +29,7 @@ console_urlpatterns = (
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="status:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("brand/logo", brand_logo, name="brand_logo"),  # the logo in mails: public
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include((console_urlpatterns, "console"))),
     path("portal/", include("campaigns.portal.urls")),

@@ -132,8 +132,7 @@ from campaigns.models import Delivery, Mailing  # noqa: E402
 TEST_CONTENT = {
     language: {
         "subject": f"[{language}] Entschuldigung / excuses / scuse / apologies",
-        "text": "Grüezi {customer_name} — wir entschuldigen uns.",
-        "html": "<p>Grüezi {customer_name} — wir entschuldigen uns.</p>",
+        "body": "Grüezi {customer_name} — wir entschuldigen uns.",
     }
     for language in ("de", "fr", "it", "en")
 }

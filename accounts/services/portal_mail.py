@@ -6,12 +6,15 @@ contact's language. Nothing tells the caller whether the address exists.
 
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.links import is_local_path
+from accounts.mail.brand import current_brand
+from accounts.mail.layout import Box
+from accounts.mail.markdown import escape_markdown, markdown_html
+from accounts.mail.message import branded_message
 from accounts.models import Contact
 from accounts.services.portal_auth import magic_link_url
 from accounts.services.portal_password import password_reset_url
@@ -21,17 +24,29 @@ def _contacts(email: str):
     return Contact.objects.select_related("customer").filter(email__iexact=email.strip()).order_by("customer__number")
 
 
-def _send(contact: Contact, template: str, context: dict) -> None:
-    with translation.override(contact.effective_language):
-        context = {
-            "contact": contact,
-            "customer": contact.customer,
-            "brand": settings.HOSTNOTIFY["BRAND_NAME"],
-            **context,
-        }
-        subject = render_to_string(f"portal/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"portal/email/{template}.txt", context)
-    send_mail(subject, body, None, [contact.email])
+def _send(contact: Contact, template: str, context: dict, button: str) -> None:
+    """The mail in the contact's language and the branded layout: the text part is the Markdown
+    as rendered with the values as they are; the HTML part renders it with the values escaped
+    for Markdown, so a customer's name never becomes markup."""
+    language = contact.effective_language
+    brand = current_brand()
+    values = {"name": contact.customer.name, "number": contact.customer.number, "brand": brand.name}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"portal/email/{template}_subject.txt", values).split())
+        text = render_to_string(f"portal/email/{template}.md", {**values, **context}).strip() + "\n"
+        escaped = {name: escape_markdown(value) for name, value in values.items()}
+        markdown = render_to_string(f"portal/email/{template}.md", {**escaped, **context})
+        box = Box(button_label=gettext(button), button_url=context["url"])
+    message = branded_message(
+        to=contact.email,
+        language=language,
+        subject=subject,
+        markdown=text,
+        body_html=markdown_html(markdown),
+        box=box,
+        brand=brand,
+    )
+    message.send()
 
 
 def magic_link_send(*, email: str, next_path: str = "") -> int:
@@ -41,7 +56,7 @@ def magic_link_send(*, email: str, next_path: str = "") -> int:
     contacts = list(_contacts(email))
     back = f"?{urlencode({'next': next_path})}" if is_local_path(next_path) else ""
     for contact in contacts:
-        _send(contact, "magic_link", {"url": magic_link_url(contact=contact) + back})
+        _send(contact, "magic_link", {"url": magic_link_url(contact=contact) + back}, gettext_noop("Sign in"))
     return len(contacts)
 
 
@@ -49,5 +64,10 @@ def password_reset_send(*, email: str) -> int:
     """Mail a password reset link to every contact with this address who has a password."""
     contacts = [contact for contact in _contacts(email) if contact.password]
     for contact in contacts:
-        _send(contact, "password_reset", {"url": password_reset_url(contact=contact)})
+        _send(
+            contact,
+            "password_reset",
+            {"url": password_reset_url(contact=contact)},
+            gettext_noop("Choose a new password"),
+        )
     return len(contacts)

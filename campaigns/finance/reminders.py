@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -25,8 +24,8 @@ from campaigns.compensation.models import Voucher
 from campaigns.finance.models import VoucherReminder
 from campaigns.incidents.models import Incident
 from campaigns.mailings.defaults import mailing_defaults
+from campaigns.mailings.letters import default_content
 from campaigns.mailings.models import Mailing
-from campaigns.mailings.phrases import LANGUAGES
 
 
 @dataclass
@@ -37,16 +36,8 @@ class ReminderResult:
 
 
 def reminder_content() -> dict:
-    """The reminder letter in de, fr, it and en, from ``templates/emails/<language>/reminder*``."""
-    content = {}
-    for language in LANGUAGES:
-        folder = Path(settings.BASE_DIR) / "templates" / "emails" / language
-        content[language] = {
-            "subject": (folder / "reminder_subject.txt").read_text(encoding="utf-8").strip(),
-            "text": (folder / "reminder.txt").read_text(encoding="utf-8"),
-            "html": (folder / "reminder.html").read_text(encoding="utf-8"),
-        }
-    return content
+    """The reminder letter in de, fr, it and en (``templates/emails/<language>/reminder*``)."""
+    return default_content("reminder")
 
 
 def vouchers_due_for_reminder(*, today: dt.date, days: int) -> QuerySet[Voucher]:

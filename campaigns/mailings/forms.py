@@ -70,17 +70,16 @@ class MailingForm(forms.Form):
             self.fields[f"subject_{language}"] = forms.CharField(
                 label=_("Subject (%(language)s)") % {"language": name}, required=False, max_length=300
             )
-            self.fields[f"text_{language}"] = forms.CharField(
-                label=_("Text (%(language)s)") % {"language": name},
+            self.fields[f"body_{language}"] = forms.CharField(
+                label=_("Letter in Markdown (%(language)s)") % {"language": name},
                 required=False,
                 strip=False,
-                widget=forms.Textarea(attrs={"rows": 18}),
-            )
-            self.fields[f"html_{language}"] = forms.CharField(
-                label=_("HTML (%(language)s)") % {"language": name},
-                required=False,
-                strip=False,
-                widget=forms.Textarea(attrs={"rows": 10}),
+                widget=forms.Textarea(attrs={"rows": 22, "class": "markdown", "spellcheck": "true", "lang": language}),
+                help_text=_(
+                    "Blank line: new paragraph. **bold**, *italic*, lines starting with - for a list, "
+                    "[text](address) or <address> for a link. The text part is this text as written; the "
+                    "HTML part shows it in the branded layout with the credit box."
+                ),
             )
 
     @classmethod
@@ -106,8 +105,8 @@ class MailingForm(forms.Form):
         return [self[name] for name in (*AUDIENCE_LISTS, "contact_roles")]
 
     def language_fields(self):
-        """``[(language, subject, text, html), …]`` bound fields, for the template's tabs."""
-        return [(lang, self[f"subject_{lang}"], self[f"text_{lang}"], self[f"html_{lang}"]) for lang in LANGUAGES]
+        """``[(language, subject, body), …]`` bound fields, for the template's tabs."""
+        return [(lang, self[f"subject_{lang}"], self[f"body_{lang}"]) for lang in LANGUAGES]
 
     def content(self, *, raw: bool = False) -> dict:
         """The letter per language; ``raw``: as typed, even when it did not validate (for previews)."""

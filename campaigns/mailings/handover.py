@@ -19,7 +19,10 @@ from anymail.message import AnymailMessage
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
+from django.utils import translation
+from django.utils.translation import pgettext
 
+from accounts.mail.message import mail_headers, support_reply_to
 from campaigns.compensation.models import Voucher
 from campaigns.mailings import letters, rules
 from campaigns.mailings.claims import Claimed, Outcome, delivery_message_id, product_setting
@@ -50,7 +53,7 @@ def build_messages(mailing: Mailing, deliveries: list[Claimed], recipients) -> l
     load it with the batch, and only when the mailing attaches vouchers)."""
     rendered = letters.render_messages(mailing, deliveries, recipients=recipients)
     from_email = mailing.from_email or settings.DEFAULT_FROM_EMAIL
-    reply_to = [mailing.reply_to] if mailing.reply_to else None
+    reply_to = [mailing.reply_to] if mailing.reply_to else support_reply_to()
     messages = []
     for delivery, item in zip(deliveries, rendered, strict=True):
         message = letter_email(
@@ -73,30 +76,40 @@ def letter_email(
     message_id: str,
     voucher_masked: bool = False,
 ) -> AnymailMessage:
-    """One letter as the mail that leaves: text and HTML parts, headers, and the voucher PDF when
-    the letter carries one. The sending engine and the test send both build it here, so that a
-    test send is the real message (``voucher_masked``: the PDF with its code masked, for a test
-    send to staff who may not see codes whole)."""
+    """One letter as the mail that leaves: text and HTML parts, the headers every mail of the
+    product carries (``accounts.mail.message``: Date with its zone, Content-Language,
+    Auto-Submitted, Reply-To support unless the mailing names one), and the voucher PDF named in
+    the customer's language when the letter carries one. The sending engine and the test send
+    both build it here, so that a test send is the real message (``voucher_masked``: the PDF with
+    its code masked, for a test send to staff who may not see codes whole)."""
     message = AnymailMessage(
         subject=item.subject,
         body=item.text,
         from_email=from_email,
         to=[to],
-        reply_to=reply_to,
-        headers={"Message-ID": message_id},
+        reply_to=reply_to or support_reply_to(),
+        headers=mail_headers(language=item.language, message_id=message_id),
     )
     if item.html:
         message.attach_alternative(item.html, "text/html")
     if item.voucher is not None:
-        message.attach(*_voucher_attachment(item.voucher, masked=voucher_masked))
+        message.attach(*_voucher_attachment(item.voucher, language=item.language, masked=voucher_masked))
     return message
 
 
-def _voucher_attachment(voucher: Voucher, *, masked: bool = False) -> tuple[str, bytes, str]:
+def voucher_file_name(code: str, language: str) -> str:
+    """``Gutschein-6789.pdf``, ``bon-6789.pdf``, ``buono-6789.pdf``, ``voucher-6789.pdf``: the
+    word in the customer's language and the code's last group (also shown on a masked code)."""
+    with translation.override(language):
+        word = pgettext("file name of a voucher PDF", "voucher")
+    return f"{word}-{code[-4:]}.pdf"
+
+
+def _voucher_attachment(voucher: Voucher, *, language: str, masked: bool = False) -> tuple[str, bytes, str]:
     from campaigns.compensation import voucher_pdf as pdf  # rendered once
 
     data = pdf.voucher_specimen_pdf_bytes(voucher) if masked else pdf.voucher_pdf_bytes(voucher)
-    return "voucher.pdf", data, "application/pdf"
+    return voucher_file_name(voucher.code, language), data, "application/pdf"
 
 
 def hand_over(mailing: Mailing, deliveries: list[Claimed], messages, now: dt.datetime, record: Record) -> None:
@@ -178,6 +191,7 @@ def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: 
                 from_email=chunk[0][1].from_email,
                 to=[delivery.email for delivery, _ in chunk],
                 reply_to=chunk[0][1].reply_to,
+                headers={"Auto-Submitted": chunk[0][1].extra_headers["Auto-Submitted"]},
                 connection=backend,
             )
             if any(message.alternatives for _, message in chunk):
@@ -187,7 +201,9 @@ def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: 
                 for d, m in chunk
             }
             batch.merge_metadata = {d.email: m.metadata for d, m in chunk}
-            batch.merge_headers = {d.email: {"Message-ID": m.extra_headers["Message-ID"]} for d, m in chunk}
+            batch.merge_headers = {
+                d.email: {name: m.extra_headers[name] for name in ("Message-ID", "Content-Language")} for d, m in chunk
+            }
             batch.tags = chunk[0][1].tags
             try:
                 backend.send_messages([batch])

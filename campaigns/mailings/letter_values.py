@@ -20,6 +20,7 @@ from campaigns.incidents import impact
 from campaigns.incidents.models import Incident
 from campaigns.mailings import phrases
 from campaigns.mailings.letter_batch import ContactData, CustomerData
+from campaigns.mailings.letter_engine import MarkdownList, Verbatim
 
 
 def _credit_details(explanation, language: str) -> list[str]:
@@ -60,8 +61,8 @@ class Sender:
         self.reveal_codes = live_links if reveal_codes is None else reveal_codes
         # A preview's sign-in link is the sign-in page itself: it works, and signs nobody in.
         self.preview_link = absolute_url("portal:login")
-        self.portal_url = absolute_url("portal:home")
-        self.support_email = hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        self.portal_url = Verbatim(absolute_url("portal:home"))
+        self.support_email = Verbatim(hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
         self.brand_name = hostnotify.get("BRAND_NAME", "")
         self.default_time_zone = settings.DEFAULT_CUSTOMER_TIME_ZONE
 
@@ -120,7 +121,7 @@ def letter_values(
             "contact_email": contact.email,
             "incident_title": incident.title_in(language),
             "accounts": accounts,
-            "accounts_block": "\n".join(a["sentence"] for a in accounts),
+            "accounts_block": MarkdownList(a["sentence"] for a in accounts),
             "downtime": phrases.duration(downtime),
             "longest_duration": phrases.duration(downtime),  # the former name of ``downtime``
             "has_credit": amount > 0,
@@ -145,7 +146,7 @@ def letter_values(
             "topup_code": code_text(topup.code) if topup else "",
             "topup_amount": format_money(topup.amount, topup.currency, language) if topup else "",
             "topup_expiry": phrases.local_date(topup.expires_on) if topup else "",
-            "login_url": sender.login_url(contact),
+            "login_url": Verbatim(sender.login_url(contact)),
             "portal_url": sender.portal_url,
             "support_email": sender.support_email,
             "brand_name": sender.brand_name,

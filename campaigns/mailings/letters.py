@@ -1,8 +1,9 @@
-"""Letters: rendering mailings, set-based, and previews; the default apology.
+"""Letters: rendering mailings, set-based, and previews; the default letters.
 
-The placeholder language and ``validate_content`` live in ``campaigns.mailings.placeholders`` (re-exported
-here). Subjects and text bodies render without HTML escaping, HTML bodies with it, through
-templates compiled once per content and language (``campaigns.mailings.template_engine``).
+A letter is, per language, a subject and a body in Markdown with placeholders
+(``campaigns.mailings.placeholders`` validates them, ``letter_engine`` renders them in Jinja2's
+sandbox). The text part is the body as written; the HTML part is the body rendered by cmark-gfm
+into the branded layout (``accounts.mail``), with a box for the credit, code and sign-in button.
 ``render_messages`` renders a whole batch from one query (``letter_batch``: contacts, customers,
 exposures, compensations and vouchers joined), or from rows the sending engine read with its claim
 (``BatchRead``); each letter's merge values come from ``letter_values``.
@@ -10,23 +11,27 @@ exposures, compensations and vouchers joined), or from rows the sending engine r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.template import Engine, TemplateSyntaxError
-from django.utils.safestring import mark_safe
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from jinja2 import TemplateError
 
+from accounts.mail.brand import Brand, current_brand
+from accounts.mail.layout import Box, BoxRow, branded_html
+from accounts.mail.markdown import markdown_html
 from accounts.models import Contact, Customer
 from campaigns.compensation.models import Voucher
 from campaigns.incidents.models import Incident
 from campaigns.mailings.letter_batch import BatchRead, Recipient, load_batch, recipients_from_rows
+from campaigns.mailings.letter_engine import CompiledPart, compile_part, tidy_text
 from campaigns.mailings.letter_values import Sender, letter_values
 from campaigns.mailings.models import Mailing
 from campaigns.mailings.placeholders import LANGUAGES, PLACEHOLDERS, template_problems, validate_content
-from campaigns.mailings.template_engine import LetterTemplate, escape_html
 
 __all__ = [
     "LANGUAGES",
@@ -43,10 +48,8 @@ __all__ = [
     "validate_content",
 ]
 
-_TEXT_ENGINE = Engine(autoescape=False)
-_HTML_ENGINE = Engine(autoescape=True)
-_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "emails"
+DEFAULT_KINDS = ("apology", "correction", "reminder")
 
 
 class LetterError(Exception):
@@ -83,15 +86,15 @@ class RenderedMessage:
 
 
 def default_content(kind: str = "apology") -> dict:
-    """A default letter in de, fr, it and en, read from ``templates/emails/<language>/<kind>*``:
-    ``apology`` (the first letter), ``correction`` (after exposure or amounts changed)."""
+    """A default letter in de, fr, it and en, read from ``templates/emails/<language>/<kind>.md``
+    and ``<kind>_subject.txt``: ``apology`` (the first letter), ``correction`` (after exposure
+    or amounts changed), ``reminder`` (a voucher about to expire)."""
     content = {}
     for language in LANGUAGES:
         folder = _DEFAULTS_DIR / language
         content[language] = {
             "subject": (folder / f"{kind}_subject.txt").read_text(encoding="utf-8").strip(),
-            "text": (folder / f"{kind}.txt").read_text(encoding="utf-8"),
-            "html": (folder / f"{kind}.html").read_text(encoding="utf-8"),
+            "body": (folder / f"{kind}.md").read_text(encoding="utf-8"),
         }
     return content
 
@@ -99,20 +102,19 @@ def default_content(kind: str = "apology") -> dict:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
-def _compile(source: str, html: bool) -> LetterTemplate:
-    return LetterTemplate((_HTML_ENGINE if html else _TEXT_ENGINE).from_string(source), autoescape=html)
+@dataclass(frozen=True)
+class _Compiled:
+    subject: CompiledPart
+    body: CompiledPart
+    kind: str
 
 
-def _compiled(content: dict, language: str) -> tuple[LetterTemplate, LetterTemplate, LetterTemplate | None]:
+def _compiled(content: dict, language: str, kind: str = Mailing.Kind.APOLOGY) -> _Compiled:
     parts = content[language]
     try:
-        subject = _compile(parts.get("subject") or "", False)
-        text = _compile(parts.get("text") or "", False)
-        html = _compile(parts["html"], True) if (parts.get("html") or "").strip() else None
-    except TemplateSyntaxError as exc:
+        return _Compiled(compile_part(parts.get("subject") or ""), compile_part(parts.get("body") or ""), kind)
+    except TemplateError as exc:
         raise LetterError([f"{language}: syntax error: {exc}"]) from exc
-    return subject, text, html
 
 
 def _pick_language(content: dict, wanted: str, fallback: str) -> str:
@@ -122,16 +124,42 @@ def _pick_language(content: dict, wanted: str, fallback: str) -> str:
     raise LetterError(["the letter has no language"])
 
 
-def _render(templates, values: dict) -> tuple[str, str, str]:
-    subject_t, text_t, html_t = templates
-    subject = " ".join(subject_t.render(values).split())
-    text = _BLANK_LINES.sub("\n\n", text_t.render(values)).strip() + "\n"
-    html = ""
-    if html_t is not None:
-        items = "".join(f"<li>{escape_html(a['sentence'])}</li>" for a in values["accounts"])
-        accounts_html = mark_safe(f"<ul>{items}</ul>")  # noqa: S308 - every sentence is escaped
-        html = html_t.render(dict(values, accounts_block=accounts_html))
-    return subject, text, html
+@lru_cache(maxsize=8)
+def _box_labels(language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {
+            "credit": pgettext("box in a letter", "Your credit"),
+            "code": _("Voucher code"),
+            "valid": _("Valid until"),
+            "topup": _("Top-up voucher"),
+            "button": _("Sign in to the customer portal"),
+        }
+
+
+def letter_box(values: dict, language: str, kind: str) -> Box:
+    """The credit, its code and the sign-in button (an update notice: the button only)."""
+    labels = _box_labels(language)
+    rows: list[BoxRow] = []
+    if kind != Mailing.Kind.UPDATE and values["has_credit"]:
+        rows.append(BoxRow(labels["credit"], values["amount"]))
+        if values["has_voucher"] and values["voucher_redeemable"]:
+            rows.append(BoxRow(labels["code"], values["voucher_code"], code=True))
+            rows.append(BoxRow(labels["valid"], values["voucher_expiry"]))
+        if values["has_topup"]:
+            rows.append(BoxRow(f"{labels['topup']} ({values['topup_amount']})", values["topup_code"], code=True))
+            rows.append(BoxRow(labels["valid"], values["topup_expiry"]))
+    return Box(tuple(rows), labels["button"], values["login_url"])
+
+
+def _render(compiled: _Compiled, values: dict, language: str, brand: Brand) -> tuple[str, str, str]:
+    try:
+        subject = " ".join(compiled.subject.text(values).split())
+        text = tidy_text(compiled.body.text(values))
+        body_html = markdown_html(tidy_text(compiled.body.markdown(values)))
+    except TemplateError as exc:
+        raise LetterError([f"{language}: {exc}"]) from exc
+    box = letter_box(values, language, compiled.kind)
+    return subject, text, branded_html(language=language, subject=subject, body_html=body_html, box=box, brand=brand)
 
 
 def render_messages(mailing: Mailing, deliveries, *, recipients: dict | None = None) -> list[RenderedMessage]:
@@ -149,13 +177,14 @@ def render_messages(mailing: Mailing, deliveries, *, recipients: dict | None = N
     if recipients is None:
         recipients = load_batch(incident.pk, {d.contact_id for d in deliveries})
     sender = Sender(live_links=True)
+    brand = current_brand()
     compiled = {}
     messages = []
     for delivery in deliveries:
         recipient = recipients[delivery.contact_id]
         language = _pick_language(content, delivery.language, incident.default_language)
         if language not in compiled:
-            compiled[language] = _compiled(content, language)
+            compiled[language] = _compiled(content, language, mailing.kind)
         messages.append(
             _message(
                 recipient,
@@ -166,18 +195,19 @@ def render_messages(mailing: Mailing, deliveries, *, recipients: dict | None = N
                 delivery_id=delivery.pk,
                 to=delivery.email,
                 sender=sender,
+                brand=brand,
             )
         )
     return messages
 
 
-def _message(recipient: Recipient, *, incident, language, templates, attach_voucher, delivery_id, to, sender):
+def _message(recipient: Recipient, *, incident, language, templates, attach_voucher, delivery_id, to, sender, brand):
     contact = recipient.contact
     values, voucher, shown_voucher_id = letter_values(
         incident=incident, customer=contact.customer, contact=contact, language=language,
         exposures=recipient.exposures, compensation=recipient.compensation, sender=sender,
     )  # fmt: skip
-    subject, text, html = _render(templates, values)
+    subject, text, html = _render(templates, values, language, brand)
     return RenderedMessage(
         delivery_id=delivery_id, contact_id=contact.pk, customer_id=contact.customer_id, to=to or contact.email,
         language=language, subject=subject, text=text, html=html,
@@ -206,7 +236,9 @@ def render_preview(
         incident = mailing_or_content.incident
         content = mailing_or_content.content or default_content()
         attach_voucher = mailing_or_content.attach_voucher
+        kind = mailing_or_content.kind
     else:
+        kind = Mailing.Kind.APOLOGY
         content = mailing_or_content or default_content()
         attach_voucher = True
     if incident is None:
@@ -224,7 +256,7 @@ def render_preview(
         raise CustomerNotAffected(f"customer {customer.number} is not affected by {incident.slug}")
     chosen = _pick_language(content, language or contact.language or customer.language, incident.default_language)
     return _message(
-        recipient, incident=incident, language=chosen, templates=_compiled(content, chosen),
+        recipient, incident=incident, language=chosen, templates=_compiled(content, chosen, kind),
         attach_voucher=attach_voucher, delivery_id=None, to=contact.email,
-        sender=Sender(live_links=False, reveal_codes=reveal_code),
+        sender=Sender(live_links=False, reveal_codes=reveal_code), brand=current_brand(),
     )  # fmt: skip

@@ -26,8 +26,8 @@ class Mailing(models.Model):
 
     ``audience``: filters, all optional: ``{"servers": [names], "volumes": [names], "languages":
     [codes], "products": [names], "min_amount": "5.00", "max_amount": "100.00"}``; empty = every
-    affected customer. ``content``: per language ``{"de": {"subject": …, "text": …, "html": …}, …}``
-    with placeholders that ``campaigns.mailings.letters`` validates and renders.
+    affected customer. ``content``: per language ``{"de": {"subject": …, "body": …}, …}``, the body
+    in Markdown, with placeholders that ``campaigns.mailings.letters`` validates and renders.
     """
 
     class Kind(models.TextChoices):

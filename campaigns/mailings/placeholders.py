@@ -1,23 +1,23 @@
 """The placeholder language of letters: the documented placeholders and the validation of content.
 
-Content is Django template syntax restricted to the placeholders in ``PLACEHOLDERS`` and the tags
-``if``/``for``/``comment``; filters are allowed. No ORM here: ``campaigns.mailings.letters`` renders.
+A letter is, per language, a subject and a body written in Markdown, both Jinja2 templates
+rendered by ``campaigns.mailings.letter_engine`` in a sandbox. Validation reads Jinja2's public
+AST (``jinja2.meta``, ``jinja2.nodes``): only the placeholders in ``PLACEHOLDERS`` (and the fields
+of the loop items in ``ITEM_FIELDS``), ``if``/``for``, filters and comments; no other tag, no
+attribute or method of a value, no arithmetic. No ORM here.
 """
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.template import Engine, TemplateSyntaxError
-from django.template.base import FilterExpression, TextNode, VariableNode
-from django.template.defaulttags import CommentNode, ForNode, IfNode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from jinja2 import TemplateSyntaxError, meta, nodes
 
+from campaigns.mailings.letter_engine import LOOP_FIELDS, parse, unknown_filters
 from campaigns.mailings.phrases import LANGUAGES
 
-PARTS = ("subject", "text", "html")
-REQUIRED_PARTS = ("subject", "text")
+PARTS = ("subject", "body")
+REQUIRED_PARTS = ("subject", "body")
 
 # The documented placeholders: name → what it holds (shown to support staff in the console).
 PLACEHOLDERS: dict = {
@@ -26,7 +26,7 @@ PLACEHOLDERS: dict = {
     "contact_name": gettext_lazy("the recipient's name (the customer's name when the contact has none)"),
     "contact_email": gettext_lazy("the recipient's address"),
     "incident_title": gettext_lazy("the incident's title"),
-    "accounts_block": gettext_lazy("one sentence per affected account: its servers and windows in local time"),
+    "accounts_block": gettext_lazy("a list: one sentence per affected account, its servers and windows in local time"),
     "accounts": gettext_lazy(
         "the affected accounts, to loop over (for account in accounts): account.name, .product, "
         ".servers, .duration, .sentence, .windows (window.server, .start, .end, .text)"
@@ -48,19 +48,39 @@ PLACEHOLDERS: dict = {
     "topup_code": gettext_lazy("the top-up voucher's code, grouped XXXX-XXXX-XXXX-XXXX"),
     "topup_amount": gettext_lazy("the top-up voucher's amount with its currency"),
     "topup_expiry": gettext_lazy("the top-up voucher's expiry date, dd.mm.yyyy"),
-    "login_url": gettext_lazy("the personal sign-in link to the portal"),
+    "login_url": gettext_lazy("the personal sign-in link to the portal, e.g. [Sign in]({{ login_url }})"),
     "portal_url": gettext_lazy("the portal's address"),
     "support_email": gettext_lazy("the support address"),
     "brand_name": gettext_lazy("the provider's name"),
 }
-# Attributes of the loop items: what ``{% for account in accounts %}`` and ``account.windows`` yield.
-_FIELDS = {
-    "account": {"name", "product", "servers", "duration", "sentence", "windows"},
-    "window": {"server", "start", "end", "text"},
+# What the loop items offer: ``{% for account in accounts %}`` and ``{% for w in account.windows %}``.
+ITEM_FIELDS = {
+    "account": ("name", "product", "servers", "duration", "sentence", "windows"),
+    "window": ("server", "start", "end", "text"),
 }
-_SEQUENCES = {"accounts": "account", "account.windows": "window"}
-_ALLOWED_NODES = (TextNode, VariableNode, IfNode, ForNode, CommentNode)
-_ENGINE = Engine(autoescape=False)
+_SEQUENCES = {("accounts",): "account", ("account", "windows"): "window"}
+# Tags a letter has no use for; ``include``/``import``/``extends`` would also reach for files.
+_FORBIDDEN = {
+    nodes.Extends: "extends",
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from … import",
+    nodes.Macro: "macro",
+    nodes.CallBlock: "call",
+    nodes.Block: "block",
+    nodes.FilterBlock: "filter",
+    nodes.Assign: "set",
+    nodes.AssignBlock: "set",
+    nodes.With: "with",
+    nodes.Scope: "with",
+    nodes.Call: "a call ( )",
+    nodes.Getitem: "[ ]",
+    nodes.Mul: "*",
+    nodes.Pow: "**",
+    nodes.FloorDiv: "//",
+    nodes.Div: "/",
+    nodes.Mod: "%",
+}
 
 
 def valid_placeholders_text() -> str:
@@ -87,7 +107,7 @@ def content_errors(content: dict) -> list[tuple[str, str, str]]:
             errors.append((language, "", _("unknown language (valid: %(valid)s)") % {"valid": ", ".join(LANGUAGES)}))
             continue
         if not isinstance(parts, dict):
-            errors.append((language, "", _("expected subject, text and html")))
+            errors.append((language, "", _("expected a subject and a body")))
             continue
         for part in REQUIRED_PARTS:
             if not (parts.get(part) or "").strip():
@@ -100,75 +120,71 @@ def content_errors(content: dict) -> list[tuple[str, str, str]]:
 def template_problems(source: str) -> list[str]:
     """Syntax errors, forbidden tags and unknown placeholders in one template source."""
     try:
-        template = _ENGINE.from_string(source)
+        tree = parse(source)
     except TemplateSyntaxError as exc:
-        return [_("syntax error: %(error)s") % {"error": exc}]
+        return [_("syntax error on line %(line)s: %(error)s") % {"line": exc.lineno, "error": exc.message}]
     problems: list[str] = []
-    _check_nodes(template.nodelist, {}, problems)
-    unknown = list(dict.fromkeys(p for p in problems if p.startswith("{{")))
-    others = list(dict.fromkeys(p for p in problems if not p.startswith("{{")))
+    for kind, label in _FORBIDDEN.items():
+        if any(True for _ in tree.find_all(kind)):
+            problems.append(_("not allowed in a letter: %(tag)s") % {"tag": label})
+    for name in unknown_filters(tree):
+        problems.append(_("filter or test not allowed in a letter: %(name)s") % {"name": name})
+    if problems:  # reported alone: what follows would only repeat them
+        return problems
+    loop_items = _loop_items(tree)
+    unknown = sorted(
+        name for name in meta.find_undeclared_variables(tree) if name not in PLACEHOLDERS and name not in loop_items
+    )
+    problems.extend(_attribute_problems(tree, loop_items))
     if unknown:
-        others.append(
+        problems.append(
             _("unknown placeholder %(names)s; valid placeholders: %(valid)s")
-            % {"names": ", ".join(unknown), "valid": valid_placeholders_text()}
+            % {"names": ", ".join(f"{{{{ {name} }}}}" for name in unknown), "valid": valid_placeholders_text()}
         )
-    return others
+    return list(dict.fromkeys(problems))
 
 
-def _check_nodes(nodelist, scope: dict[str, str], problems: list[str]) -> None:
-    for node in nodelist:
-        if not isinstance(node, _ALLOWED_NODES):
-            tag = getattr(node, "token", None)
-            label = tag.contents if tag else type(node).__name__
-            problems.append(_("tag not allowed: %(tag)s") % {"tag": f"{{% {label} %}}"})
-        elif isinstance(node, VariableNode):
-            _check_expression(node.filter_expression, scope, problems)
-        elif isinstance(node, IfNode):
-            for condition, branch in node.conditions_nodelists:
-                _check_condition(condition, scope, problems)
-                _check_nodes(branch, scope, problems)
-        elif isinstance(node, ForNode):
-            # django-stubs types ForNode.sequence as FilterExpression | str; the parser only makes the former.
-            sequence = cast(FilterExpression, node.sequence)
-            _check_expression(sequence, scope, problems)
-            item_kind = _SEQUENCES.get(_kind_path(sequence, scope))
-            inner = dict(scope, forloop="forloop")
-            for name in node.loopvars:
-                inner[name] = item_kind or "value"
-            _check_nodes(node.nodelist_loop, inner, problems)
-            _check_nodes(node.nodelist_empty, scope, problems)
+def _loop_items(tree: nodes.Template) -> dict[str, str]:
+    """Loop variable → the kind of item it holds (``account``, ``window``, or ``value``)."""
+    items: dict[str, str] = {}
+    for loop in tree.find_all(nodes.For):
+        path = _path(loop.iter)
+        if path and path[0] in items:
+            path = (items[path[0]], *path[1:])
+        kind = _SEQUENCES.get(path or (), "value")
+        for target in loop.target.find_all(nodes.Name) if not isinstance(loop.target, nodes.Name) else [loop.target]:
+            items[target.name] = kind
+    items.setdefault("loop", "loop")
+    return items
 
 
-def _kind_path(expression: FilterExpression, scope: dict[str, str]) -> str:
-    lookups = getattr(expression.var, "lookups", None) or ()
-    if not lookups:
-        return ""
-    head = scope.get(lookups[0], lookups[0])
-    return ".".join((head, *lookups[1:]))
+def _path(node: nodes.Node) -> tuple[str, ...] | None:
+    if isinstance(node, nodes.Name):
+        return (node.name,)
+    if isinstance(node, nodes.Getattr):
+        inner = _path(node.node)
+        return None if inner is None else (*inner, node.attr)
+    if isinstance(node, nodes.Filter) and node.node is not None:  # accounts|reverse
+        return _path(node.node)
+    return None
 
 
-def _check_condition(condition, scope, problems) -> None:
-    if condition is None:  # {% else %}
-        return
-    if isinstance(getattr(condition, "value", None), FilterExpression):
-        _check_expression(condition.value, scope, problems)
-    for side in ("first", "second"):
-        if getattr(condition, side, None) is not None:
-            _check_condition(getattr(condition, side), scope, problems)
-
-
-def _check_expression(expression: FilterExpression, scope: dict[str, str], problems: list[str]) -> None:
-    variables = [expression.var] + [arg for _, args in expression.filters for _, arg in args]
-    for variable in variables:
-        lookups = getattr(variable, "lookups", None)
-        if not lookups:  # a literal
+def _attribute_problems(tree: nodes.Template, loop_items: dict[str, str]) -> list[str]:
+    """``account.name`` is a field of a loop item; anything else after a dot is refused."""
+    problems = []
+    for node in tree.find_all(nodes.Getattr):
+        base = node.node
+        kind = loop_items.get(base.name) if isinstance(base, nodes.Name) else None
+        if kind in ITEM_FIELDS and node.attr in ITEM_FIELDS[kind]:
             continue
-        name = ".".join(lookups)
-        kind = scope.get(lookups[0])
-        if kind is None and lookups[0] not in PLACEHOLDERS:
-            problems.append(f"{{{{ {name} }}}}")
-        elif kind in _FIELDS and len(lookups) > 1 and lookups[1] not in _FIELDS[kind]:
-            fields = ", ".join(sorted(_FIELDS[kind]))
+        if kind == "loop" and node.attr in LOOP_FIELDS:
+            continue
+        where = base.name if isinstance(base, nodes.Name) else "…"
+        if kind in ITEM_FIELDS:
             problems.append(
-                f"{{{{ {name} }}}} " + _("(%(item)s has: %(fields)s)") % {"item": lookups[0], "fields": fields}
+                f"{{{{ {where}.{node.attr} }}}} "
+                + _("(%(item)s has: %(fields)s)") % {"item": where, "fields": ", ".join(sorted(ITEM_FIELDS[kind]))}
             )
+        else:
+            problems.append(_("%(name)s has no field %(field)s") % {"name": where, "field": node.attr})
+    return problems

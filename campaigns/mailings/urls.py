@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from campaigns.mailings import delivery_views, tool_views, views
+from campaigns.mailings import brand_views, delivery_views, tool_views, views
 
 console_urlpatterns = [
+    path("mail-look/", brand_views.brand_settings, name="brand"),
     path("incidents/<slug:slug>/mailings/", views.mailing_list, name="mailings"),
     path("incidents/<slug:slug>/mailings/new/", views.mailing_create, name="mailing_create"),
     path("incidents/<slug:slug>/mailings/correction/", views.mailing_correction, name="mailing_correction"),

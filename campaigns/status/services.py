@@ -10,8 +10,6 @@ from typing import TypedDict
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import format_html, linebreaks
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from accounts.links import absolute_url
@@ -213,6 +211,7 @@ UPDATE_LETTER: dict[str, UpdateLetterWords] = {
     },
 }
 _TEMPLATE_OPENERS = re.compile(r"\{(?=[{%#])")
+_TAG_OPENERS = re.compile(r"<(?=[A-Za-z/!?])")  # raw HTML is left out of a letter: keep it as text
 
 
 def _literal(text: str) -> str:
@@ -221,8 +220,9 @@ def _literal(text: str) -> str:
 
 
 def update_mail_content(update: IncidentUpdate) -> dict[str, dict[str, str]]:
-    """The notice per language, ``{"de": {"subject", "text", "html"}, …}``, from the update's text in
-    that language (falling back like the page does). No placeholders: the same letter for everyone."""
+    """The notice per language, ``{"de": {"subject", "body"}, …}``, from the update's text in that
+    language (falling back like the page does); the body is Markdown (the update's text as staff
+    wrote it, a link to the status page). No placeholders: the same letter for everyone."""
     incident = update.incident
     link = absolute_url("status:incident", args=[incident.slug])
     brand = settings.HOSTNOTIFY["BRAND_NAME"]
@@ -231,22 +231,10 @@ def update_mail_content(update: IncidentUpdate) -> dict[str, dict[str, str]]:
         text = localized_text(update.texts, code, incident.default_language)[0]
         phase = words["phases"][update.phase]
         intro = words["intro"].format(title=incident.title_in(code), phase=phase)
-        more = words["more"].format(link=link)
-        plain = f"{words['greeting']}\n\n{intro}\n\n{text}\n\n{more}\n\n{words['closing']}\n{brand}\n"
-        html = format_html(
-            "<p>{}</p><p>{}</p>{}<p>{}</p><p>{}<br>{}</p>",
-            words["greeting"],
-            intro,
-            mark_safe(linebreaks(text, autoescape=True)),  # escaped by linebreaks itself
-            format_html(words["more"], link=format_html('<a href="{}">{}</a>', link, link)),
-            words["closing"],
-            brand,
-        )
-        content[code] = {
-            "subject": _literal(f"{incident.title_in(code)}: {phase}"),
-            "text": _literal(plain),
-            "html": _literal(str(html)),
-        }
+        more = words["more"].format(link=f"<{link}>")
+        text = _TAG_OPENERS.sub("\\<", text.strip())
+        body = f"{words['greeting']}\n\n{intro}\n\n{text}\n\n{more}\n\n{words['closing']}\n{brand}\n"
+        content[code] = {"subject": _literal(f"{incident.title_in(code)}: {phase}"), "body": _literal(body)}
     return content
 
 

@@ -90,7 +90,7 @@ def test_signed_out_the_sign_in_link_by_mail_leads_back_to_the_filled_in_redeem_
 
     # then the mailed link confirms, signs in and leads back to the redeem page with the code
     (message,) = mail.outbox
-    link = next(word for word in message.body.split() if "/portal/login/" in word)
+    link = next(word for word in message.body.split() if "/portal/login/" in word).strip("<>")
     assert link.endswith(f"?{urlencode({'next': target})}")
     assert client.get(local(link)).status_code == 200
     response = client.post(local(link), {"next": target})

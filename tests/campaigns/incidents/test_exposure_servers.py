@@ -84,8 +84,7 @@ def test_letter_lists_both_servers_of_a_moved_account():
     content = {
         "de": {
             "subject": "x",
-            "text": "{% for account in accounts %}{{ account.name }}: {{ account.servers }}{% endfor %}",
-            "html": "",
+            "body": "{% for account in accounts %}{{ account.name }}: {{ account.servers }}{% endfor %}",
         }
     }
     assert render_preview(content, customer, incident=incident).text.strip() == "web-moved: server11, server02"

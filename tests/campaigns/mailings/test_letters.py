@@ -33,8 +33,8 @@ from tests.factories import (
 VOUCHER = {"with_voucher": True, "expires_on": dt.date(2006, 12, 31)}
 
 
-def letter(subject="{{ customer_name }}", text="{{ accounts_block }}", html=""):
-    return {"de": {"subject": subject, "text": text, "html": html}}
+def letter(subject="{{ customer_name }}", text="{{ accounts_block }}"):
+    return {"de": {"subject": subject, "body": text}}
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ def test_unknown_placeholder_is_an_error_that_lists_the_valid_ones():
     errors = validate_content(letter(text="Hallo {{ custmer_name }}"))
 
     assert len(errors) == 1
-    assert errors[0].startswith("de text: unknown placeholder {{ custmer_name }}; valid placeholders: ")
+    assert errors[0].startswith("de body: unknown placeholder {{ custmer_name }}; valid placeholders: ")
     for name in PLACEHOLDERS:
         assert f"{{{{ {name} }}}}" in errors[0]
 
@@ -70,7 +70,7 @@ def test_unknown_attribute_of_a_loop_item_names_the_attributes():
 def test_loops_conditions_and_filters_over_known_placeholders_are_valid():
     content = letter(
         subject="{% if has_credit %}{{ amount }}{% else %}{{ incident_title|upper }}{% endif %}",
-        text="{% for a in accounts %}{{ forloop.counter }}. {{ a.name }}: {% for w in a.windows %}{{ w.server }} {{ w.text }}{% endfor %}{% endfor %}",
+        text="{% for a in accounts %}{{ loop.index }}. {{ a.name }}: {% for w in a.windows %}{{ w.server }} {{ w.text }}{% endfor %}{% endfor %}",
     )
 
     assert validate_content(content) == []
@@ -79,9 +79,11 @@ def test_loops_conditions_and_filters_over_known_placeholders_are_valid():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("{% if has_credit %}no end", "de text: syntax error: Unclosed tag"),
-        ('{% include "base.html" %}', 'de text: tag not allowed: {% include "base.html" %}'),
-        ("{% load i18n %}", "de text: syntax error: 'i18n' is not a registered tag library"),
+        ("{% if has_credit %}no end", "de body: syntax error on line 1: Unexpected end of template"),
+        ('{% include "base.html" %}', "de body: not allowed in a letter: include"),
+        ("{% load i18n %}", "de body: syntax error on line 1: Encountered unknown tag 'load'"),
+        ("{{ customer_name.upper() }}", "de body: not allowed in a letter: a call ( )"),
+        ("{{ customer_name|attr('upper') }}", "de body: filter or test not allowed in a letter: attr"),
     ],
 )
 def test_broken_syntax_and_forbidden_tags_are_errors(text, expected):
@@ -92,7 +94,7 @@ def test_broken_syntax_and_forbidden_tags_are_errors(text, expected):
 
 
 def test_missing_parts_and_unknown_languages_are_errors():
-    errors = validate_content({"de": {"subject": " ", "text": "x"}, "rm": {"subject": "s", "text": "t"}})
+    errors = validate_content({"de": {"subject": " ", "body": "x"}, "rm": {"subject": "s", "body": "t"}})
 
     assert errors == ["de subject: must not be empty", "rm: unknown language (valid: de, fr, it, en)"]
     assert validate_content({}) == ["the letter has no language: add at least one of de, fr, it, en"]
@@ -126,7 +128,7 @@ def test_default_letter_lists_the_customers_account_window_in_local_time(db, lan
     assert message.language == language
     assert message.subject == SUBJECTS[language]
     assert SENTENCES[language] + "\n" in message.text
-    assert f"<li>{SENTENCES[language]}</li>" in message.html
+    assert f'<li style="margin: 0 0 6px;">{SENTENCES[language]}</li>' in message.html
     assert "ABCD-2345-EFGH-6789" in message.text
     assert "31.12.2006" in message.text  # voucher expiry
 
@@ -148,7 +150,7 @@ def test_default_letter_shows_the_credit_its_explanation_code_and_sign_in_link(d
     expected_line = "CHF 1’234.50 für 43 h 30 min Ausfall (50 % der Monatsgebühr von web000019), gemäss unserer Entschädigungsregel.\n"
     assert expected_line in message.text
     assert "Ihr Gutscheincode: ABCD-2345-EFGH-6789 (gültig bis 31.12.2006)\n" in message.text
-    assert "melden Sie sich ohne Passwort an:\nhttp://127.0.0.1:8000/portal/login/\n" in message.text
+    assert "melden Sie sich ohne Passwort an:\n<http://127.0.0.1:8000/portal/login/>\n" in message.text
     assert magic_link_contact("preview") is None  # a preview must not hand staff a customer's key
     assert message.to == contact.email
 
@@ -162,7 +164,7 @@ def test_sent_letters_carry_a_working_sign_in_link_for_their_contact(db):
 
     (message,) = render_messages(mailing, Delivery.objects.filter(mailing=mailing))
 
-    link = next(line for line in message.text.splitlines() if "/portal/login/" in line)
+    link = next(line for line in message.text.splitlines() if "/portal/login/" in line).strip("<>")
     assert magic_link_contact(link.rstrip("/").rsplit("/", 1)[1]) == contact
     assert f'href="{link}"' in message.html
 
@@ -235,20 +237,23 @@ def test_amount_zero_says_no_credit_applies_and_shows_no_code(db, language, sent
     assert "/portal/login/" in message.text
 
 
-def test_html_escapes_customer_data_and_text_does_not(db):
+HOSTILE_NAME = "<img src=x> *Müller* [a](http://evil)"
+
+
+def test_merge_values_never_inject_markup_in_either_part(db):
     incident = IncidentFactory()
-    customer = AffectedCustomerFactory(
-        incident=incident, name="Müller & <Söhne>", code="ABCD2345EFGH6789", **VOUCHER
-    ).customer
-    content = {
-        "de": {"subject": "{{ customer_name }}", "text": "{{ customer_name }}", "html": "<p>{{ customer_name }}</p>"}
-    }
+    customer = AffectedCustomerFactory(incident=incident, name=HOSTILE_NAME, code="ABCD2345EFGH6789", **VOUCHER).customer
+    content = {"de": {"subject": "{{ customer_name }}", "body": "Guten Tag **{{ customer_name }}**\n\n{{ customer_name }}"}}
 
     message = render_preview(content, customer, incident=incident)
 
-    assert message.subject == "Müller & <Söhne>"
-    assert message.text == "Müller & <Söhne>\n"
-    assert message.html == "<p>Müller &amp; &lt;Söhne&gt;</p>"
+    assert message.subject == HOSTILE_NAME
+    assert message.text == f"Guten Tag **{HOSTILE_NAME}**\n\n{HOSTILE_NAME}\n"
+    shown = "&lt;img src=x&gt; *Müller* [a](http://evil)"
+    assert f"Guten Tag <strong>{shown}</strong></p>" in message.html
+    assert f">{shown}</p>" in message.html
+    assert "<img" not in message.html and "<em>" not in message.html and 'href="http://evil"' not in message.html
+    assert f"<title>{shown}</title>" in message.html
 
 
 def test_preview_of_an_unaffected_customer_and_of_invalid_content_raise(db):
@@ -400,12 +405,12 @@ def test_several_accounts_each_get_a_sentence_and_the_downtime_is_the_union_of_t
     customer = AffectedCustomerFactory(
         incident=incident, accounts={"web000061": CHRISTMAS, "web000062": DST}, code="ABCD2345EFGH6789", **VOUCHER
     ).customer
-    content = {"de": {"subject": "{{ downtime }} / {{ longest_duration }}", "text": "{{ accounts_block }}"}}
+    content = {"de": {"subject": "{{ downtime }} / {{ longest_duration }}", "body": "{{ accounts_block }}"}}
 
     message = render_preview(content, customer, incident=incident)
 
     assert message.subject == "51 h 00 min / 51 h 00 min"  # 43.5 h and 7.5 h, disjoint
     assert message.text == (
-        "Ihr Account web000061 auf server19 war vom 31.12.2005 23:30 bis 02.01.2006 19:00 betroffen.\n"
-        "Ihr Account web000062 auf server7 war vom 26.03.2006 00:30 bis 26.03.2006 09:00 betroffen.\n"
+        "- Ihr Account web000061 auf server19 war vom 31.12.2005 23:30 bis 02.01.2006 19:00 betroffen.\n"
+        "- Ihr Account web000062 auf server7 war vom 26.03.2006 00:30 bis 26.03.2006 09:00 betroffen.\n"
     )

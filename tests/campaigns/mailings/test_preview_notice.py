@@ -32,11 +32,11 @@ def test_prints_the_default_apology_in_the_customers_language(db):
 def test_language_option_and_the_latest_mailing_content(db):
     incident = IncidentFactory(slug="xmas-2005", title="Speicherausfall")
     AffectedCustomerFactory(incident=incident, number="K1001", accounts={"web000019": CHRISTMAS}, **VOUCHER)
-    MailingFactory(incident=incident, name="old", content={"en": {"subject": "Old", "text": "old"}})
+    MailingFactory(incident=incident, name="old", content={"en": {"subject": "Old", "body": "old"}})
     MailingFactory(
         incident=incident,
         name="new",
-        content={"en": {"subject": "Sorry {{ customer_number }}", "text": "{{ accounts_block }}"}},
+        content={"en": {"subject": "Sorry {{ customer_number }}", "body": "{{ accounts_block }}"}},
     )
 
     assert "Subject: Sorry K1001\n" in run("xmas-2005", "K1001", "--language", "en")

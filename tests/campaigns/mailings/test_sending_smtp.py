@@ -1,10 +1,12 @@
 """The wire format: a real aiosmtpd listener on loopback receives well-formed UTF-8 MIME with the
 voucher PDF attached, through Django's SMTP backend, one connection per batch."""
 
+import datetime as dt
 import email
 import socket
 from decimal import Decimal
 from email import policy
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -73,10 +75,18 @@ def test_smtp_listener_receives_utf8_mime_with_the_voucher_pdf(db, smtp_listener
     attachments = list(german.iter_attachments())
     assert [a.get_content_type() for a in attachments] == ["application/pdf"]
     assert attachments[0].get_content().startswith(b"%PDF")
-    assert attachments[0].get_filename() == "voucher.pdf"  # the name does not reveal the code
+    # named in the customer's language, with only the code's last group (as a masked code shows it)
+    assert attachments[0].get_filename() == "Gutschein-6789.pdf"
+    # headers a mail client trusts: the real zone, the language, no auto-replies, replies to support
+    assert german["Date"].datetime.utcoffset() == dt.datetime.now(ZoneInfo("Europe/Zurich")).utcoffset()
+    assert german["Content-Language"] == "de"
+    assert german["Auto-Submitted"] == "auto-generated"
+    assert german["Reply-To"] == "support@example.ch"
 
     french = by_recipient[Delivery.objects.get(customer__name="Éditions Genève SA").email]
     assert "Éditions Genève SA" in french.get_body(preferencelist=("plain",)).get_content()
+    assert french["Content-Language"] == "fr"
+    assert [a.get_filename() for a in french.iter_attachments()] == ["bon-6789.pdf"]
     zero = by_recipient[Delivery.objects.get(customer__name="Nur Betroffen GmbH").email]
     assert list(zero.iter_attachments()) == []  # no voucher, nothing attached
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}

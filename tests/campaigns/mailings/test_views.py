@@ -132,14 +132,14 @@ def test_compose_saves_a_draft_with_audience_roles_and_content(incident, support
 
 
 def test_compose_shows_placeholder_errors_and_saves_nothing(incident, support_client):
-    data = compose_data(text_de="Guten Tag {{ custmer_name }}", subject_fr="{% if has_credit %}")
+    data = compose_data(body_de="Guten Tag {{ custmer_name }}", subject_fr="{% if has_credit %}")
 
     response = support_client.post(reverse("console:mailing_create", args=[incident.slug]), data)
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "unknown placeholder {{ custmer_name }}; valid placeholders: {{ customer_name }}" in page
-    assert "syntax error: Unclosed tag" in page
+    assert "syntax error on line 1: Unexpected end of template" in page
     assert not Mailing.objects.exists()
 
 
@@ -174,7 +174,7 @@ def test_live_preview_shows_errors_and_unaffected_customers(incident, support_cl
     url = reverse("console:compose_preview", args=[incident.slug])
     ContactFactory(customer__number="K9")
 
-    broken = support_client.post(url, compose_data(text_de="{{ nope }}", preview_customer="K1")).content.decode()
+    broken = support_client.post(url, compose_data(body_de="{{ nope }}", preview_customer="K1")).content.decode()
     bystander = support_client.post(url, compose_data(preview_customer="K9")).content.decode()
 
     assert "unknown placeholder {{ nope }}" in broken
@@ -248,7 +248,9 @@ def test_test_send_is_the_real_message_marked_only_in_the_subject(
     assert test.subject == f"[TEST] {real.subject}"
     assert (test.from_email, test.reply_to) == (real.from_email, real.reply_to)
     assert test.reply_to == ["hilfe@example.ch"]
-    assert sorted(test.extra_headers) == sorted(real.extra_headers) == ["Message-ID"]
+    headers = ["Auto-Submitted", "Content-Language", "Date", "Message-ID"]
+    assert sorted(test.extra_headers) == sorted(real.extra_headers) == headers
+    assert test.extra_headers["Content-Language"] == real.extra_headers["Content-Language"]
     assert test.extra_headers["Message-ID"].split("@")[1] == real.extra_headers["Message-ID"].split("@")[1]
     assert len(test.attachments) == len(real.attachments) == 1
     assert test.attachments[0][0] == real.attachments[0][0]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.mail.markdown import markdown_html
 from campaigns.models import AuditEntry, Compensation, CompensationPolicy, Exposure, Incident, IncidentUpdate, Mailing
 from campaigns.status.models import localized_text
 from campaigns.status.services import (
@@ -113,14 +114,14 @@ def test_update_post_with_notify_creates_a_draft_update_mailing(db, support_user
     assert (mailing.created_by, mailing.contact_roles) == (support_user, ["primary", "technical"])
     assert sorted(mailing.content) == ["de", "en", "fr", "it"]
     assert mailing.content["fr"]["subject"] == "Storage failure: sous surveillance"
-    assert mailing.content["fr"]["text"] == (
+    assert mailing.content["fr"]["body"] == (
         "Bonjour\n\nDu nouveau sur la panne « Storage failure » – sous surveillance :\n\n"
-        "Tout fonctionne <enfin>.\n\n"
-        "L’état actuel est toujours disponible sur http://127.0.0.1:8000/status/storage-2005/\n\n"
+        "Tout fonctionne \\<enfin>.\n\n"  # what looks like an HTML tag stays text in the HTML part
+        "L’état actuel est toujours disponible sur <http://127.0.0.1:8000/status/storage-2005/>\n\n"
         "Meilleures salutations\nHostnotify Hosting AG\n"
     )
-    assert "<p>Tout fonctionne &lt;enfin&gt;.</p>" in mailing.content["fr"]["html"]
-    assert "Alles läuft wieder." in mailing.content["it"]["text"]  # no Italian text: the German one
+    assert "<p>Tout fonctionne &lt;enfin&gt;.</p>" in markdown_html(mailing.content["fr"]["body"])
+    assert "Alles läuft wieder." in mailing.content["it"]["body"]  # no Italian text: the German one
     assert AuditEntry.objects.filter(action="mailing.create", object_id=str(mailing.pk)).count() == 1
 
 
@@ -129,7 +130,7 @@ def test_update_mail_content_keeps_template_syntax_literal(db, support_user):
 
     update = IncidentUpdateFactory(texts={"en": "Use {{ this }} and {% that %} {# x #} {single}"})
 
-    text = update_mail_content(update)["en"]["text"]
+    text = update_mail_content(update)["en"]["body"]
 
     assert "{{" not in text and "{%" not in text and "{#" not in text
     assert "{\u200b{ this }} and {\u200b% that %} {\u200b# x #} {single}" in text
