@@ -69,6 +69,15 @@ def test_compose_preview_and_count_follow_the_form(live_server, page):
     page.check("input[name=languages][value=fr]")
     page.wait_for_function("document.querySelector('#recipient-count').innerText === '1 recipient'")
 
-    page.click("details.language:has(textarea[name=text_en]) > summary")
-    page.fill("textarea[name=text_en]", "Hello {{ custmer_name }}")
+    page.click("details.language:has(textarea[name=body_en]) > summary")
+    page.fill("textarea[name=body_en]", "Hello {{ custmer_name }}")
     page.wait_for_function("document.querySelector('#preview').innerText.includes('unknown placeholder')")
+
+    # Markdown: the text part shows it as written, the HTML part rendered in the branded layout
+    page.fill("textarea[name=body_en]", "Hello **{{ customer_name }}**\n\n- one\n- two")
+    page.wait_for_function("document.querySelector('#preview .preview-text').innerText.includes('**')")
+    assert page.inner_text("#preview .preview-text").startswith("Hello **")
+    frame = page.frame_locator("#preview iframe.preview-html")
+    frame.locator("strong").first.wait_for()
+    assert frame.locator("li").all_inner_texts() == ["one", "two"]
+    assert frame.locator("a.button").count() == 1  # the box with the sign-in button
