@@ -242,8 +242,12 @@ HOSTILE_NAME = "<img src=x> *Müller* [a](http://evil)"
 
 def test_merge_values_never_inject_markup_in_either_part(db):
     incident = IncidentFactory()
-    customer = AffectedCustomerFactory(incident=incident, name=HOSTILE_NAME, code="ABCD2345EFGH6789", **VOUCHER).customer
-    content = {"de": {"subject": "{{ customer_name }}", "body": "Guten Tag **{{ customer_name }}**\n\n{{ customer_name }}"}}
+    customer = AffectedCustomerFactory(
+        incident=incident, name=HOSTILE_NAME, code="ABCD2345EFGH6789", **VOUCHER
+    ).customer
+    content = {
+        "de": {"subject": "{{ customer_name }}", "body": "Guten Tag **{{ customer_name }}**\n\n{{ customer_name }}"}
+    }
 
     message = render_preview(content, customer, incident=incident)
 
