@@ -75,7 +75,7 @@ def test_compose_preview_and_count_follow_the_form(live_server, page):
 
     # Markdown: the text part shows it as written, the HTML part rendered in the branded layout
     page.fill("textarea[name=body_en]", "Hello **{{ customer_name }}**\n\n- one\n- two")
-    page.wait_for_function("document.querySelector('#preview .preview-text').innerText.includes('**')")
+    page.wait_for_function("document.querySelector('#preview .preview-text')?.innerText.includes('**')")
     assert page.inner_text("#preview .preview-text").startswith("Hello **")
     frame = page.frame_locator("#preview iframe.preview-html")
     frame.locator("strong").first.wait_for()
