@@ -37,7 +37,7 @@ _SAMPLE = (
     '<span class="box-code">x</span></p><a class="button" href="#">x</a></div></div>'
 )
 _STYLED = re.compile(r'<(\w+)(?: class="([\w-]+)")?[^>]*? style="([^"]*)"')
-_OPENING = re.compile(r"<(%s)(?=[\s>/])" % "|".join(_BLOCKS + _INLINES))
+_OPENING = re.compile("<(" + "|".join(_BLOCKS + _INLINES) + r")(?=[\s>/])")
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def test_a_verbatim_value_with_markup_characters_is_escaped_like_any_other():
 
 
 def test_the_data_migration_turns_django_syntax_into_jinja_syntax():
-    migration = importlib.import_module("campaigns.migrations.0018_letters_markdown_jinja")
+    migration = importlib.import_module("campaigns.migrations.0020_letters_markdown_jinja")
     source = (
         "{% comment %}old note{% endcomment %}{% for a in accounts reversed %}{{ forloop.counter }} "
         '{{ a.name|default:"–" }}{% empty %}none{% endfor %}'

@@ -58,5 +58,5 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("campaigns", "0017_idempotent_request_created_idx")]
+    dependencies = [("campaigns", "0019_claims")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
