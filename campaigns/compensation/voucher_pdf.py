@@ -5,7 +5,9 @@ even with the stylesheet, fonts and template built once per process). The way us
 has WeasyPrint lay out one *probe* per design — language, kind, incident, time zone and number of
 windows — and stamps each voucher's strings and QR code into it (``voucher_stamp``), a fraction of
 a millisecond each; whatever stamping cannot vouch for goes the reference way. The voucher's fixed
-texts are in the gettext catalogues under the context "voucher PDF" (``voucher_texts``).
+texts are in the gettext catalogues under the context "voucher PDF" (``voucher_texts``), the
+context written out in every call: xgettext extracts no context held in a variable, and each
+catalogue refresh then marked the texts obsolete (``tests/test_catalogues.py`` guards them).
 """
 
 from __future__ import annotations
@@ -49,8 +51,6 @@ DATETIME = "%d.%m.%Y %H:%M"
 DESIGN_KEYS = ("language", "t", "brand", "is_topup", "intro", "windows_title")
 DESIGN_CACHE_SIZE = 64
 
-VOUCHER = "voucher PDF"  # the catalogues' context of the voucher's fixed texts
-
 
 @lru_cache(maxsize=len(LANGUAGE_CODES))
 def voucher_texts(language: str) -> dict[str, str]:
@@ -58,18 +58,18 @@ def voucher_texts(language: str) -> dict[str, str]:
     ``intro``, ``windows`` and ``downtime`` keep their ``%(…)s`` placeholders."""
     with translation.override(language):
         return {
-            "title": pgettext(VOUCHER, "Credit voucher"),
-            "topup": pgettext(VOUCHER, "Top-up to your voucher"),
-            "customer_number": pgettext(VOUCHER, "Customer number"),
+            "title": pgettext("voucher PDF", "Credit voucher"),
+            "topup": pgettext("voucher PDF", "Top-up to your voucher"),
+            "customer_number": pgettext("voucher PDF", "Customer number"),
             "intro": pgettext(
-                VOUCHER, "We apologise for the outage “%(incident)s”. As compensation we credit you this amount:"
+                "voucher PDF", "We apologise for the outage “%(incident)s”. As compensation we credit you this amount:"
             ),
-            "code_label": pgettext(VOUCHER, "Voucher code"),
-            "expires_label": pgettext(VOUCHER, "Valid until"),
-            "redeem": pgettext(VOUCHER, "Redeem it in the customer portal: enter the code or scan the QR code."),
-            "windows": pgettext(VOUCHER, "Your affected services (time zone %(tz)s)"),
-            "downtime": pgettext(VOUCHER, "Downtime of your services: %(duration)s"),
-            "footer": pgettext(VOUCHER, "This voucher is bound to your customer number."),
+            "code_label": pgettext("voucher PDF", "Voucher code"),
+            "expires_label": pgettext("voucher PDF", "Valid until"),
+            "redeem": pgettext("voucher PDF", "Redeem it in the customer portal: enter the code or scan the QR code."),
+            "windows": pgettext("voucher PDF", "Your affected services (time zone %(tz)s)"),
+            "downtime": pgettext("voucher PDF", "Downtime of your services: %(duration)s"),
+            "footer": pgettext("voucher PDF", "This voucher is bound to your customer number."),
         }
 
 
