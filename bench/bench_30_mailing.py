@@ -204,7 +204,8 @@ def _cpu(workers: list[subprocess.Popen]) -> dict[str, float | None]:
 
 
 def _wait_for_workers(app, count: int) -> None:
-    deadline = time.monotonic() + 60
+    # Two Django processes importing everything take a minute and more on a loaded 2-core machine.
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1.0) or []
         if len(replies) >= count:
