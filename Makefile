@@ -48,7 +48,7 @@ deadcode: $(STAMP)
 	@! $(VENV)/bin/vulture | grep -E "unused (function|class|method|property|import)|unreachable|unsatisfiable|redundant"
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l de -l fr -l it -l en --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l de -l fr -l it -l en -e html,txt,py,md --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -78,3 +78,18 @@ def test_the_voucher_pdf_texts_are_live_and_translated_in_each_catalogue(languag
     assert in_mo == {msgid: entry.msgstr for msgid, entry in live.items()}
     if language != "en":  # German, French and Italian PDFs never read English
         assert [msgid for msgid, e in live.items() if e.msgstr == msgid] == []
+
+
+def test_every_template_with_translated_text_is_in_the_catalogues():
+    # Given every template that translates text (mails are .md and .txt, pages .html)
+    translating = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "templates").rglob("*")
+        if path.suffix in (".html", ".txt", ".md") and "translate" in path.read_text(encoding="utf-8")
+    )
+    # When the catalogues are read: the files their live entries were extracted from
+    for language in LANGUAGES:
+        catalogue = polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+        sources = {where for entry in catalogue if not entry.obsolete for where, _line in entry.occurrences}
+        # Then each template is among them (`make messages` reads .md: sign-in mails read English otherwise)
+        assert [path for path in translating if path not in sources] == [], language

@@ -2,7 +2,8 @@
 part (the Markdown as written) and the HTML part in the branded layout.
 
 ``branded_message`` is the one call for a slice that sends a mail (sign-in, password, claims,
-letters): give it the recipient, language, subject, the Markdown and optionally the box.
+redemptions, finance's warnings, letters): give it the recipient, language, subject, the Markdown
+and optionally the box. ``markdown_mail`` renders a mail's Markdown template for it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from email.utils import format_datetime, make_msgid
 
 from anymail.message import AnymailMessage
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.mail.brand import Brand, current_brand
 from accounts.mail.layout import Box, branded_html
-from accounts.mail.markdown import markdown_html
+from accounts.mail.markdown import escape_markdown, markdown_html
 
 
 def message_domain() -> str:
@@ -72,3 +74,14 @@ def branded_message(
         branded_html(language=language, subject=subject, body_html=html_body, box=box, brand=brand), "text/html"
     )
     return message
+
+
+def markdown_mail(template: str, values: dict[str, str], markup: dict | None = None) -> tuple[str, str]:
+    """A Markdown mail template (``{% autoescape off %}``, in the active language) rendered twice:
+    the text part with ``values`` as they are, and the HTML fragment with them escaped for
+    Markdown, so that nothing a customer or staff member typed becomes markup. ``markup``: what is
+    Markdown or a condition already (a link in ``<…>``, a flag), the same in both."""
+    markup = markup or {}
+    text = render_to_string(template, {**values, **markup}).strip() + "\n"
+    escaped = {name: escape_markdown(str(value)) for name, value in values.items()}
+    return text, markdown_html(render_to_string(template, {**escaped, **markup}))

@@ -13,8 +13,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.links import is_local_path
 from accounts.mail.brand import current_brand
 from accounts.mail.layout import Box
-from accounts.mail.markdown import escape_markdown, markdown_html
-from accounts.mail.message import branded_message
+from accounts.mail.message import branded_message, markdown_mail
 from accounts.models import Contact
 from accounts.services.portal_auth import magic_link_url
 from accounts.services.portal_password import password_reset_url
@@ -25,24 +24,21 @@ def _contacts(email: str):
 
 
 def _send(contact: Contact, template: str, context: dict, button: str) -> None:
-    """The mail in the contact's language and the branded layout: the text part is the Markdown
-    as rendered with the values as they are; the HTML part renders it with the values escaped
-    for Markdown, so a customer's name never becomes markup."""
+    """The mail in the contact's language and the branded layout (``markdown_mail``: the
+    customer's name reads literally in both parts)."""
     language = contact.effective_language
     brand = current_brand()
     values = {"name": contact.customer.name, "number": contact.customer.number, "brand": brand.name}
     with translation.override(language):
         subject = " ".join(render_to_string(f"portal/email/{template}_subject.txt", values).split())
-        text = render_to_string(f"portal/email/{template}.md", {**values, **context}).strip() + "\n"
-        escaped = {name: escape_markdown(value) for name, value in values.items()}
-        markdown = render_to_string(f"portal/email/{template}.md", {**escaped, **context})
+        text, body_html = markdown_mail(f"portal/email/{template}.md", values, context)
         box = Box(button_label=gettext(button), button_url=context["url"])
     message = branded_message(
         to=contact.email,
         language=language,
         subject=subject,
         markdown=text,
-        body_html=markdown_html(markdown),
+        body_html=body_html,
         box=box,
         brand=brand,
     )

@@ -1,13 +1,18 @@
-"""The mail that tells a customer how their claim was answered, in the claim's language."""
+"""The mail that tells a customer how their claim was answered, in the claim's language and the
+branded layout: the answer support wrote reads literally in both parts, and an accepted claim's
+box repeats the amount it adds."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, pgettext
 
+from accounts.formatting import format_money
+from accounts.links import absolute_url
+from accounts.mail.brand import current_brand
+from accounts.mail.layout import Box, BoxRow
+from accounts.mail.message import branded_message, markdown_mail
 from accounts.portal_session import customer_time_zone
 from campaigns.claims.models import Claim
 
@@ -21,15 +26,28 @@ def claim_answer_send(*, claim_id: int) -> bool:
     contact = claim.contact or claim.customer.contacts.order_by("id").first()
     if contact is None:
         return False
+    brand = current_brand()
+    accepted = claim.status == Claim.Status.ACCEPTED
+    url = absolute_url("portal:claim", args=[claim.pk])
     with translation.override(claim.language), timezone.override(customer_time_zone(claim.customer)):
-        context = {
-            "claim": claim,
-            "customer": claim.customer,
-            "incident_title": claim.incident.title_in(claim.language),
-            "url": settings.SITE_URL + reverse("portal:claim", args=[claim.pk]),
-            "brand": settings.HOSTNOTIFY["BRAND_NAME"],
+        values = {
+            "date": formats.date_format(timezone.localtime(claim.created_at), "SHORT_DATE_FORMAT"),
+            "account": claim.account.name,
+            "title": claim.incident.title_in(claim.language),
+            "answer": claim.answer,
+            "brand": brand.name,
         }
-        subject = render_to_string("portal/claims/email/answer_subject.txt", context).strip()
-        body = render_to_string("portal/claims/email/answer.txt", context)
-    send_mail(subject, body, None, [contact.email])
+        markup = {"accepted": accepted, "url": url}
+        subject = " ".join(render_to_string("portal/claims/email/answer_subject.txt", {**values, **markup}).split())
+        text, body_html = markdown_mail("portal/claims/email/answer.md", values, markup)
+        rows = []
+        if accepted and claim.amount_added:
+            label = pgettext("box in a mail", "Added to your compensation")
+            rows.append(BoxRow(label, format_money(claim.amount_added, claim.currency, claim.language)))
+        box = Box(tuple(rows), gettext("Open your claim"), url)
+    message = branded_message(
+        to=contact.email, language=claim.language, subject=subject, markdown=text, body_html=body_html, box=box,
+        brand=brand,
+    )  # fmt: skip
+    message.send()
     return True
