@@ -224,12 +224,17 @@ def reconciler():
 
 def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[str, int]:
     """Ask the receiving end about the mailing's in-doubt deliveries: those it holds are sent,
-    those it does not are pending again. Without a reconciler they stay in doubt for staff."""
+    those it does not are pending again. Without a reconciler they stay in doubt for staff.
+
+    Only deliveries in doubt for ``MAIL_RECONCILE_AFTER_SECONDS`` are asked about: an ESP's
+    message search lists a message some time after it took it, and a message it took a moment
+    ago but does not list yet would otherwise be sent a second time."""
     ask = reconciler()
     if ask is None:
         return {"sent": 0, "pending": 0}
+    settled = timezone.now() - dt.timedelta(seconds=product_setting("MAIL_RECONCILE_AFTER_SECONDS", 60))
     unknown = list(
-        Delivery.objects.filter(mailing=mailing, status=Delivery.Status.UNKNOWN)
+        Delivery.objects.filter(mailing=mailing, status=Delivery.Status.UNKNOWN, updated_at__lte=settled)
         .only("pk", "mailing_id", "email", "attempts", "message_id")
         .order_by("pk")[:limit]
     )

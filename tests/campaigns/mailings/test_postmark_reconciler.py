@@ -1,8 +1,13 @@
 """With Postmark as the ESP, deliveries in doubt are decided by asking Postmark's outbound message
 search (a loopback server implementing the documented endpoints): those it holds are sent, the
-others are sent again — each recipient ends with exactly one letter. No setting needed."""
+others are sent again — each recipient ends with exactly one letter. No setting needed. A delivery
+is asked about once it has been in doubt for a minute (the search lists a message some time after
+Postmark took it)."""
+
+import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from campaigns.mailings import services
 from campaigns.mailings.recovery import mailings_sweep, reconciler
@@ -31,11 +36,16 @@ def test_postmark_is_asked_by_default_and_each_recipient_gets_one_letter(
     assert postmark.counts() == {row.email: 1 for row in rows}
     assert rows[0].message_id == postmark.messages[0]["MessageID"]  # Postmark's id recorded
     # A worker died twice: once after Postmark took the letter, once before it did.
-    Delivery.objects.filter(pk__in=[rows[0].pk, rows[2].pk]).update(status="unknown")
+    in_doubt = Delivery.objects.filter(pk__in=[rows[0].pk, rows[2].pk])
+    in_doubt.update(status="unknown", updated_at=timezone.now())
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
     postmark.messages = [m for m in postmark.messages if m["Recipients"] != [rows[2].email]]
-
     assert reconciler().__name__ == "postmark_reconciler"
+
+    mailings_sweep()  # just now in doubt: Postmark's search may not list it yet, so it is not asked
+    assert (postmark.searches, set(in_doubt.values_list("status", flat=True))) == (0, {"unknown"})
+
+    in_doubt.update(updated_at=timezone.now() - dt.timedelta(seconds=61))  # a minute later
     with django_capture_on_commit_callbacks(execute=True):
         mailings_sweep()
 
@@ -56,7 +66,7 @@ def test_a_search_that_fails_leaves_them_in_doubt(db, postmark, settings, django
     mailing = services.mailing_approve(mailing=MailingFactory(incident=incident), by=None)
     with django_capture_on_commit_callbacks(execute=True):
         services.mailing_launch(mailing=mailing, by=None)
-    Delivery.objects.update(status="unknown")
+    Delivery.objects.update(status="unknown", updated_at=timezone.now() - dt.timedelta(minutes=2))
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
     settings.ANYMAIL = {**settings.ANYMAIL, "POSTMARK_SERVER_TOKEN": "wrong"}
 
