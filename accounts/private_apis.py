@@ -14,6 +14,9 @@ not import ``campaigns``.
   ``ANALYZE`` of tables whose statistics are stale.
 - Django's Redis cache client: one ``redis.Redis`` per connection pool instead of one per call.
 - Django's request handler: its middleware chain built from another list than ``MIDDLEWARE``.
+- Django's SMTP backend: the smtplib client it holds (``EmailBackend.connection``), whose DATA
+  command the sending engine watches to know whether a message it got no answer for may have
+  reached the server.
 - WeasyPrint: the user-agent stylesheet hook; a rendered page's text boxes (position, room on
   their line, letter spacing) and the font files behind its PDF font resources, which voucher
   stamping (``campaigns.compensation.voucher_stamp``) reads from its probe layout.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import smtplib
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -262,3 +266,32 @@ def font_files(document: Any) -> dict[str, bytes]:
     from weasyprint.text.fonts import get_hb_object_data
 
     return {font.hash: bytes(get_hb_object_data(font.hb_face)) for font in document.fonts.values()}
+
+
+# --- Django's SMTP backend -----------------------------------------------------------------------
+
+
+@dataclass
+class SmtpDataWatch:
+    """Whether the DATA command of the message being sent was started (set by the watched
+    connection, reset by the caller before each message)."""
+
+    started: bool = False
+
+
+def smtp_data_watch(backend: Any) -> SmtpDataWatch:
+    """A watch on an opened Django SMTP backend: ``started`` turns true when its smtplib client
+    sends DATA. Once DATA has gone, the message's content may be with the server even if no answer
+    comes back (a dropped connection, a timeout): such a hand-over is in doubt. Another backend
+    (files, an ESP's API) has no smtplib client, and its watch never starts."""
+    watch = SmtpDataWatch()
+    client = getattr(backend, "connection", None)
+    if isinstance(client, smtplib.SMTP):
+        data = client.data
+
+        def watched_data(msg):
+            watch.started = True
+            return data(msg)
+
+        client.data = watched_data  # type: ignore[method-assign]
+    return watch

@@ -124,6 +124,9 @@ def claim_batch(mailing: Mailing, batch: int, now: dt.datetime) -> tuple[list[Cl
 RECORDED_FIELDS = ("status", "message_id", "last_error", "next_attempt_at", "sent_at", "updated_at", "attempts")
 
 
+_EVENT_TYPES: dict[str, str] = {Delivery.Status.FAILED: "failed", Delivery.Status.UNKNOWN: "in_doubt"}
+
+
 class ClaimTakenOver(Exception):
     """The sweep took this run's claim over (it found the claiming worker's session gone): the
     rest of the claim is someone else's now, so this run must hand nothing more over."""
@@ -161,7 +164,7 @@ def record_outcomes(outcomes: list[Outcome], now: dt.datetime, *, mailing_id: in
         DeliveryEvent(
             delivery_id=o.delivery.pk,
             esp=OWN_ESP,
-            event_type="failed" if o.status == Delivery.Status.FAILED else "deferred",
+            event_type=_EVENT_TYPES.get(o.status, "deferred"),
             event_id=f"attempt:{o.delivery.pk}:{o.delivery.attempts}",
             occurred_at=now,
             description=o.error,

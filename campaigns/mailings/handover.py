@@ -4,7 +4,9 @@ Every outcome is passed to ``record`` as soon as it is known — after each SMTP
 each ESP batch call — so that a worker that dies leaves at most that one unit in doubt. A failure
 that concerns one recipient (451 greylisting, a full mailbox, a refused address) is that
 recipient's; one that concerns the connection (421, a refused sender, a timeout, 429/5xx from the
-ESP) defers the rest of the batch, and those not tried keep their attempt.
+ESP) defers the rest of the batch, and those not tried keep their attempt. A hand-over whose answer
+was lost after the message went (the connection dropped once DATA had started, an ESP's API that
+timed out reading its answer) is in doubt, like one a dead worker left: never sent again blindly.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from accounts.mail.message import mail_headers, support_reply_to
+from accounts.private_apis import smtp_data_watch
 from campaigns.compensation.models import Voucher
 from campaigns.mailings import letters, rules
 from campaigns.mailings.claims import Claimed, Outcome, delivery_message_id, product_setting
@@ -137,6 +140,7 @@ def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.dateti
         record([deferred(d, error, now) for d in deliveries])
         return
     deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
+    data = smtp_data_watch(backend)
     try:
         for index, (delivery, message) in enumerate(zip(deliveries, messages, strict=True)):
             if index and time.monotonic() > deadline:  # a throttled batch must end well within the task time limit
@@ -146,15 +150,16 @@ def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.dateti
                 return
             throttle.wait()
             message.connection = backend
+            data.started = False
             try:
                 backend.send_messages([message])
             except Exception as exc:
-                error = rules.classify_error(exc, now=now)
+                error = rules.classify_error(exc, now=now, data_started=data.started)
                 outcome = deferred(delivery, error, now)
                 if not error.stops_connection:
                     record([outcome])
                     continue
-                record([outcome, *_waiting(deliveries[index + 1 :], error, outcome.next_attempt_at)])
+                record([outcome, *_waiting(deliveries[index + 1 :], error, _retry_at(outcome, now))])
                 return
             record([_sent(delivery, message)])
     finally:
@@ -162,6 +167,14 @@ def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.dateti
             backend.close()
         except Exception:  # closing a broken connection must not lose the outcomes
             log.warning("closing the mail connection failed", exc_info=True)
+
+
+def _retry_at(outcome: Outcome, now: dt.datetime) -> dt.datetime | None:
+    """When the messages that wait behind a failed hand-over may go: with its retry, or, after one
+    in doubt (which has no retry of its own), after the first back-off."""
+    if outcome.status != Delivery.Status.UNKNOWN:
+        return outcome.next_attempt_at
+    return now + dt.timedelta(seconds=rules.backoff_seconds(attempts=1, retry_after=None))
 
 
 def _waiting(deliveries, error: rules.HandOverError, until: dt.datetime | None) -> list[Outcome]:
@@ -216,7 +229,7 @@ def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: 
                 record(
                     [
                         *outcomes,
-                        *_waiting([d for d, _ in pairs[start + len(chunk) :]], error, outcomes[0].next_attempt_at),
+                        *_waiting([d for d, _ in pairs[start + len(chunk) :]], error, _retry_at(outcomes[0], now)),
                     ]
                 )
                 return
@@ -250,8 +263,11 @@ def merge_chunks(pairs, size: int):
 
 
 def deferred(delivery: Claimed, error: rules.HandOverError, now: dt.datetime) -> Outcome:
-    """A failed hand-over: failed for good when permanent or out of attempts, else pending again
+    """A failed hand-over: in doubt when its answer was lost after it went (staff or the
+    reconciler decide it), failed for good when permanent or out of attempts, else pending again
     after the back-off."""
+    if error.kind == rules.IN_DOUBT:
+        return Outcome(delivery, Delivery.Status.UNKNOWN, error=error.reason)
     if error.kind == rules.PERMANENT:
         return Outcome(delivery, Delivery.Status.FAILED, error=error.reason)
     max_attempts = product_setting("MAIL_MAX_ATTEMPTS", 8)

@@ -8,10 +8,13 @@ import smtplib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+import requests
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 
 PERMANENT = "permanent"
 TEMPORARY = "temporary"
+# The message was handed over but the answer never came: it may or may not have gone out.
+IN_DOUBT = "in_doubt"
 # What a failure concerns: the one recipient being handed over, or the connection (every message
 # after it on this connection waits too).
 RECIPIENT = "recipient"
@@ -41,19 +44,24 @@ SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError", "AutoResponder"}
 
 @dataclass(frozen=True)
 class HandOverError:
-    kind: str  # PERMANENT or TEMPORARY
+    kind: str  # PERMANENT, TEMPORARY or IN_DOUBT
     reason: str
     retry_after: float | None = None  # seconds the provider asked us to wait
     scope: str = CONNECTION  # RECIPIENT or CONNECTION
 
     @property
     def stops_connection(self) -> bool:
-        return self.kind == TEMPORARY and self.scope == CONNECTION
+        return self.kind in (TEMPORARY, IN_DOUBT) and self.scope == CONNECTION
 
 
-def classify_error(exc: Exception, *, now: dt.datetime) -> HandOverError:
+def classify_error(exc: Exception, *, now: dt.datetime, data_started: bool = False) -> HandOverError:
     """Decide whether a failed hand-over may be retried, when the provider wants us back, and
     whether it concerns this recipient only or the whole connection.
+
+    In doubt: the answer was lost after the message went — the SMTP connection dropped or timed
+    out once DATA had started (``data_started``), or an ESP's API took the request and did not
+    answer in time (a read timeout). Sending it again could double it, so it is neither sent nor
+    pending; the rest of the connection waits.
 
     SMTP (one recipient per message): a refusal at RCPT or DATA is the recipient's own (451
     greylisting, 452 mailbox over quota, 550 unknown user) — except 421, the server closing the
@@ -61,6 +69,10 @@ def classify_error(exc: Exception, *, now: dt.datetime) -> HandOverError:
     message on the connection. ESP: a refused address is the recipient's; 429 and 5xx concern
     the connection, other 4xx this message."""
     reason = f"{type(exc).__name__}: {exc}"[:500]
+    if data_started and isinstance(exc, smtplib.SMTPServerDisconnected | TimeoutError):
+        return HandOverError(IN_DOUBT, f"no answer after the message was handed over: {reason}"[:500])
+    if isinstance(exc, AnymailAPIError) and isinstance(exc, requests.ReadTimeout):
+        return HandOverError(IN_DOUBT, f"no answer after the message was handed over: {reason}"[:500])
     if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
         return HandOverError(PERMANENT, reason, scope=RECIPIENT)
     if isinstance(exc, AnymailAPIError):

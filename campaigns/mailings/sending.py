@@ -46,6 +46,7 @@ class BatchResult:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
+    in_doubt: int = 0  # handed over, but the answer was lost
     retry_in: float | None = None  # seconds until the deferred ones may go again
     paused: bool = False
     errors: list[str] = field(default_factory=list)
@@ -56,6 +57,8 @@ class BatchResult:
         elif outcome.status == Delivery.Status.FAILED:
             self.failed += 1
             self.errors.append(outcome.error)
+        elif outcome.status == Delivery.Status.UNKNOWN:
+            self.in_doubt += 1
         else:
             self.deferred += 1
             wait = ((outcome.next_attempt_at or now) - now).total_seconds()

@@ -8,7 +8,13 @@ from campaigns.mailings.recovery import mailing_batch_process, mailing_finish_if
 @shared_task(name="campaigns.mailings.tasks.send_batch", acks_late=True, ignore_result=True)
 def send_batch(mailing_id: int, batch: int) -> dict:
     result = mailing_batch_process(mailing_id=mailing_id, batch=batch)
-    return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed, "deferred": result.deferred}
+    return {
+        "claimed": result.claimed,
+        "sent": result.sent,
+        "failed": result.failed,
+        "deferred": result.deferred,
+        "in_doubt": result.in_doubt,
+    }
 
 
 @shared_task(name="campaigns.mailings.tasks.sweep_mailings", acks_late=True, ignore_result=True)

@@ -19,6 +19,7 @@ from accounts.private_apis import (
     html_class_with_user_agent_css,
     planner_settings,
     queryset_sql,
+    smtp_data_watch,
 )
 from campaigns.compensation.models import CompensationPolicy
 from tests.factories import CustomerFactory
@@ -230,3 +231,38 @@ def test_middleware_setting_builds_a_handler_from_another_list_and_restores_the_
     # one middleware with a view hook: the chain holds CSRF only
     assert [hook.__self__.__class__.__name__ for hook in handler._view_middleware] == ["CsrfViewMiddleware"]
     assert handler._middleware_chain.__wrapped__.__class__.__name__ == "CsrfViewMiddleware"
+
+
+def test_smtp_data_watch_sees_the_data_command_of_djangos_smtp_backend():
+    # given Django's SMTP backend opened on a listener that refuses one address at RCPT
+    import smtplib
+
+    from django.core.mail import EmailMessage, get_connection
+
+    from tests.campaigns.mailings.loopback import Inbox, smtp_listener
+
+    inbox = Inbox(refuse={"refused@example.ch": "550 5.1.1 no such user"})
+    listener = smtp_listener(inbox)
+    backend = get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=listener.port)
+    try:
+        backend.open()
+        watch = smtp_data_watch(backend)
+        # when the refused message is sent: DATA never starts
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            backend.send_messages([EmailMessage("s", "b", "from@example.ch", ["refused@example.ch"])])
+        assert watch.started is False
+        # when an accepted one is sent on the same connection: it does
+        backend.send_messages([EmailMessage("s", "b", "from@example.ch", ["taken@example.ch"])])
+        assert watch.started is True
+        assert inbox.counts() == {"taken@example.ch": 1}
+    finally:
+        backend.close()
+        listener.stop()
+
+
+def test_smtp_data_watch_of_another_backend_never_starts():
+    from django.core.mail import get_connection
+
+    backend = get_connection("django.core.mail.backends.locmem.EmailBackend")
+    backend.open()
+    assert smtp_data_watch(backend).started is False

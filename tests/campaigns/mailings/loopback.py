@@ -25,11 +25,13 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 class Inbox:
     """Counts what arrives, per recipient. ``refuse`` maps an address to the RCPT answer it gets
-    (e.g. "451 4.3.0 greylisted"); ``delay`` slows each DATA down, like a real server."""
+    (e.g. "451 4.3.0 greylisted"); ``delay`` slows each DATA down, like a real server; a message to
+    an address in ``hang_up`` is taken, and then the connection is closed before the answer."""
 
     def __init__(self, *, delay: float = 0.0, refuse: dict[str, str] | None = None):
         self.delay = delay
         self.refuse = refuse or {}
+        self.hang_up: set[str] = set()
         self.received: list[tuple[str, str]] = []  # (recipient, Message-ID)
         self.rcpt_attempts: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -48,6 +50,8 @@ class Inbox:
         message_id = BytesHeaderParser().parsebytes(envelope.content).get("Message-ID", "")
         with self.lock:
             self.received.extend((rcpt, message_id) for rcpt in envelope.rcpt_tos)
+        if self.hang_up.intersection(envelope.rcpt_tos):
+            server.transport.close()  # taken, but the client never hears so
         return "250 OK"
 
     def counts(self) -> Counter[str]:

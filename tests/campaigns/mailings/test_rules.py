@@ -4,7 +4,8 @@ import datetime as dt
 import smtplib
 
 import pytest
-from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
+import requests
+from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused, AnymailRequestsAPIError
 
 from campaigns.mailings import rules
 from tests.campaigns.mailings.mailbackends import esp_error
@@ -59,6 +60,31 @@ def test_classify_error(exc, kind, retry_after):
 def test_a_failure_concerns_its_recipient_or_the_connection(exc, scope, stops_connection):
     error = rules.classify_error(exc, now=NOW)
     assert (error.scope, error.stops_connection) == (scope, stops_connection)
+
+
+def anymail_requests_error(cause: type[requests.RequestException]) -> Exception:
+    """What anymail raises when ``requests`` fails: both its own error and the requests one."""
+    return type("AnymailRequestsAPIError", (AnymailRequestsAPIError, cause), {})("Error posting to the API")
+
+
+@pytest.mark.parametrize(
+    ("exc", "data_started", "kind"),
+    [
+        # the answer was lost once the message had gone: in doubt
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True, rules.IN_DOUBT),
+        (TimeoutError("timed out"), True, rules.IN_DOUBT),
+        (anymail_requests_error(requests.ReadTimeout), False, rules.IN_DOUBT),
+        # an answer came, or the message had not gone yet
+        (smtplib.SMTPDataError(451, b"4.3.0 try later"), True, rules.TEMPORARY),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), False, rules.TEMPORARY),
+        (anymail_requests_error(requests.ConnectTimeout), False, rules.TEMPORARY),
+        (anymail_requests_error(requests.ConnectionError), False, rules.TEMPORARY),
+    ],
+)
+def test_an_answer_lost_after_the_message_went_is_in_doubt(exc, data_started, kind):
+    error = rules.classify_error(exc, now=NOW, data_started=data_started)
+    assert error.kind == kind
+    assert error.stops_connection is (kind == rules.IN_DOUBT or error.scope == rules.CONNECTION)
 
 
 @pytest.mark.parametrize(
