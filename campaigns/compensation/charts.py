@@ -113,6 +113,7 @@ def _base(data: list[dict], *, title: str, width: int | alt.Step, height: int) -
         alt.Chart(alt.Data(values=data))
         .properties(title=title, width=width, height=height)
         .configure(font=FONT, aria=False)
+        .configure_mark(aria=False)  # the <svg role="img"> names the chart; marks are not images of their own
         .configure_title(anchor="start", fontSize=14, color="#1d2430")
         .configure_axis(labelColor="#1d2430", titleColor="#5b6573", gridColor="#dde1e6")
         .configure_view(stroke=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -231,8 +232,15 @@ def compose_count(request, slug):
 
 @support_required
 def mailing_progress_partial(request, pk):
+    """The progress card that htmx swaps in every 2 s; opened as a page (a bookmark, a new tab), the
+    same card inside the console, so that it has a title, a language and a way back."""
     mailing = mailing_or_404(pk)
-    return render(request, "console/mailings/_progress.html", _progress_context(mailing))
+    template = (
+        "console/mailings/_progress.html" if request.headers.get("HX-Request") else "console/mailings/progress.html"
+    )
+    response = render(request, template, _progress_context(mailing))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _progress_context(mailing: Mailing) -> dict:

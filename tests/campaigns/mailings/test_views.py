@@ -294,7 +294,7 @@ def test_second_user_approves_then_launch_sends_and_progress_and_log_show_it(
     assert len(mail.outbox) == 3
     progress = client.get(reverse("console:mailing_progress", args=[mailing.pk])).content.decode()
     assert "<b>3</b>sent" in progress
-    assert "hx-trigger" not in progress  # polling stops once done
+    assert "data-hx-trigger" not in progress  # polling stops once done
     delivery = Delivery.objects.get(customer__number="K1")
     DeliveryEvent.objects.create(
         delivery=delivery, esp="postmark", event_type="bounced", event_id="e1", occurred_at=delivery.sent_at,
@@ -323,7 +323,7 @@ def test_progress_polls_while_sending_and_cancel_stops(incident, support_client,
     progress = support_client.get(reverse("console:mailing_progress", args=[mailing.pk])).content.decode()
     support_client.post(reverse("console:mailing_action", args=[mailing.pk, "cancel"]))
 
-    assert 'hx-trigger="every 2s"' in progress
+    assert 'data-hx-trigger="every 2s"' in progress
     mailing.refresh_from_db()
     assert mailing.status == Mailing.Status.CANCELLED
 
