@@ -73,12 +73,7 @@ def run(ctx: Context) -> None:
         ctx.record("#15", "portal herd", "skipped: wrk is not installed (apt-get install wrk)", ok=False)
         return
     incident = ensure_exposed_incident(ctx)
-    vouchers = _vouchers(incident)
-    if not vouchers:
-        ctx.record(
-            "#15", "portal herd", "skipped: the incident has no vouchers (run the compensation module)", ok=False
-        )
-        return
+    vouchers = _vouchers(incident) or _compensated(incident)
     _render_pdfs(vouchers)
     ctx.record("#15", "database before the herd", settle_database())
     server = _Server(ctx.workdir, "web")
@@ -101,6 +96,20 @@ def _vouchers(incident) -> list[Voucher]:
     step = max(1, len(ids) // SIGNINS)
     picked = ids[::step][:SIGNINS]
     return list(Voucher.objects.filter(pk__in=picked).select_related("customer").order_by("customer_id"))
+
+
+def _compensated(incident) -> list[Voucher]:
+    """Run alone (``--only herd``): compensate and approve as the compensation module does; the
+    PDFs the sessions fetch are rendered below, not all of them."""
+    from unittest import mock
+
+    from bench.bench_20_compensation import _finance_user
+    from campaigns.compensation.services import compensation_approve, compensation_prepare
+
+    compensation_prepare(incident=incident)
+    with mock.patch("campaigns.compensation.vouchers._queue_pdfs"):
+        compensation_approve(incident=incident, by=_finance_user())
+    return _vouchers(incident)
 
 
 def _render_pdfs(vouchers: list[Voucher]) -> None:

@@ -13,7 +13,7 @@ from accounts.portal_session import portal_login_required
 from campaigns.compensation.codes import format_code, normalize_code
 from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
 from campaigns.offers.sentences import FORM_LABELS, choice_sentence
-from campaigns.portal.page_cache import portal_page_cached
+from campaigns.portal.page_cache import portal_page
 from campaigns.portal.redemption import (
     RedemptionError,
     VoucherInvalid,
@@ -49,7 +49,7 @@ def credit(request):
         }
         return {"page_title": _("Your credit"), "body": render_to_string("portal/_credit_body.html", context, request)}
 
-    return render(request, "portal/page.html", portal_page_cached(request, "credit", render=page))
+    return portal_page(request, "credit", render=page)
 
 
 @portal_login_required

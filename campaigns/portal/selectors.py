@@ -11,7 +11,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 
 from accounts.models import Customer, LedgerEntry
+from campaigns.claims.models import Claim
 from campaigns.compensation.models import Compensation, Voucher
+from campaigns.incidents import impact
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.incidents.selectors import customer_downtimes
 from campaigns.offers.models import Redemption
@@ -56,11 +58,6 @@ def portal_incidents(*, customer: Customer) -> list[Incident]:
     return incidents
 
 
-def portal_downtime(*, customer: Customer, incident: Incident) -> int:
-    """The customer's downtime in the incident (the union of its accounts' intervals)."""
-    return customer_downtimes(incident_ids=[incident.pk], customer_ids=[customer.pk]).get((incident.pk, customer.pk), 0)
-
-
 def portal_incident(*, customer: Customer, slug: str) -> Incident:
     found = Incident.objects.filter(_hit(customer), slug=slug).first()
     if found is None:
@@ -68,29 +65,67 @@ def portal_incident(*, customer: Customer, slug: str) -> Incident:
     return found
 
 
-def portal_outages(*, customer: Customer, incident: Incident) -> list[AccountOutage]:
-    exposures = (
-        Exposure.objects.filter(incident=incident, customer=customer)
-        .select_related("account")
-        .order_by("account__name")
-    )
-    return [
-        AccountOutage(
-            account=exposure.account.name,
-            product=exposure.account.product,
-            servers=list(exposure.servers),
-            affected_seconds=exposure.affected_seconds,
-            intervals=[
-                (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end), server)
-                for start, end, server in exposure.intervals
-            ],
+@dataclass(frozen=True)
+class IncidentPage:
+    """What the incident page shows one customer."""
+
+    incident: Incident
+    outages: list[AccountOutage]
+    downtime_seconds: int  # the union of the accounts' intervals (``impact.downtime_seconds``)
+    compensation: Compensation | None
+    vouchers: list[Voucher]
+    claims: list[Claim]
+
+
+def portal_incident_page(*, customer: Customer, slug: str) -> IncidentPage:
+    """The incident page's data in four queries (five for a customer not compensated yet), each an
+    index probe on the customer's own rows: the compensation with the incident and its vouchers,
+    the exposures, the claims. Not the customer's incident (neither exposure nor compensation): 404."""
+    compensation = (
+        Compensation.objects.filter(customer=customer, incident__slug=slug)
+        .select_related("incident")
+        .prefetch_related(
+            Prefetch("vouchers", queryset=Voucher.objects.filter(customer=customer).order_by("-issued_at", "id"))
         )
-        for exposure in exposures
-    ]
-
-
-def portal_compensation(*, customer: Customer, incident: Incident) -> Compensation | None:
-    return Compensation.objects.filter(customer=customer, incident=incident).first()
+        .first()
+    )
+    incident = compensation.incident if compensation else Incident.objects.filter(slug=slug).first()
+    if incident is None:
+        raise Http404
+    rows = list(
+        Exposure.objects.filter(incident=incident, customer=customer)
+        .order_by("account__name")
+        .values_list("account__name", "account__product", "servers", "affected_seconds", "intervals")
+    )
+    if compensation is None and not rows:
+        raise Http404
+    claims = list(
+        Claim.objects.filter(customer=customer, incident=incident)
+        .select_related("account")
+        .order_by("-created_at", "-id")
+    )
+    for claim in claims:
+        claim.incident = incident
+    return IncidentPage(
+        incident=incident,
+        outages=[
+            AccountOutage(
+                account=name,
+                product=product,
+                servers=list(servers),
+                affected_seconds=seconds,
+                intervals=[
+                    (dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end), server)
+                    for start, end, server in intervals
+                ],
+            )
+            for name, product, servers, seconds, intervals in rows
+        ],
+        downtime_seconds=impact.downtime_seconds(piece for *_, intervals in rows for piece in intervals),
+        compensation=compensation,
+        vouchers=list(compensation.vouchers.all()) if compensation else [],
+        claims=claims,
+    )
 
 
 def portal_vouchers(*, customer: Customer, incident: Incident | None = None):

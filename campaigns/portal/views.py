@@ -4,23 +4,18 @@ Sign-in lives in ``accounts.views``; vouchers and redemption in ``campaigns.port
 Every view reads through ``campaigns.portal.selectors``, scoped to the signed-in customer.
 """
 
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.portal_session import customer_time_zone, portal_login_required
-from campaigns.claims.selectors import claims_of_customer
 from campaigns.compensation.explanation import explanation_view
 from campaigns.incidents.timeline import timeline_layout
-from campaigns.portal.page_cache import portal_page_cached
+from campaigns.portal.page_cache import portal_page
 from campaigns.portal.selectors import (
     portal_balances,
-    portal_compensation,
-    portal_downtime,
-    portal_incident,
+    portal_incident_page,
     portal_incidents,
-    portal_outages,
     portal_vouchers,
 )
 from campaigns.status.selectors import incident_updates_cached
@@ -37,32 +32,34 @@ def home(request):
         }
         return {"page_title": _("Overview"), "body": render_to_string("portal/_home_body.html", context, request)}
 
-    return render(request, "portal/page.html", portal_page_cached(request, "home", render=page))
+    return portal_page(request, "home", render=page)
 
 
 @portal_login_required
 def incident_detail(request, slug):
     def page() -> dict:
         customer = request.portal_customer
-        incident = portal_incident(customer=customer, slug=slug)
-        outages = portal_outages(customer=customer, incident=incident)
-        compensation = portal_compensation(customer=customer, incident=incident)
+        found = portal_incident_page(customer=customer, slug=slug)
         timeline = timeline_layout(
-            [(outage.account, [(start, end) for start, end, _server in outage.intervals]) for outage in outages],
+            [(outage.account, [(start, end) for start, end, _server in outage.intervals]) for outage in found.outages],
             tz=customer_time_zone(customer),
         )
+        compensation = found.compensation
         context = {
-            "incident": incident,
-            "outages": outages,
+            "incident": found.incident,
+            "outages": found.outages,
             "timeline": timeline,
-            "total_seconds": portal_downtime(customer=customer, incident=incident),
+            "total_seconds": found.downtime_seconds,
             "compensation": compensation,
             "explanation": explanation_view(compensation.explanation) if compensation else None,
-            "vouchers": portal_vouchers(customer=customer, incident=incident),
+            "vouchers": found.vouchers,
             "time_zone": customer.time_zone,
-            "updates": incident_updates_cached(incident, get_language()),
-            "claims": claims_of_customer(customer=customer, incident=incident),
+            "updates": incident_updates_cached(found.incident, get_language()),
+            "claims": found.claims,
         }
-        return {"page_title": incident.title, "body": render_to_string("portal/_incident_body.html", context, request)}
+        return {
+            "page_title": found.incident.title,
+            "body": render_to_string("portal/_incident_body.html", context, request),
+        }
 
-    return render(request, "portal/page.html", portal_page_cached(request, "incident", slug, render=page))
+    return portal_page(request, "incident", slug, render=page)

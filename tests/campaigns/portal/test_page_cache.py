@@ -153,3 +153,35 @@ def test_the_hook_for_everyone_moves_every_customers_version():
     portal_changed(customer_ids=[first.customer.pk])
     assert portal_version(first.customer.pk) != mine[0]
     assert portal_version(second.customer.pk) == mine[1]
+
+
+def test_a_flash_message_shows_once_around_the_cached_page_and_the_cached_page_returns_without_it():
+    world = AffectedCustomerFactory(with_voucher=True, booked=True)
+    client = signed_in(world.contact, "en")
+    credit = reverse("portal:credit")
+    _get(client, credit)
+
+    # when: the customer redeems; the redemption redirects to the credit page with a message
+    response = client.post(reverse("portal:redeem", args=[world.voucher.pk]), {"form": "balance"}, follow=True)
+
+    # then: the message is on the page it lands on, and only there
+    assert "Your voucher has been redeemed" in text(response)
+    again, statements = _get(client, credit)
+    assert "Your voucher has been redeemed" not in again
+    assert "redeemed CHF 10.00" in again
+    assert not [s for s in statements if "campaigns_" in s or "accounts_ledgerentry" in s]  # cached again
+
+
+def test_a_query_string_gets_the_cached_body_in_a_layout_of_its_own():
+    world = AffectedCustomerFactory(with_voucher=True)
+    client = signed_in(world.contact, "en")
+    home, tracked = reverse("portal:home"), reverse("portal:home") + "?utm_source=letter"
+    plain = _get(client, home)[0]
+
+    first = client.get(tracked).content.decode()
+    page, statements = _get(client, tracked)
+
+    # the language form sends the customer back to the address they opened; the body is cached
+    assert 'name="next" type="hidden" value="/portal/?utm_source=letter"' in first
+    assert not [s for s in statements if "campaigns_" in s]
+    assert page == plain
