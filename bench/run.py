@@ -8,7 +8,9 @@ database is dropped and created anew) — the figures the issues ask for are Pos
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
+import json
 import os
 import sys
 import time
@@ -37,6 +39,7 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--only", nargs="*", help="module name parts to run, e.g. foundation mailing")
     parser.add_argument("--keep-db", action="store_true", help="don't recreate the database")
+    parser.add_argument("--rows-json", type=Path, help="also write the table's rows to this JSON file")
     args = parser.parse_args()
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
@@ -74,6 +77,8 @@ def main() -> int:
         module = importlib.import_module(f"bench.{name}")
         module.run(ctx)
     print_table(ctx, time.perf_counter() - started)
+    if args.rows_json:
+        args.rows_json.write_text(json.dumps([dataclasses.asdict(row) for row in ctx.rows]))
     return 0 if all(row.ok is not False for row in ctx.rows) else 1
 
 
