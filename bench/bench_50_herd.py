@@ -351,7 +351,7 @@ def _status_apart(ctx: Context, incident, server: _Server, status_server: _Serve
 def _warm(port: int, paths: list[str], cookie: str = "") -> None:
     for _ in range(8):
         for path in paths:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a first page on a busy machine
             connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
             connection.getresponse().read()
             connection.close()
