@@ -36,10 +36,20 @@ def _csv_value(value) -> str:
     return str(neutralise(value)) if isinstance(value, str) else str(value)
 
 
-def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 CSV with a header row."""
+CSV_STYLES = ("comma", "semicolon")
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence], *, style: str = "comma") -> bytes:
+    """UTF-8 CSV with a header row. ``style="semicolon"`` writes what Excel in Switzerland opens
+    with a double click: ``;`` between fields, CRLF line ends and a byte order mark, so that
+    umlauts survive. Numbers keep their ``.`` (the decimal separator of de-CH)."""
+    if style not in CSV_STYLES:
+        raise ValueError(f"unknown CSV style {style!r}: one of {', '.join(CSV_STYLES)}")
+    semicolon = style == "semicolon"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    if semicolon:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";" if semicolon else ",", lineterminator="\r\n" if semicolon else "\n")
     writer.writerow(headers)
     for row in rows:
         writer.writerow([_csv_value(value) for value in row])

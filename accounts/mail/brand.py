@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -82,3 +83,20 @@ def current_brand() -> Brand:
         support_phone=product.get("SUPPORT_PHONE", ""),
         logo_url=logo_url,
     )
+
+
+def pdf_brand() -> dict[str, str]:
+    """The header of the provider's PDF reports: name, address, company number and the logo as a
+    data URI (WeasyPrint then needs neither a URL resolver nor the running site)."""
+    product = settings.HOSTNOTIFY
+    found = logo_file()
+    logo = ""
+    if found is not None:
+        path, content_type = found
+        logo = f"data:{content_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return {
+        "name": product["BRAND_NAME"],
+        "address": product.get("BRAND_ADDRESS", ""),
+        "company_number": product.get("BRAND_COMPANY_NUMBER", ""),
+        "logo": logo,
+    }

@@ -108,7 +108,7 @@ def render_svg(chart: alt.TopLevelMixin, *, title: str, description: str) -> Saf
     return mark_safe(svg)  # noqa: S308 - vl-convert's SVG; our own texts above are escaped
 
 
-def _base(data: list[dict], *, title: str, width: int | alt.Step, height: int) -> alt.Chart:
+def _base(data: list[dict], *, title: str, width: int | alt.Step, height: int | alt.Step) -> alt.Chart:
     return (
         alt.Chart(alt.Data(values=data))
         .properties(title=title, width=width, height=height)
@@ -178,3 +178,78 @@ def daily_bars_svg(
         f"{labels[day]} {series}: {format_amount(amount, language)} {currency}" for day, series, amount in points
     )
     return render_svg(chart, title=title, description=f"{y_title}: {description}.")
+
+
+def balance_line_svg(
+    points: Sequence[tuple[dt.date, Decimal]],
+    *,
+    title: str,
+    currency: str,
+    width: int = 560,
+    height: int = 200,
+) -> SafeString:
+    """A balance in ``currency`` at the end of each local day, as a step line (e.g. what is still
+    owed on vouchers). The days are dates without a zone, drawn on a UTC scale so that no browser
+    or renderer shifts them."""
+    if not points:
+        return mark_safe("")
+    language = _language()
+    rows = [{"day": day.isoformat(), "amount": float(amount)} for day, amount in points]
+    y_title = _("Amount in %(currency)s") % {"currency": currency}
+    chart = (
+        _base(rows, title=title, width=width, height=height)
+        .mark_line(interpolate="step-after", point=alt.OverlayMarkDef(color=PALETTE[0]), color=PALETTE[0])
+        .encode(
+            x=alt.X(
+                "day:T", title=_("Day"), scale=alt.Scale(type="utc"), axis=alt.Axis(format="%d.%m.%Y", labelAngle=-30)
+            ),
+            y=alt.Y("amount:Q", title=y_title, axis=alt.Axis(format=",.2f")),
+        )
+    )
+    description = "; ".join(
+        f"{formats.date_format(day, 'SHORT_DATE_FORMAT')}: {format_amount(amount, language)} {currency}"
+        for day, amount in points
+    )
+    return render_svg(chart, title=title, description=f"{y_title}: {description}.")
+
+
+def category_bars_svg(
+    rows: Sequence[tuple[str, str, Decimal]],
+    *,
+    title: str,
+    currency: str,
+    category: str,
+    legend: str,
+    width: int = 460,
+) -> SafeString:
+    """Horizontal bars of amounts in ``currency`` per category (a tier, a form of compensation),
+    stacked by series (e.g. redeemed, expired, still open) in the order the series first appear."""
+    rows = [row for row in rows if row[2]]
+    if not rows:
+        return mark_safe("")
+    language = _language()
+    categories = list(dict.fromkeys(name for name, _series, _amount in rows))
+    series = list(dict.fromkeys(name for _category, name, _amount in rows))
+    data = [
+        {"category": name, "series": part, "amount": float(amount), "order": series.index(part)}
+        for name, part, amount in rows
+    ]
+    x_title = _("Amount in %(currency)s") % {"currency": currency}
+    chart = (
+        _base(data, title=title, width=width, height=alt.Step(26))
+        .mark_bar()
+        .encode(
+            y=alt.Y("category:N", sort=categories, title=category),
+            x=alt.X("sum(amount):Q", title=x_title, axis=alt.Axis(format=",.2f")),
+            color=(
+                alt.Color("series:N", title=legend, sort=series, scale=alt.Scale(range=PALETTE))
+                if len(series) > 1
+                else alt.value(PALETTE[0])  # one series needs no legend
+            ),
+            order=alt.Order("order:Q"),
+        )
+    )
+    description = "; ".join(
+        f"{name} {part}: {format_amount(amount, language)} {currency}" for name, part, amount in rows
+    )
+    return render_svg(chart, title=title, description=f"{x_title}: {description}.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accounts.spreadsheets import write_csv
+from accounts.spreadsheets import CSV_STYLES, write_csv
 from campaigns.audit.services import audit_record
 from campaigns.finance.tables import (
     SECTION_KEYS,
@@ -54,13 +54,17 @@ def finance_export(
     until: dt.date | None = None,
     by=None,
     actor_label: str = "command",
+    csv_style: str = "comma",
 ) -> ExportFile:
     """The report of one incident (or all) as ``csv`` (one section), ``xlsx``, ``pdf``, or the
     accounting ``journal`` (CSV); or over all incidents, for a period, what ``billing`` imports
     (CSV: balance credits, extensions, partner codes) and the ``donations`` per organisation.
-    Records an audit entry."""
+    CSV comes with ``,`` or, as ``csv_style="semicolon"``, with ``;`` and a byte order mark for
+    spreadsheets set up for Switzerland. Records an audit entry."""
     if fmt not in FORMATS:
         raise ExportRefused(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if csv_style not in CSV_STYLES:
+        raise ExportRefused(f"unknown CSV style {csv_style!r}; choose one of {', '.join(CSV_STYLES)}")
     if fmt in PERIOD_FORMATS and incident is not None:
         raise ExportRefused(f"the {fmt} export covers every incident: give a period, not an incident")
     if fmt == "csv" and section not in SECTION_KEYS:
@@ -71,13 +75,13 @@ def finance_export(
     scope = incident.slug if incident else "all"
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
     if fmt == "journal":
-        content = journal_csv(incident=incident, since=since, until=until)
+        content = journal_csv(incident=incident, since=since, until=until, style=csv_style)
         filename = f"journal-{scope}-{stamp}.csv"
     elif fmt == "billing":
-        content = write_csv(BILLING_HEADERS, billing_rows(since=since, until=until))
+        content = write_csv(BILLING_HEADERS, billing_rows(since=since, until=until), style=csv_style)
         filename = f"billing-{stamp}.csv"
     elif fmt == "donations":
-        content = write_csv(DONATION_HEADERS, donation_totals(since=since, until=until))
+        content = write_csv(DONATION_HEADERS, donation_totals(since=since, until=until), style=csv_style)
         filename = f"donations-{stamp}.csv"
     else:
         data = report_data(incident=incident)
@@ -86,7 +90,7 @@ def finance_export(
         elif fmt == "xlsx":
             content = sections_xlsx(report_sections(data))
         else:
-            content = sections_csv(report_sections(data), section)
+            content = sections_csv(report_sections(data), section, style=csv_style)
         filename = f"finance-{scope}-{section + '-' if fmt == 'csv' else ''}{stamp}.{fmt}"
     audit_record(
         actor=by,
@@ -97,6 +101,7 @@ def finance_export(
         section=section if fmt == "csv" else "",
         since=since.isoformat() if since else "",
         until=until.isoformat() if until else "",
+        **({"csv_style": csv_style} if fmt not in ("pdf", "xlsx") else {}),
         size=len(content),
     )
     return ExportFile(filename, CONTENT_TYPES[fmt], content)

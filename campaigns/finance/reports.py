@@ -306,6 +306,25 @@ def redemptions_by_day(*, incident: Incident | None = None) -> dict[str, list[tu
     return dict(series)
 
 
+def outstanding_by_day(*, incident: Incident | None = None) -> dict[str, list[tuple[dt.date, Decimal]]]:
+    """``{currency: [(local day, voucher book balance at its end), …]}`` on the days it changed."""
+    rows = (
+        _ledger_scope(incident)
+        .filter(book=VOUCHER_BOOK)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("day")
+        .values_list("day", "currency", "total")
+    )
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    series: dict[str, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    for day, currency, total in rows:
+        balances[currency] += money(total)
+        series[currency].append((day, balances[currency]))
+    return dict(series)
+
+
 def voucher_amount_counts(*, incident: Incident | None = None) -> dict[str, list[tuple[Decimal, int]]]:
     """``{currency: [(amount, how many vouchers), …]}``; amounts are few, vouchers many."""
     rows = (

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from accounts.mail.brand import pdf_brand
 from accounts.spreadsheets import neutralise, write_csv, write_xlsx_sheets
 from campaigns.claims.models import Claim
 from campaigns.claims.reports import claims_summary
@@ -28,6 +29,7 @@ from campaigns.finance.reports import (
     finance_report,
     form_label,
     ledger_totals_by_incident,
+    outstanding_by_day,
     redemptions_by_day,
     report_session,
     voucher_amount_counts,
@@ -42,6 +44,20 @@ class Section:
     headers: list[str]
     rows: list[list]
 
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: does it hold numbers (right-aligned on pages and in the PDF)?"""
+        return [
+            any(isinstance(row[i], Decimal | int) and not isinstance(row[i], bool) for row in self.rows)
+            for i in range(len(self.headers))
+        ]
+
+    @property
+    def cells(self) -> list[list[tuple[object, bool]]]:
+        """The rows as ``(value, numeric column?)`` pairs for the templates."""
+        numeric = self.numeric
+        return [list(zip(row, numeric, strict=False)) for row in self.rows]
+
 
 @dataclass
 class ReportData:
@@ -53,18 +69,31 @@ class ReportData:
     amounts: dict
     by_incident: list[tuple[Incident, dict]] | None
     claims: list = field(default_factory=list)  # campaigns.claims.reports.ClaimsLine
+    outstanding: dict = field(default_factory=dict)  # {currency: [(day, voucher book balance)]}
 
     @property
     def histograms(self) -> dict[str, list[finance_charts.Bin]]:
         return {currency: finance_charts.histogram(pairs) for currency, pairs in self.amounts.items()}
 
     def charts(self) -> dict:
-        """Per currency: amounts redeemed per day by form, and the vouchers per amount (the bins
-        of ``finance_charts.histogram``, the same as on the compensation page)."""
+        """Per currency, so that each axis carries one currency: amounts redeemed per day by form,
+        what is still owed over time, amounts by tier and by form of compensation, and the
+        vouchers per amount (the bins of ``finance_charts.histogram``, as on the compensation page)."""
         per_currency: dict[str, list[tuple[dt.date, str, Decimal]]] = {}
         for series, points in self.redemptions.items():
             currency, book = series.split(" ", 1)
             per_currency.setdefault(currency, []).extend((day, form_label(book), amount) for day, amount in points)
+        by_tier: dict[str, list[tuple[str, str, Decimal]]] = {}
+        parts = ((_("redeemed"), "redeemed"), (_("expired"), "expired"), (_("void"), "void"),
+                 (_("outstanding"), "outstanding"))  # fmt: skip
+        for row in self.breakdowns.get("tier", []):
+            by_tier.setdefault(row.currency, []).extend(
+                (row.label or "–", label, getattr(row, name)) for label, name in parts
+            )
+        by_form = {
+            currency: [(form_label(form), _("redeemed"), amount) for form, amount in totals.redeemed_by_form.items()]
+            for currency, totals in self.report.ledger.items()
+        }
         return {
             "redemptions": {
                 currency: finance_charts.daily_bars_svg(
@@ -74,6 +103,34 @@ class ReportData:
                     legend=_("Form of compensation"),
                 )
                 for currency, points in sorted(per_currency.items())
+            },
+            "outstanding": {
+                currency: finance_charts.balance_line_svg(
+                    points,
+                    title=_("Still owed on vouchers in %(currency)s, end of day") % {"currency": currency},
+                    currency=currency,
+                )
+                for currency, points in sorted(self.outstanding.items())
+            },
+            "tiers": {
+                currency: finance_charts.category_bars_svg(
+                    rows,
+                    title=_("Voucher amounts by tier in %(currency)s") % {"currency": currency},
+                    currency=currency,
+                    category=_("Tier"),
+                    legend=_("Status"),
+                )
+                for currency, rows in sorted(by_tier.items())
+            },
+            "forms": {
+                currency: finance_charts.category_bars_svg(
+                    rows,
+                    title=_("Redeemed by form of compensation in %(currency)s") % {"currency": currency},
+                    currency=currency,
+                    category=_("Form of compensation"),
+                    legend=_("Status"),
+                )
+                for currency, rows in sorted(by_form.items())
             },
             "histograms": {
                 currency: finance_charts.histogram_svg(
@@ -102,6 +159,7 @@ def report_data(*, incident: Incident | None = None) -> ReportData:
             amounts=voucher_amount_counts(incident=incident),
             by_incident=by_incident,
             claims=claims_summary(incident=incident),
+            outstanding=outstanding_by_day(incident=incident),
         )
 
 
@@ -252,11 +310,11 @@ SECTION_KEYS = ["totals", "reconciliation", "compensations", "incidents", *(f"by
 # --- writers -----------------------------------------------------------------------------------
 
 
-def sections_csv(sections: list[Section], key: str) -> bytes:
+def sections_csv(sections: list[Section], key: str, *, style: str = "comma") -> bytes:
     """One section as UTF-8 CSV (a spreadsheet opens one table per file)."""
     for section in sections:
         if section.key == key:
-            return write_csv([neutralise(h) for h in section.headers], section.rows)
+            return write_csv([neutralise(h) for h in section.headers], section.rows, style=style)
     raise KeyError(key)
 
 
@@ -265,9 +323,11 @@ def sections_xlsx(sections: list[Section]) -> bytes:
     return write_xlsx_sheets((section.title, section.headers, section.rows) for section in sections)
 
 
-def journal_csv(*, incident: Incident | None = None, since=None, until=None) -> bytes:
+def journal_csv(*, incident: Incident | None = None, since=None, until=None, style: str = "comma") -> bytes:
     return write_csv(
-        JOURNAL_HEADERS, (line.as_row() for line in journal_lines(incident=incident, since=since, until=until))
+        JOURNAL_HEADERS,
+        (line.as_row() for line in journal_lines(incident=incident, since=since, until=until)),
+        style=style,
     )
 
 
@@ -277,6 +337,7 @@ def report_pdf(data: ReportData, *, generated_at: dt.datetime) -> bytes:
     html = render_to_string(
         "pdf/finance_report.html",
         {
+            "brand": pdf_brand(),
             "data": data,
             "report": data.report,
             "sections": report_sections(data),

@@ -64,6 +64,7 @@ def export(request):
             since=_date_param(request, "since"),
             until=_date_param(request, "until"),
             by=request.user,
+            csv_style=request.GET.get("csv") or "comma",
         )
     except ExportRefused as exc:
         raise Http404(str(exc)) from exc

@@ -25,14 +25,17 @@ def support_role(user) -> bool:
 
 @register.filter
 def cell(value):
-    """A report cell for the page: amounts with Swiss separators, dates localised."""
+    """A report cell for pages and PDFs: amounts and counts with Swiss separators, dates localised."""
     if isinstance(value, Decimal):
         return format_amount(value, get_language() or "de")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formats.number_format(value, force_grouping=True)
     if isinstance(value, dt.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return value
 
 
 @register.filter
-def is_number(value) -> bool:
-    return isinstance(value, Decimal | int) and not isinstance(value, bool)
+def zip_with(first, second) -> list[tuple]:
+    """Pairs of two lists of the same length, e.g. a section's headers and its numeric columns."""
+    return list(zip(first, second, strict=False))

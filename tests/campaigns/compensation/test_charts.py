@@ -1,12 +1,21 @@
 """Histogram binning and the SVG charts: pure functions."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
-from campaigns.compensation.charts import Bin, daily_bars_svg, histogram, histogram_svg, nice_width
+from campaigns.compensation.charts import (
+    Bin,
+    balance_line_svg,
+    category_bars_svg,
+    daily_bars_svg,
+    histogram,
+    histogram_svg,
+    nice_width,
+)
 
 D = Decimal
 
@@ -69,3 +78,29 @@ def test_daily_bars_write_days_as_swiss_dates_and_amounts_with_swiss_separators(
     assert "11’546.80" in svg  # in the text alternative
     assert "Guthaben" in svg  # the legend
     assert "NaN" not in svg
+
+
+def test_balance_line_draws_swiss_days_and_french_amounts_without_decimal_commas_in_coordinates():
+    points = [(dt.date(2026, 12, 1), D("1234.50")), (dt.date(2026, 12, 3), D("200.00"))]
+
+    with translation.override("fr"):
+        svg = balance_line_svg(points, title="Encore dû", currency="CHF")
+
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "01.12.2026" in labels and "Montant en CHF" in labels
+    assert "1\u202f000,00" in labels  # the axis in Swiss French
+    assert "1\u202f234,50 CHF" in svg  # the text alternative
+    assert not re.search(r'\s(?:x|y|x1|x2|y1|y2|width|height)="-?\d+,\d', svg)
+    assert balance_line_svg([], title="x", currency="CHF") == ""
+
+
+def test_category_bars_stack_the_series_and_list_them_in_the_text_alternative():
+    rows = [("10%", "eingelöst", D("50.00")), ("10%", "offen", D("20.00")), ("25%", "offen", D("0"))]
+
+    with translation.override("de"):
+        svg = category_bars_svg(rows, title="Nach Stufe", currency="EUR", category="Stufe", legend="Status")
+
+    assert "Nach Stufe</title>" in svg and "Betrag in EUR" in svg
+    assert "10% eingelöst: 50.00 EUR; 10% offen: 20.00 EUR." in svg
+    assert "25%" not in svg  # an empty bar is left out
+    assert category_bars_svg([("a", "b", D("0"))], title="x", currency="CHF", category="c", legend="l") == ""

@@ -7,9 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.template.loader import render_to_string
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from accounts.mail.brand import pdf_brand
+from campaigns.compensation.codes import format_code
 from campaigns.finance.export import ExportRefused, finance_export
 from campaigns.finance.journal import JOURNAL_HEADERS, journal_accounts
 from campaigns.finance.tables import report_data, report_sections, sections_xlsx
@@ -144,6 +148,41 @@ def test_journal_export(books, settings):
         ["2000", "6000", "5.00", "CHF", f"voucher:{v['v4']}:void"],
     ]
     assert len(rows[1][0]) == 10  # an ISO date
+    customers = {name: books[name].customer.number for name in ("v1", "v2", "v3", "v4")}
+    assert [row[7] for row in rows[1:]] == [customers[v] for v in ("v1", "v2", "v2", "v3", "v4", "v3", "v4")]
+    redeemed = rows[3][6]
+    assert redeemed.startswith("Voucher redeemed (account balance), customer " + customers["v2"])
+    assert f"incident storage, voucher {format_code(books['v2'].code)}" in redeemed  # the whole code, grouped
+
+
+def test_journal_texts_are_in_the_providers_language_whoever_exports(books, settings):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "ACCOUNTS": ACCOUNTS}
+    settings.LANGUAGE_CODE = "de"
+
+    with translation.override("fr"):
+        content = finance_export(fmt="journal", incident=books["storage"]).content.decode()
+
+    texts = [row[6] for row in list(csv.reader(io.StringIO(content)))[1:]]
+    assert texts[0].startswith(f"Gutschein ausgestellt, Kunde {books['v1'].customer.number}, Vorfall storage, ")
+    assert texts[2].startswith("Gutschein eingelöst (Kontoguthaben), Kunde")
+    assert not any("Bon " in text or "client " in text for text in texts)
+    assert texts[-1].endswith("; Grund: wrong customer")  # the void names its reason
+
+
+def test_csv_for_swiss_spreadsheets_has_semicolons_and_a_byte_order_mark(books, finance_user):
+    content = finance_export(
+        fmt="csv", incident=books["storage"], section="totals", csv_style="semicolon", by=finance_user
+    ).content
+
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    lines = content.decode("utf-8-sig").split("\r\n")
+    assert lines[1] == "CHF;75.00;50.00;50.00;0.00;0.00;0.00;0.00;5.00;0.00;20.00"
+    assert list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))[0][0] == "currency"
+    assert AuditEntry.objects.get(action="finance.export").data["csv_style"] == "semicolon"
+    journal = finance_export(fmt="journal", incident=books["storage"], csv_style="semicolon").content
+    assert journal.startswith(b"\xef\xbb\xbfdate;debit_account;")
+    with pytest.raises(ExportRefused, match="unknown CSV style 'tab'"):
+        finance_export(fmt="csv", incident=books["storage"], csv_style="tab")
 
 
 def test_pdf_summary_names_the_figures(books):
@@ -153,6 +192,22 @@ def test_pdf_summary_names_the_figures(books):
     assert "Finance report" in text and "storage" in text
     assert "reconciles with the ledger" in text
     assert "75.00" in text and "20.00" in text
+    assert "Hostnotify Hosting AG" in text  # the brand header
+    assert "Still owed on vouchers in CHF, end of day" in text and "Voucher amounts by tier in CHF" in text
+
+
+def test_pdf_tables_right_align_swiss_formatted_numbers(books):
+    data = report_data(incident=books["storage"])
+    with translation.override("de"):
+        html = render_to_string(
+            "pdf/finance_report.html",
+            {"brand": pdf_brand(), "data": data, "report": data.report, "sections": report_sections(data),
+             "charts": {}, "generated_at": dt.datetime(2026, 12, 7, tzinfo=dt.UTC)},
+        )  # fmt: skip
+
+    assert '<th class="num">ausgestellt</th>' in html
+    assert '<td class="num">75.00</td>' in html
+    assert "<td>CHF</td>" in html  # text stays left
 
 
 def test_every_export_is_audited(books, finance_user):
