@@ -9,16 +9,21 @@ font's nominal widths, letter spacing added between glyphs.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from math import ceil
+from typing import cast
 
 import uharfbuzz as hb
 
 PANGO_SCALE = 1024
 RUN_CACHE_SIZE = 4096
+CHUNK_CACHE_SIZE = 20_000  # glyph pairs per size, emptied when full
+ASCII_LETTER = re.compile("[A-Za-z]")
+Chunk = tuple[bytes, int, int] | bool  # a glyph's TJ bytes, advance and id, or False: not simple
 DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
 LEFT_TO_RIGHT = {"L", "EN", "ES", "ET", "CS", "NSM", "BN", "B", "S", "WS", "ON"}
 
@@ -32,6 +37,7 @@ class ShapedRun:
     tj: bytes  # the TJ operand: [<gid>adjust<gid>…]
     advance: float  # CSS px
     glyphs: tuple[tuple[int, str], ...]  # (glyph id, text it stands for)
+    glyph_set: frozenset[int]  # the glyph ids alone, to check a font subset against in one step
 
 
 @dataclass
@@ -46,6 +52,8 @@ class FontFace:
     _sized: dict[int, hb.Font] = field(init=False, default_factory=dict)
     _widths: dict[int, int] = field(init=False, default_factory=dict)
     _runs: OrderedDict = field(init=False, default_factory=OrderedDict)
+    # (size, spacing, script) -> (pairs at a run's start, other pairs) -> _chunk()
+    _chunks: dict[tuple, tuple[dict[str, Chunk], dict[str, Chunk]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         self.face = hb.Face(hb.Blob(self.data))
@@ -69,6 +77,15 @@ class FontFace:
             width = self._widths[glyph] = round(self.font.get_glyph_h_advance(glyph) * 1000 / self.upem)
         return width
 
+    def nominal_glyphs(self, text: str) -> dict[int, str]:
+        """Glyph id -> character for every character of ``text`` the font maps (first one wins)."""
+        mapping: dict[int, str] = {}
+        for char in text:
+            glyph = self.font.get_nominal_glyph(ord(char))
+            if glyph:
+                mapping.setdefault(glyph, char)
+        return mapping
+
     def check(self, text: str) -> None:
         if not self.characters.issuperset(text):
             missing = sorted(set(text) - self.characters)
@@ -80,10 +97,109 @@ class FontFace:
         key = (text, size, letter_spacing)
         run = self._runs.get(key)
         if run is None:
-            run = self._runs[key] = self._shape(text, size, letter_spacing)
+            run = self._pairwise(text, size, letter_spacing) or self._shape(text, size, letter_spacing)
+            self._runs[key] = run
             if len(self._runs) > RUN_CACHE_SIZE:
                 self._runs.popitem(last=False)
         return run
+
+    def _pairwise(self, text: str, size: float, letter_spacing: float) -> ShapedRun | None:
+        """The run of ``_shape`` put together from glyphs shaped in pairs, or ``None`` when a pair
+        of its characters is not one glyph each at their own advances bar kerning.
+
+        Shaping a whole string with HarfBuzz from Python costs a microsecond or two per glyph in
+        objects alone; a voucher has a few unique strings (its code, number and link). In a
+        simple font (every character one glyph, positioned by pair kerning) a glyph's advance
+        depends only on the next character: a table of pairs, filled by HarfBuzz itself as
+        pairs come up, gives the same advances."""
+        if not text:
+            return None
+        # Kerning depends on the script HarfBuzz guesses for the whole run: pairs are shaped as
+        # part of a run of that script.
+        if text.isascii():
+            script = "Latn" if ASCII_LETTER.search(text) else None
+        else:
+            guess = hb.Buffer()
+            guess.add_str(text)
+            guess.guess_segment_properties()
+            if guess.direction != "ltr":
+                return None
+            script = guess.script
+        tables = self._chunks.get((size, letter_spacing, script))
+        if tables is None or len(tables[1]) > CHUNK_CACHE_SIZE:
+            tables = self._chunks[(size, letter_spacing, script)] = ({}, {})
+        firsts, chunks = tables
+        entries: list[Chunk | None] = [firsts.get(text[:2])]
+        entries += [chunks.get(text[index : index + 2]) for index in range(1, len(text))]
+        if None in entries:
+            for index, entry in enumerate(entries):
+                if entry is None:
+                    table = chunks if index else firsts
+                    pair = text[index : index + 2]
+                    entries[index] = table[pair] = self._chunk(pair, not index, size, letter_spacing, script)
+        if False in entries:
+            return None
+        found = cast(list[tuple[bytes, int, int]], entries)
+        glyph_ids = [entry[2] for entry in found]
+        return ShapedRun(
+            b"[<" + b"".join([entry[0] for entry in found]) + b">]",
+            sum([entry[1] for entry in found]) / PANGO_SCALE,
+            tuple(zip(glyph_ids, text, strict=True)),
+            frozenset(glyph_ids),
+        )
+
+    def _chunk(self, pair: str, first: bool, size: float, letter_spacing: float, script: str | None) -> Chunk:
+        """``TJ`` bytes, advance (Pango units) and glyph of ``pair[0]`` followed by ``pair[1]``
+        (or last in its run), as ``_shape`` writes them; ``False`` if the pair is not simple."""
+        if any(not self._simple(char) for char in pair):
+            return False
+        scale = round(size * PANGO_SCALE)
+        alone = [self._shaped(char, scale, script) for char in pair]
+        together = self._shaped(pair, scale, script)
+        if together is None or len(together) != len(pair) or alone[0] is None or alone[-1] is None:
+            return False
+        glyph, advance = together[0]
+        if glyph != alone[0][0][0] or (len(pair) == 2 and together[1] != alone[-1][0]):
+            return False
+        spacing = int(letter_spacing * PANGO_SCALE)
+        space_left = spacing // 2
+        x_offset = space_left if spacing and not first else 0
+        width = advance
+        if spacing:
+            width += (0 if first else space_left) + ((spacing - space_left) if len(pair) == 2 else 0)
+        return self._glyph_tj(glyph, x_offset, width, size), width, glyph
+
+    def _simple(self, char: str) -> bool:
+        """A character HarfBuzz gives a glyph of its own: no mark, no format character (a soft
+        hyphen is shaped as nothing, and kerning reaches across it)."""
+        return char in self.characters and unicodedata.category(char) not in ("Mn", "Me", "Cf")
+
+    def _shaped(self, text: str, scale: int, script: str | None) -> list[tuple[int, int]] | None:
+        """(glyph, x advance) of each glyph HarfBuzz makes of ``text`` in ``script``; None if
+        any moves off its place or clusters differ from characters."""
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        if script is not None:
+            buffer.script = script
+        hb.shape(self.sized(scale), buffer, {})
+        out = []
+        for index, (info, position) in enumerate(zip(buffer.glyph_infos, buffer.glyph_positions, strict=True)):
+            if position.x_offset or position.y_offset or info.cluster != index:
+                return None
+            out.append((info.codepoint, position.x_advance))
+        return out
+
+    def _glyph_tj(self, glyph: int, x_offset: int, width: int, size: float) -> bytes:
+        """One glyph in a ``TJ`` array as WeasyPrint writes it: an x offset as Pango units over
+        the size (sic), then compensated, the glyph, and its advance against the nominal one."""
+        offset = x_offset / size
+        out = b">%s<" % repr(-offset).encode() if offset else b""
+        out += b"%04x" % glyph
+        kerning = self.width_1000(glyph) + offset - width * 1000 / PANGO_SCALE / size
+        if kerning:
+            out += b">%d<" % int(kerning)
+        return out
 
     def _shape(self, text: str, size: float, letter_spacing: float) -> ShapedRun:
         """Glyphs and ``TJ`` of ``text`` at ``size`` px (the ``Tf`` size WeasyPrint wrote)."""
@@ -119,16 +235,9 @@ class FontFace:
                 glyphs.append((glyph, text[info.cluster : end]))
             else:
                 glyphs.append((glyph, ""))
-            # WeasyPrint writes an x offset as Pango units over the size (sic), then compensates.
-            offset = x_offset / size
-            if offset:
-                parts.append(b">%s<" % repr(-offset).encode())
-            parts.append(b"%04x" % glyph)
-            kerning = self.width_1000(glyph) + offset - width * 1000 / PANGO_SCALE / size
-            if kerning:
-                parts.append(b">%d<" % int(kerning))
+            parts.append(self._glyph_tj(glyph, x_offset, width, size))
         parts.append(b">]")
-        return ShapedRun(b"".join(parts), total / PANGO_SCALE, tuple(glyphs))
+        return ShapedRun(b"".join(parts), total / PANGO_SCALE, tuple(glyphs), frozenset(g for g, _ in glyphs))
 
     def subset(self, glyphs: frozenset[int]) -> bytes:
         """A TrueType file with these glyphs at their original ids (the content streams' codes)."""

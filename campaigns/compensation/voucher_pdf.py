@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
+import posixpath
 import secrets
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
@@ -23,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone, translation
@@ -127,12 +130,21 @@ def affected_windows(intervals: list[list[str]], time_zone: str) -> list[dict]:
     return rows
 
 
+@lru_cache(maxsize=1024)
+def _windows_and_downtime(intervals: tuple[tuple[str, ...], ...], time_zone: str) -> tuple[list[dict], int]:
+    """``affected_windows`` and ``downtime_seconds`` of exposure pieces, remembered: customers on
+    the same servers share their pieces (copy the rows before changing them)."""
+    pieces = [list(piece) for piece in intervals]
+    return affected_windows(pieces, time_zone), downtime_seconds(pieces)
+
+
 def voucher_context(voucher: Voucher, *, intervals: list[list[str]]) -> dict:
     customer = voucher.customer
     language = customer.language if customer.language in LANGUAGE_CODES else DEFAULT_LANGUAGE
     texts = voucher_texts(language)
     incident = voucher.compensation.incident
     url = redeem_url(voucher.code)
+    windows, downtime = _windows_and_downtime(tuple(map(tuple, intervals)), customer.time_zone)
     return {
         "language": language,
         "t": texts,
@@ -147,9 +159,9 @@ def voucher_context(voucher: Voucher, *, intervals: list[list[str]]) -> dict:
         "qr_url": url,
         "redeem_url": url,
         "windows_title": texts["windows"] % {"tz": customer.time_zone},
-        "windows": affected_windows(intervals, customer.time_zone),
+        "windows": [dict(row) for row in windows],
         # The customer's downtime: the union of all their accounts' intervals (customer_downtimes).
-        "downtime": texts["downtime"] % {"duration": format_duration(downtime_seconds(intervals))},
+        "downtime": texts["downtime"] % {"duration": format_duration(downtime)},
     }
 
 
@@ -165,8 +177,7 @@ def render_voucher_pdf(voucher: Voucher, *, intervals: list[list[str]]) -> bytes
     """The PDF of one voucher (not stored), stamped into its design's probe when it can be, else
     rendered the reference way; ``intervals`` are the customer's exposure pieces."""
     context = voucher_context(voucher, intervals=intervals)
-    probe, values = _probe_context(context)
-    design = _design(probe)
+    design, values = _design_and_values(context)
     if design is not None:
         try:
             return design.stamp(values, context["qr_url"], now=timezone.now())
@@ -193,6 +204,39 @@ def _probe_context(context: dict) -> tuple[dict, list[str]]:
     return probe, values
 
 
+def _design_and_values(context: dict) -> tuple[Design | None, list[str]]:
+    """The design of a voucher's context and its per-voucher strings in sentinel order, as
+    ``_probe_context`` marks them, without building and freezing a probe context for each
+    voucher: the key is what the probe holds besides sentinels (texts by their language, the
+    number and fields of the windows' rows)."""
+    key = []
+    values = []
+    for name, value in context.items():
+        if name == "qr_url":
+            continue
+        if isinstance(value, str) and name not in DESIGN_KEYS:
+            values.append(value)
+            key.append(name)
+        elif name == "t":
+            key.append(("t", context["language"]))
+        elif name == "windows":
+            key.append(("windows", len(value), tuple(value[0]) if value else ()))
+        else:
+            key.append((name, _frozen(value)))
+    for row in context["windows"]:
+        values.extend(str(item) for item in row.values())
+    fast_key = tuple(key)
+    design = _designs_by_key.get(fast_key, _MISSING)
+    if design is _MISSING:
+        design = _design(_probe_context(context)[0])
+        _designs_by_key[fast_key] = design
+        if len(_designs_by_key) > DESIGN_CACHE_SIZE:
+            _designs_by_key.popitem(last=False)
+    return design, values  # type: ignore[return-value]
+
+
+_MISSING = object()
+_designs_by_key: OrderedDict[tuple, object] = OrderedDict()
 _designs: OrderedDict[tuple, Design | None] = OrderedDict()
 
 
@@ -250,6 +294,51 @@ def _save_file(voucher: Voucher, data: bytes) -> str:
     return voucher.pdf.name
 
 
+def _save_files(rendered: list[tuple[Voucher, bytes]]) -> list[dict]:
+    """Store many PDFs; ``{"id", "pdf"}`` rows for ``bulk_update_rows``. On the file system (the
+    shipped storage) one directory is made per batch and each file written with one exclusive
+    create, as ``FileSystemStorage`` would but without its per-file name checks: names carry
+    16 random hex digits. Other storages save file by file."""
+    field = Voucher.pdf.field
+    storage = field.storage
+    if not rendered:
+        return []
+    if not isinstance(storage, FileSystemStorage) or callable(field.upload_to):
+        return [{"id": voucher.pk, "pdf": _save_file(voucher, data)} for voucher, data in rendered]
+    directory = posixpath.dirname(field.generate_filename(rendered[0][0], "voucher.pdf"))
+    folder = Path(storage.path(directory))
+    if not folder.is_dir():
+        _make_folder(folder, storage.directory_permissions_mode)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    rows = []
+    for voucher, data in rendered:
+        name = f"voucher-{voucher.pk}-{secrets.token_hex(8)}.pdf"
+        path = os.path.join(folder, name)
+        handle = os.open(path, flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
+        if storage.file_permissions_mode is not None:
+            os.chmod(path, storage.file_permissions_mode)
+        rows.append({"id": voucher.pk, "pdf": f"{directory}/{name}"})
+    return rows
+
+
+def _make_folder(folder: Path, mode: int | None) -> None:
+    """The folder and its parents, with the storage's directory permissions (as it makes them)."""
+    if mode is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    old_umask = os.umask(0o777 & ~mode)
+    try:
+        folder.mkdir(mode=mode, parents=True, exist_ok=True)
+    finally:
+        os.umask(old_umask)
+
+
 def voucher_pdf_bytes(voucher: Voucher) -> bytes:
     """The voucher's PDF: rendered and stored on first use, the stored bytes from then on."""
     if voucher.pdf:
@@ -283,10 +372,14 @@ def voucher_pdfs_render(voucher_ids: list[int]) -> int:
         Voucher.objects.filter(pk__in=voucher_ids, pdf="").select_related("customer", "compensation__incident")
     )
     intervals = _intervals_by_customer(vouchers)
-    stored = []
-    for voucher in vouchers:
-        key = (voucher.compensation.incident_id, voucher.customer_id)
-        data = render_voucher_pdf(voucher, intervals=intervals.get(key, []))
-        stored.append({"id": voucher.pk, "pdf": _save_file(voucher, data)})
-    bulk_update_rows(Voucher, stored, ["pdf"])
+    rendered = [
+        (
+            voucher,
+            render_voucher_pdf(
+                voucher, intervals=intervals.get((voucher.compensation.incident_id, voucher.customer_id), [])
+            ),
+        )
+        for voucher in vouchers
+    ]
+    bulk_update_rows(Voucher, _save_files(rendered), ["pdf"])
     return len(vouchers)

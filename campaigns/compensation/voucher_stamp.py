@@ -23,13 +23,14 @@ import itertools
 import re
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pikepdf
 
 from accounts.private_apis import font_files, page_text_boxes
-from campaigns.compensation.pdf_fonts import FontFace, UnsupportedText, font_objects
+from campaigns.compensation.pdf_fonts import FontFace, ShapedRun, UnsupportedText, font_objects
+from campaigns.compensation.pdf_objects import deflate, pdf_ascii, pdf_text, write_pdf
 from campaigns.compensation.voucher_qr import qr_pdf_operators
 
 SENTINEL = "\u00a7{:03d}\u00a7"
@@ -38,9 +39,36 @@ SENTINEL_RE = re.compile("\u00a7(\\d{3})\u00a7")
 PROBE_IMAGE = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg=="
 )
+
+
+def _characters(*ranges: tuple[int, int]) -> str:
+    return "".join(chr(code) for first, last in ranges for code in range(first, last + 1))
+
+
 # Glyphs every font subset carries besides the design's own, so that most vouchers share subsets.
-BASE_TEXT = "".join(chr(code) for code in range(0x20, 0x7F))
-FONT_CACHE_SIZE = 512  # embedded fonts (~15 KB each) kept for reuse, across designs
+BASE_TEXT = _characters((0x20, 0x7E))
+# Larger subsets made once per design and font, each embedded as the same bytes in every voucher
+# whose text it covers: the first for names in the languages of Europe, the second for names in
+# any Latin script. A voucher whose text needs a glyph beyond them (Greek, Cyrillic…) gets a
+# subset of its own, made for it and cached.
+FONT_TIERS = (
+    _characters(
+        (0xA0, 0x17F),  # Latin-1 Supplement, Latin Extended-A
+        (0x218, 0x21B),  # Ș ș Ț ț
+        (0x2010, 0x2027),  # dashes, quotation marks, bullet, ellipsis
+        (0x2030, 0x203A),
+        (0x20AC, 0x20AC),  # €
+    ),
+    _characters(
+        (0xA0, 0x36F),  # … Latin Extended-B, IPA, spacing modifiers (ʻ), combining marks
+        (0x1E00, 0x1EFF),  # Latin Extended Additional
+        (0x2000, 0x206F),  # general punctuation
+        (0x20A0, 0x20CF),  # currency signs
+        (0x2C60, 0x2C7F),  # Latin Extended-C
+        (0xA720, 0xA7FF),  # Latin Extended-D
+    ),
+)
+FONT_CACHE_SIZE = 512  # per-voucher font subsets (~15 KB each) kept for reuse, across designs
 PX = 0.75  # PDF points per CSS px
 QUOTED_MARK = "%C2%A7"  # a sentinel's mark in a URI, as WeasyPrint writes links (iri_to_uri)
 URI_SAFE = "/:?#[]@!$&'()*+,;=~%"  # what WeasyPrint's iri_to_uri leaves unquoted
@@ -79,7 +107,7 @@ class LinkSlot:
             x2 = x1 + advances[self.follows] * PX
         return (
             b"<< /Type /Annot /Subtype /Link /Rect [%.6f %.6f %.6f %.6f] /BS << /W 0 >>"
-            b" /A << /Type /Action /S /URI /URI %s >> >>" % (x1, y1, x2, y2, _pdf_ascii(uri))
+            b" /A << /Type /Action /S /URI /URI %s >> >>" % (x1, y1, x2, y2, pdf_ascii(uri))
         )
 
 
@@ -89,6 +117,25 @@ class DesignFace:
     face: FontFace
     descriptor: bytes
     base: dict[int, str]  # glyph id -> text: the probe's glyphs and those of BASE_TEXT
+    tiers: list[dict[int, str]] = field(default_factory=list)  # base and each of FONT_TIERS
+
+    def __post_init__(self):
+        self.base_glyphs = frozenset(self.base)
+        self.tiers = [self.base]
+        for text in FONT_TIERS:
+            mapping = dict(self.base)
+            for glyph, char in self.face.nominal_glyphs(text).items():
+                mapping.setdefault(glyph, char)
+            self.tiers.append(mapping)
+        self.tier_glyphs = [frozenset(mapping) for mapping in self.tiers]
+
+    def tier(self, extra: dict[int, str]) -> int | None:
+        """The smallest tier whose glyphs and text cover ``extra`` (glyph -> text beyond the base)."""
+        glyphs = extra.keys()
+        for index, tier_glyphs in enumerate(self.tier_glyphs):
+            if glyphs <= tier_glyphs and all(self.tiers[index][glyph] == text for glyph, text in extra.items()):
+                return index
+        return None
 
 
 class Design:
@@ -97,6 +144,7 @@ class Design:
     def __init__(self, *, pdf: bytes, document, title: str):
         self.title = title
         self.serial = next(_serials)
+        self._tier_fonts: dict[tuple, list[tuple[int, bytes]]] = {}
         probe = pikepdf.open(io.BytesIO(pdf))
         if len(probe.pages) != 1:
             raise NotStampable("a voucher of more than one page")
@@ -126,6 +174,13 @@ class Design:
             if key in resources
         )
         self.pieces = self._cut(pikepdf.parse_content_stream(page), page_text_boxes(document), images)
+        self._packed = {
+            index: deflate(piece + b"\n", first=index == 0)
+            for index, piece in enumerate(self.pieces)
+            if isinstance(piece, bytes)
+        }
+        if not isinstance(self.pieces[0], bytes):
+            raise NotStampable("per-voucher content before any constant one")
         self.links = [self._link(annotation, float(page.MediaBox[3])) for annotation in page.get("/Annots", [])]
 
     def _link(self, annotation, page_height: float) -> LinkSlot:
@@ -192,12 +247,12 @@ class Design:
         for value in values:
             if not value.strip(HTML_SPACE) or COLLAPSIBLE.search(value):
                 raise UnsupportedText("empty, or white space that HTML would collapse")
-        stream, used, advances = self._content(values, qr_url)
+        stream, runs, advances = self._content(values, qr_url)
         objects: list[tuple[int, bytes]] = []
         font_refs = []
         number = 6
         for resource, design_face in self.faces.items():
-            objects.extend(self._font(resource, design_face, frozenset(used.get(resource, {}).items()), number))
+            objects.extend(self._font(resource, design_face, runs.get(resource, []), number))
             font_refs.append(b"/%s %d 0 R" % (resource.encode(), number))
             number += 5
         annotations = []
@@ -206,7 +261,7 @@ class Design:
             annotations.append(b"%d 0 R" % number)
             number += 1
         annots = b" /Annots [%s]" % b" ".join(annotations) if annotations else b""
-        packed = zlib.compress(stream, 1)  # fast: the page is small, its fonts are what weighs
+        packed = stream
         title = SENTINEL_RE.sub(lambda match: values[int(match.group(1))], self.title)
         head = [
             (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
@@ -220,35 +275,71 @@ class Design:
             (
                 5,
                 b"<< /Producer (hostnotify) /Title %s /CreationDate (%s) >>"
-                % (_pdf_text(title), now.strftime("D:%Y%m%d%H%M%SZ").encode()),
+                % (pdf_text(title), now.strftime("D:%Y%m%d%H%M%SZ").encode()),
             ),
         ]
-        return _write_pdf(head + objects)
+        return write_pdf(head + objects, identity=head[4][1] + packed)
 
-    def _content(self, values: list[str], qr_url: str) -> tuple[bytes, dict[str, dict[int, str]], dict[int, float]]:
+    def _content(self, values: list[str], qr_url: str) -> tuple[bytes, dict[str, list[ShapedRun]], dict[int, float]]:
+        """The page's content stream, deflated: the design's constant pieces were deflated once
+        (``_packed``); only the voucher's own operators are compressed here (``_deflate``)."""
         out = []
-        used: dict[str, dict[int, str]] = {}
+        runs: dict[str, list[ShapedRun]] = {}
         advances: dict[int, float] = {}
+        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+        checksum = 1
         for index, piece in enumerate(self.pieces):
             if isinstance(piece, bytes):
-                out.append(piece)
-            elif isinstance(piece, str):
-                out.append(qr_pdf_operators(qr_url))
+                out.append(self._packed[index])
+                checksum = zlib.adler32(b"\n", zlib.adler32(piece, checksum))
+                continue
+            if isinstance(piece, str):
+                operators = qr_pdf_operators(qr_url)
             else:
                 text = "".join(values[p] if isinstance(p, int) else p for p in piece.parts)
                 design_face = self.faces[piece.font]
                 run = design_face.face.shape(text, piece.size, piece.letter_spacing)
                 if piece.x + run.advance > piece.right_limit - 0.01:
                     raise UnsupportedText("does not fit on its line")
-                out.append(run.tj + b" TJ")
+                operators = run.tj + b" TJ"
                 advances[index] = run.advance
-                extra = used.setdefault(piece.font, {})
+                runs.setdefault(piece.font, []).append(run)
+            operators += b"\n"
+            checksum = zlib.adler32(operators, checksum)
+            out.append(compressor.compress(operators) + compressor.flush(zlib.Z_FULL_FLUSH))
+        out.append(b"\x03\x00")  # the final, empty block
+        out.append(checksum.to_bytes(4, "big"))
+        return b"".join(out), runs, advances
+
+    def _font(
+        self, resource: str, design_face: DesignFace, runs: list[ShapedRun], first: int
+    ) -> list[tuple[int, bytes]]:
+        """The font's objects with every glyph of ``runs``: the smallest of the design's tiers
+        that covers them (made once), else a subset of its own (recently used ones cached)."""
+        extra: dict[int, str] = {}
+        if not all(run.glyph_set <= design_face.base_glyphs for run in runs):
+            for run in runs:
                 for glyph, char in run.glyphs:
                     if glyph not in design_face.base:
                         extra.setdefault(glyph, char)
-        return b"\n".join(out), used, advances
+        tier = design_face.tier(extra)
+        if tier is not None:
+            key: tuple = (resource, tier, first)
+            objects = self._tier_fonts.get(key)
+            if objects is None:
+                objects = self._tier_fonts[key] = font_objects(
+                    design_face.face,
+                    first=first,
+                    name=design_face.name,
+                    descriptor=design_face.descriptor,
+                    mapping=design_face.tiers[tier],
+                )
+            return objects
+        return self._own_font(resource, design_face, frozenset(extra.items()), first)
 
-    def _font(self, resource: str, design_face: DesignFace, extra: frozenset, first: int) -> list[tuple[int, bytes]]:
+    def _own_font(
+        self, resource: str, design_face: DesignFace, extra: frozenset, first: int
+    ) -> list[tuple[int, bytes]]:
         """The font's objects for the design's glyphs plus ``extra``; recently used ones cached."""
         key = (self.serial, resource, extra)
         if key in _fonts:
@@ -307,32 +398,3 @@ def _to_unicode(font) -> dict[int, str]:
     for glyph, hexed in re.findall(r"<([0-9a-fA-F]{4})> <([0-9a-fA-F]+)>", data):
         mapping[int(glyph, 16)] = bytes.fromhex(hexed).decode("utf-16-be")
     return mapping
-
-
-def _pdf_ascii(text: str) -> bytes:
-    """A PDF string of ASCII text (a URI), with the characters PDF strings treat specially escaped."""
-    return b"(%s)" % text.encode("ascii").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
-def _pdf_text(text: str) -> bytes:
-    """A PDF text string (UTF-16BE with its byte order mark, as a hex string)."""
-    return b"<feff%s>" % text.encode("utf-16-be").hex().encode()
-
-
-def _write_pdf(objects: list[tuple[int, bytes]]) -> bytes:
-    out = [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"]
-    offsets = []
-    position = len(out[0])
-    for number, body in sorted(objects):
-        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
-        offsets.append(position)
-        out.append(chunk)
-        position += len(chunk)
-    identifier = hashlib.md5(b"".join(out), usedforsecurity=False).hexdigest().encode()
-    out.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.extend(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.append(
-        b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-        % (len(objects) + 1, identifier, identifier, position)
-    )
-    return b"".join(out)

@@ -162,6 +162,7 @@ def test_vouchers_of_one_design_share_one_probe(db):
     second.compensation.incident = first.compensation.incident
     later = [[start.replace("2005-12-31", "2006-01-05"), end, server] for start, end, server in WINDOWS]
     voucher_pdf._designs.clear()
+    voucher_pdf._designs_by_key.clear()
 
     # When both are rendered
     render_voucher_pdf(first, intervals=WINDOWS)
