@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import support_required
 from campaigns.mailings import services as lifecycle
-from campaigns.mailings.in_doubt import DECISIONS, InDoubtDecisionRefused, deliveries_in_doubt, deliveries_resolve
+from campaigns.mailings.in_doubt import (
+    DECISIONS,
+    InDoubtDecisionRefused,
+    deliveries_in_doubt,
+    deliveries_resolve,
+    in_doubt_decisions,
+)
 from campaigns.mailings.models import Delivery
 from campaigns.mailings.selectors import delivery_events_by_delivery, mailing_log_deliveries
 from campaigns.mailings.views import mailing_or_404
@@ -65,6 +71,7 @@ def mailing_in_doubt(request, pk):
         "incident": mailing.incident,
         "rows": rows,
         "total": deliveries_in_doubt(mailing).count(),
+        "decisions": in_doubt_decisions(mailing)[:50],
     }
     return render(request, "console/mailings/in_doubt.html", context)
 

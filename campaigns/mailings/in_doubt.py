@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.audit.models import AuditEntry
 from campaigns.audit.services import audit_record
 from campaigns.mailings.claims import OWN_ESP, delivery_message_id
 from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
@@ -16,6 +17,7 @@ from campaigns.mailings.recovery import mailing_finish_if_complete, open_deliver
 MARK_SENT = "sent"
 RESEND = "resend"
 DECISIONS = (MARK_SENT, RESEND)
+DECISION_ACTIONS = {MARK_SENT: "mailing.in_doubt.mark_sent", RESEND: "mailing.in_doubt.resend"}
 
 
 class InDoubtDecisionRefused(Exception):
@@ -29,6 +31,13 @@ def deliveries_in_doubt(mailing: Mailing):
         .select_related("customer")
         .order_by("pk")
     )
+
+
+def in_doubt_decisions(mailing: Mailing):
+    """Who decided which in-doubt deliveries of a mailing, and how (audit entries, newest first)."""
+    return AuditEntry.objects.filter(
+        object_type=Mailing._meta.label, object_id=str(mailing.pk), action__in=DECISION_ACTIONS.values()
+    ).order_by("-created_at", "-id")
 
 
 def deliveries_resolve(*, mailing: Mailing, by, decision: str, delivery_ids: list[int] | None = None) -> int:
@@ -74,7 +83,7 @@ def deliveries_resolve(*, mailing: Mailing, by, decision: str, delivery_ids: lis
         )
         audit_record(
             actor=by,
-            action="mailing.in_doubt.mark_sent" if decision == MARK_SENT else "mailing.in_doubt.resend",
+            action=DECISION_ACTIONS[decision],
             incident=mailing.incident,
             obj=mailing,
             count=len(chosen),

@@ -51,7 +51,8 @@ class Command(BaseCommand):
         if progress.unknown:
             self.stdout.write(
                 self.style.WARNING(
-                    f"{progress.unknown} deliveries are in doubt (a worker stopped while handing them over): "
+                    f"{progress.unknown} deliveries are in doubt (a worker stopped or the connection was lost while "
+                    f"handing them over): "
                     f"mark them sent or send them again on the mailing's in-doubt page in the console"
                 )
             )

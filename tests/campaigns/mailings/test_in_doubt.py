@@ -141,7 +141,9 @@ def test_the_console_lists_them_and_sending_again_is_audited(
     doubt = Delivery.objects.select_related("customer").get(status="unknown")
     client.force_login(support_user)
     detail = client.get(reverse("console:mailing", args=[sending_mailing.pk])).content.decode()
-    assert "1 delivery is in doubt: a worker stopped while handing it over." in detail
+    assert (
+        "1 delivery is in doubt: it was being handed over when a worker stopped or the connection was lost." in detail
+    )
 
     page = client.get(reverse("console:mailing_in_doubt", args=[sending_mailing.pk])).content.decode()
     assert page.count('<tr class="in-doubt">') == 1
@@ -161,6 +163,13 @@ def test_the_console_lists_them_and_sending_again_is_audited(
     assert Mailing.objects.get(pk=sending_mailing.pk).status == Mailing.Status.DONE
     entry = AuditEntry.objects.get(action="mailing.in_doubt.resend")
     assert (entry.actor, entry.data["emails"]) == (support_user, [doubt.email])
+    # the page keeps who sent whom a possible second letter
+    page = client.get(reverse("console:mailing_in_doubt", args=[sending_mailing.pk])).content.decode()
+    assert page.count('<tr class="in-doubt">') == 0
+    decided = page[page.index('id="in-doubt-decisions"') :]
+    assert support_user.get_username() in decided
+    assert "sent again (may have received it twice)" in decided
+    assert f'<td class="decided-recipients">{doubt.email}</td>' in decided
 
 
 def test_a_stalled_mailing_says_so(sending_mailing, client, support_user):
