@@ -286,7 +286,8 @@ HOSTNOTIFY.update(
         "MAIL_RECONCILER": env.str("MAIL_RECONCILER", default=""),
         # A delivery is put to the reconciler once it has been in doubt this long: an ESP's message
         # search lists a message only some time after taking it (not listed yet = sent again).
-        "MAIL_RECONCILE_AFTER_SECONDS": env.int("MAIL_RECONCILE_AFTER_SECONDS", default=60),
+        # 30 s plus the sweep's 15 s keeps a letter the ESP never took going again within a minute.
+        "MAIL_RECONCILE_AFTER_SECONDS": env.int("MAIL_RECONCILE_AFTER_SECONDS", default=30),
         # ESP batch sending (anymail backends only): recipients per API call, 0 = one call per
         # message; and the ESP's merge-field syntax the rendered subject/text/html are put into.
         "MAIL_MERGE_BATCH_SIZE": env.int("MAIL_MERGE_BATCH_SIZE", default=0),

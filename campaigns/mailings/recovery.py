@@ -232,7 +232,7 @@ def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[st
     ask = reconciler()
     if ask is None:
         return {"sent": 0, "pending": 0}
-    settled = timezone.now() - dt.timedelta(seconds=product_setting("MAIL_RECONCILE_AFTER_SECONDS", 60))
+    settled = timezone.now() - dt.timedelta(seconds=product_setting("MAIL_RECONCILE_AFTER_SECONDS", 30))
     unknown = list(
         Delivery.objects.filter(mailing=mailing, status=Delivery.Status.UNKNOWN, updated_at__lte=settled)
         .only("pk", "mailing_id", "email", "attempts", "message_id")

@@ -1,5 +1,8 @@
 """run_periodic: the beat schedule without beat. A scheduled mailing is launched and sent, and two
-runners started at the same moment run each due job exactly once between them."""
+runners started at the same moment run each due job exactly once between them.
+
+Runtime: the two-runner test about 20 s at load 10 (two Django processes starting); the others
+a second or two."""
 
 import datetime as dt
 import os

@@ -1,7 +1,7 @@
 """With Postmark as the ESP, deliveries in doubt are decided by asking Postmark's outbound message
 search (a loopback server implementing the documented endpoints): those it holds are sent, the
 others are sent again — each recipient ends with exactly one letter. No setting needed. A delivery
-is asked about once it has been in doubt for a minute (the search lists a message some time after
+is asked about once it has been in doubt for 30 s (the search lists a message some time after
 Postmark took it)."""
 
 import datetime as dt
@@ -45,7 +45,7 @@ def test_postmark_is_asked_by_default_and_each_recipient_gets_one_letter(
     mailings_sweep()  # just now in doubt: Postmark's search may not list it yet, so it is not asked
     assert (postmark.searches, set(in_doubt.values_list("status", flat=True))) == (0, {"unknown"})
 
-    in_doubt.update(updated_at=timezone.now() - dt.timedelta(seconds=61))  # a minute later
+    in_doubt.update(updated_at=timezone.now() - dt.timedelta(seconds=31))  # 30 s later
     with django_capture_on_commit_callbacks(execute=True):
         mailings_sweep()
 

@@ -1,6 +1,8 @@
 """As deployed, with Redis that restarts empty mid-mailing (its own redis-server, no persistence):
 the queued batches are gone with it, and the heartbeat (Celery beat's sweep) queues them again —
-sending resumes within a minute, nothing is lost, nobody gets a letter twice."""
+sending resumes within a minute, nothing is lost, nobody gets a letter twice.
+
+Runtime: about 100 s (setup included) on the shared 2-core machine at load 11."""
 
 import socket
 import subprocess
@@ -71,7 +73,7 @@ def test_redis_restarting_empty_mid_mailing_resumes_within_a_minute(transactiona
         processes.beat()
         processes.worker("worker")
         processes.manage("send_mailing", str(mailing.pk))  # the operator launches it
-        wait_for(lambda: sum(inbox.counts().values()) >= RECIPIENTS // 4, 60, "a quarter of the letters")
+        wait_for(lambda: sum(inbox.counts().values()) >= RECIPIENTS // 4, 180, "a quarter of the letters")
 
         own_redis.kill()  # the queued batches go with it
         time.sleep(2)
@@ -81,7 +83,7 @@ def test_redis_restarting_empty_mid_mailing_resumes_within_a_minute(transactiona
         # The batch being sent when Redis went away finishes; then nothing is queued any more.
         wait_for(lambda: sum(inbox.counts().values()) > received_at_restart + 200, 60, "sending to resume")
         resumed_after = time.monotonic() - restarted
-        wait_for(lambda: Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE, 120, "the mailing")
+        wait_for(lambda: Mailing.objects.get(pk=mailing.pk).status == Mailing.Status.DONE, 240, "the mailing")
     finally:
         processes.stop()
         listener.stop()

@@ -1,6 +1,8 @@
 """The embedded default (SQLite, no services) under the shipped web server: gunicorn with several
 worker processes takes 50 concurrent redemptions of one voucher. Exactly one credits the customer;
-every other one is told it was redeemed already (409) — none fails with "database is locked" (500)."""
+every other one is told it was redeemed already (409) — none fails with "database is locked" (500).
+
+Runtime: about 70 s (migrating the SQLite file and starting gunicorn included) at load 11."""
 
 import concurrent.futures
 import json
