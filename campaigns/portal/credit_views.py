@@ -27,6 +27,7 @@ from campaigns.portal.selectors import (
     portal_ledger,
     portal_redemptions,
     portal_voucher,
+    portal_voucher_for_pdf,
     portal_vouchers,
 )
 
@@ -54,7 +55,7 @@ def credit(request):
 
 @portal_login_required
 def voucher_pdf(request, pk):
-    voucher = portal_voucher(customer=request.portal_customer, pk=pk)
+    voucher = portal_voucher_for_pdf(customer=request.portal_customer, pk=pk)
     response = HttpResponse(voucher_pdf_bytes(voucher), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="voucher-{format_code(voucher.code)}.pdf"'
     response["Cache-Control"] = "private, no-store"

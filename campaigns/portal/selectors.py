@@ -142,6 +142,15 @@ def portal_voucher(*, customer: Customer, pk: int) -> Voucher:
     return voucher
 
 
+def portal_voucher_for_pdf(*, customer: Customer, pk: int) -> Voucher:
+    """The customer's voucher, alone: its stored PDF is what the customer downloads (one index probe,
+    no joins; ``voucher_pdf_bytes`` reads the rest when the file must be rendered again)."""
+    voucher = Voucher.objects.filter(customer=customer, pk=pk).first()
+    if voucher is None:
+        raise Http404
+    return voucher
+
+
 def portal_ledger(*, customer: Customer, limit: int = 200):
     """The customer's bookings on the credit books (not the internal voucher liability), newest first."""
     return (
