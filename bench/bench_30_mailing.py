@@ -90,8 +90,8 @@ def run(ctx: Context) -> None:
         "#4",
         f"mailing to {total:,} recipients, {WORKERS} workers, batches of {BATCH_SIZE}",
         f"{seconds:.1f} s",
-        "≤ 60 s (aim 20)",
-        seconds <= 60,
+        "≤ 20 s",
+        seconds <= 20,
     )
     ctx.record("#4", "snapshot of the deliveries at launch (one INSERT … SELECT)", f"{launched:.2f} s")
     ctx.record(
