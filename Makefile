@@ -15,14 +15,21 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 ## demo: install, migrate, load the Christmas 2005 incident, run the pipeline, serve on PORT with
-## the periodic jobs (scheduled mailings, expiry, reminders, retries) run every 10 s beside it
+## the periodic jobs (scheduled mailings, expiry, reminders, retries) run every 10 s beside it;
+## with REDIS_URL set, a Celery worker (queues default, send, pdf) runs beside it too, from before
+## load_demo on (which waits for its mailing to go out), logging to var/demo-worker.log
 demo: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
-	$(DEMO_ENV) $(PY) manage.py load_demo
-	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
-	$(DEMO_ENV) $(PY) manage.py run_periodic --loop 10 & scheduler=$$!; \
-	trap 'kill $$scheduler' EXIT INT TERM; \
+	@pids=; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  log=$${HOSTNOTIFY_VAR_DIR:-var}/demo-worker.log; mkdir -p "$$(dirname "$$log")"; \
+	  echo "REDIS_URL is set: a Celery worker runs beside the demo (log: $$log)"; \
+	  $(DEMO_ENV) $(PY) -m celery -A hostnotify worker -Q default,send,pdf -l WARNING >"$$log" 2>&1 & pids=$$!; \
+	fi; \
+	$(DEMO_ENV) $(PY) manage.py load_demo || exit 1; \
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0 || exit 1; \
+	$(DEMO_ENV) $(PY) manage.py run_periodic --loop 10 & pids="$$pids $$!"; \
 	$(DEMO_ENV) $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## test: the whole suite (REQUIRE_SERVICES=1 makes PostgreSQL/Redis/Chromium tests fail instead of skip)

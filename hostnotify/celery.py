@@ -102,3 +102,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
     },
 }
+
+
+def queue_consumed(queue: str, timeout: float = 1.0) -> bool:
+    """Whether a Celery worker consumes ``queue`` right now (with eager tasks: this process does)."""
+    if app.conf.task_always_eager:
+        return True
+    try:
+        replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    except Exception:  # broker unreachable: nobody can take the work
+        return False
+    return any(entry.get("name") == queue for queues in replies.values() for entry in queues or ())

@@ -65,6 +65,15 @@ class Sender:
         self.support_email = Verbatim(hostnotify.get("SUPPORT_EMAIL") or parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
         self.brand_name = hostnotify.get("BRAND_NAME", "")
         self.default_time_zone = settings.DEFAULT_CUSTOMER_TIME_ZONE
+        self._titles: dict[tuple[int, str], str] = {}
+
+    def incident_title(self, incident: Incident, language: str) -> str:
+        """Looked up once per language of a batch (a translation switch per letter cost more
+        than the rest of its values)."""
+        key = (incident.pk, language)
+        if key not in self._titles:
+            self._titles[key] = incident.title_in(language)
+        return self._titles[key]
 
     def login_url(self, contact) -> str:
         return self.links.url(contact) if self.links is not None else self.preview_link
@@ -119,7 +128,7 @@ def letter_values(
             "customer_number": customer.number,
             "contact_name": contact.name or customer.name,
             "contact_email": contact.email,
-            "incident_title": incident.title_in(language),
+            "incident_title": sender.incident_title(incident, language),
             "accounts": accounts,
             "accounts_block": MarkdownList(a["sentence"] for a in accounts),
             "downtime": phrases.duration(downtime),

@@ -10,7 +10,7 @@ from campaigns.mailings.apology import apology_send, mailing_send_now
 from campaigns.mailings.models import Mailing
 from campaigns.mailings.selectors import mailing_progress
 from campaigns.mailings.services import MailingError
-from hostnotify.celery import app
+from hostnotify.celery import app, queue_consumed
 
 
 class Command(BaseCommand):
@@ -20,8 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("target", help="incident slug, or a mailing id")
         parser.add_argument("--wait", action="store_true", help="show a progress bar until the mailing is done")
         parser.add_argument("--timeout", type=float, default=0, help="with --wait: give up after this many seconds")
+        parser.add_argument(
+            "--worker-wait",
+            type=float,
+            default=120,
+            help="with --wait and workers: how long to wait for a worker on the send queue to come up (default 120 s)",
+        )
 
-    def handle(self, *args, target, wait, timeout, **options):
+    def handle(self, *args, target, wait, timeout, worker_wait, **options):
         target_mailing, incident = self._target(target)
         if app.conf.task_always_eager:
             self.stdout.write("no Celery workers (REDIS_URL unset): sending in this process …")
@@ -41,6 +47,7 @@ class Command(BaseCommand):
             f"mailing {mailing.pk} ({mailing.display_name}): {mailing.status}, {progress.total} recipients"
         )
         if wait:
+            self._require_send_worker(mailing, worker_wait)
             progress = self._wait(mailing, timeout)
         self.stdout.write(
             self.style.SUCCESS(
@@ -68,6 +75,20 @@ class Command(BaseCommand):
         if incident is None:
             raise CommandError(f"no incident {target!r} (give an incident slug or a mailing id)")
         return None, incident
+
+    def _require_send_worker(self, mailing: Mailing, grace: float) -> None:
+        """Waiting for a mailing that no worker sends would wait forever: give a worker that is
+        starting (``make demo`` starts one beside) ``grace`` seconds, then say what to do."""
+        deadline = time.monotonic() + grace
+        while not queue_consumed("send"):
+            if time.monotonic() >= deadline:
+                raise CommandError(
+                    f"no Celery worker consumes the 'send' queue, so nothing sends mailing {mailing.pk}: start one "
+                    "with `celery -A hostnotify worker -Q default,send,pdf` (it is launched and goes out then), or "
+                    "unset REDIS_URL to send in this process"
+                )
+            self.stdout.write("waiting for a Celery worker on the 'send' queue …")
+            time.sleep(5)
 
     def _wait(self, mailing: Mailing, timeout: float):
         started = time.monotonic()

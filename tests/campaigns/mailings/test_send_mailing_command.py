@@ -60,3 +60,22 @@ def test_send_mailing_refuses_a_staff_draft_without_second_approval(db, support_
     with pytest.raises(CommandError, match="another staff user"):
         call_command("send_mailing", str(mailing.pk))
     assert Mailing.objects.get().status == Mailing.Status.DRAFT
+
+
+def test_send_mailing_wait_without_a_send_worker_stops_with_what_to_do(db, monkeypatch):
+    # Given Celery with a broker (as with REDIS_URL set) and no worker on the send queue
+    from hostnotify.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", "memory://")
+    incident = IncidentFactory(slug="storage-2005")
+    AffectedCustomerFactory.create_batch(2, incident=incident)
+
+    # When the operator sends and waits, then it says so instead of waiting forever (make demo hung)
+    with pytest.raises(CommandError, match=r"no Celery worker consumes the 'send' queue.*worker -Q default,send,pdf"):
+        call_command("send_mailing", "storage-2005", "--wait", "--worker-wait", "0")
+
+    # and the mailing is launched, for a worker to send when one starts
+    mailing = Mailing.objects.get()
+    assert mailing.status == Mailing.Status.SENDING
+    assert len(mail.outbox) == 0
