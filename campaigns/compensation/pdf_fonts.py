@@ -20,7 +20,7 @@ from typing import cast
 import uharfbuzz as hb
 
 PANGO_SCALE = 1024
-RUN_CACHE_SIZE = 4096
+RUN_CACHE_SIZE = 1024  # runs of ~5 KB each (glyphs and TJ): the recurring ones (names, dates, servers)
 CHUNK_CACHE_SIZE = 20_000  # glyph pairs per size, emptied when full
 ASCII_LETTER = re.compile("[A-Za-z]")
 Chunk = tuple[bytes, int, int] | bool  # a glyph's TJ bytes, advance and id, or False: not simple

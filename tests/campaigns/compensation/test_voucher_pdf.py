@@ -140,3 +140,24 @@ def test_the_fixed_texts_come_from_the_catalogues(language, title, expires, down
     assert (texts["title"], texts["expires_label"]) == (title, expires)
     assert texts["downtime"] % {"duration": "2 h"} == downtime
     assert set(texts) == set(voucher_texts("de"))  # every language has every text
+
+
+def test_a_batch_reads_the_same_few_queries_for_one_voucher_or_many(make_voucher):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.compensation.voucher_pdf import voucher_pdfs_render
+
+    vouchers = [make_voucher(language) for language in ("de", "fr", "it", "en", "de", "fr")]
+    Voucher.objects.update(pdf="")
+
+    with CaptureQueriesContext(connection) as one:
+        assert voucher_pdfs_render([vouchers[0].pk]) == 1
+    with CaptureQueriesContext(connection) as many:
+        assert voucher_pdfs_render([voucher.pk for voucher in vouchers[1:]]) == 5
+
+    assert len(many.captured_queries) == len(one.captured_queries) <= 5
+    for voucher in vouchers:
+        voucher.refresh_from_db()
+        assert voucher.pdf.name.startswith("vouchers/")
+        assert text_of(voucher.pdf.read()).count(voucher.customer.number) == 1
