@@ -18,6 +18,7 @@ from campaigns.portal.selectors import (
     portal_incidents,
     portal_vouchers,
 )
+from campaigns.portal.timeline_svg import timeline_svg
 from campaigns.status.selectors import incident_updates_cached
 
 
@@ -48,7 +49,7 @@ def incident_detail(request, slug):
         context = {
             "incident": found.incident,
             "outages": found.outages,
-            "timeline": timeline,
+            "timeline_svg": timeline_svg(timeline) if timeline else "",
             "total_seconds": found.downtime_seconds,
             "compensation": compensation,
             "explanation": explanation_view(compensation.explanation) if compensation else None,
