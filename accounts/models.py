@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGES
@@ -114,6 +115,28 @@ class Contact(models.Model):
     @property
     def effective_language(self) -> str:
         return self.language or self.customer.language
+
+
+class PortalSignIn(models.Model):
+    """One sign-in to the portal, for support's view of a customer's story (when, who, how)."""
+
+    class Method(models.TextChoices):
+        LINK = "link", _("sign-in link")
+        PASSWORD = "password", _("password")
+        RESET = "reset", _("password reset")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="sign_ins")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="portal_sign_ins")
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    signed_in_at = models.DateTimeField(_("signed in"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("portal sign-in")
+        verbose_name_plural = _("portal sign-ins")
+        indexes = [models.Index(fields=["customer", "-signed_in_at"], name="signin_customer_recent")]
+
+    def __str__(self):
+        return f"{self.contact_id} {self.method} {self.signed_in_at:%Y-%m-%d %H:%M}"
 
 
 class HostingAccount(models.Model):

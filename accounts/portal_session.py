@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from accounts.models import Contact
+from accounts.models import Contact, PortalSignIn
 from accounts.services.contact_tokens import contact_rotate_token_secret
 
 SESSION_CONTACT = "portal_contact_id"
@@ -27,13 +27,17 @@ def _password_digest(contact: Contact) -> str:
     return salted_hmac("hostnotify.portal.session", contact.password or "-").hexdigest()
 
 
-def portal_sign_in(request, contact: Contact) -> None:
+def portal_sign_in(request, contact: Contact, *, method: str = "") -> None:
     """Start a portal session for ``contact``: a new session key, and ``last_login`` set, which
-    spends every magic link issued before."""
+    spends every magic link issued before. A ``method`` (``PortalSignIn.Method``) records the
+    sign-in for the customer's story; a session renewed after a password change passes none."""
+    now = timezone.now()
     request.session.cycle_key()
     request.session[SESSION_CONTACT] = contact.pk
     request.session[SESSION_HASH] = _password_digest(contact)
-    contact_rotate_token_secret(contact=contact, last_login=timezone.now())
+    contact_rotate_token_secret(contact=contact, last_login=now)
+    if method:
+        PortalSignIn.objects.create(contact=contact, customer_id=contact.customer_id, method=method, signed_in_at=now)
 
 
 def portal_sign_out(request) -> None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts import ratelimit
 from accounts.client_address import client_address
 from accounts.forms import ChangePasswordForm, EmailForm, NewPasswordForm, PasswordSignInForm
+from accounts.models import PortalSignIn
 from accounts.portal_session import portal_login_required, portal_sign_in, portal_sign_out
 from accounts.services.portal_auth import magic_link_contact
 from accounts.services.portal_password import contact_authenticate, contact_set_password, password_reset_contact
@@ -34,9 +35,9 @@ def _signin_count(request, scope: str, email: str) -> None:
     ratelimit.rate_limit_count(scope=scope, subjects=subjects, window=settings.HOSTNOTIFY["PORTAL_SIGNIN_WINDOW"])
 
 
-def _signed_in(request, contact):
+def _signed_in(request, contact, method: str):
     """Sign in, answer with a redirect to where the visitor wanted to go, in the contact's language."""
-    portal_sign_in(request, contact)
+    portal_sign_in(request, contact, method=method)
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("portal:home")
@@ -77,7 +78,7 @@ def login(request):
             else:
                 contact = contact_authenticate(email=email, raw_password=password_form.cleaned_data["password"])
                 if contact is not None:
-                    return _signed_in(request, contact)
+                    return _signed_in(request, contact, PortalSignIn.Method.PASSWORD)
                 _signin_count(request, "password", email)
                 error = _("This e-mail address and password do not match.")
     context = {
@@ -104,7 +105,7 @@ def magic_link(request, token):
         ratelimit.rate_limit_count(scope="magic-link", subjects=subjects, window=window)
         return render(request, "portal/link_invalid.html", {"link_form": EmailForm(prefix="link")}, status=410)
     if request.method == "POST":
-        return _signed_in(request, contact)
+        return _signed_in(request, contact, PortalSignIn.Method.LINK)
     # The page speaks the customer's language, whatever the browser (or a mail scanner) prefers.
     with translation.override(contact.effective_language):
         response = render(request, "portal/link_confirm.html", {"contact": contact, "customer": contact.customer})
@@ -133,7 +134,7 @@ def password_reset_confirm(request, token):
     form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         contact_set_password(contact=contact, raw_password=form.cleaned_data["new_password1"])
-        return _signed_in(request, contact)
+        return _signed_in(request, contact, PortalSignIn.Method.RESET)
     return render(request, "portal/password_reset_confirm.html", {"form": form, "contact": contact})
 
 

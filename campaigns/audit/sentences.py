@@ -158,6 +158,10 @@ ACTIONS: dict[str, tuple[Promise, Promise]] = {
         _("%(count)s letters queued again."),
     ),
     "mailing.resend": (pgettext_lazy("audit action", "Letter resent"), _("To %(email)s.")),
+    "customer.sign_in_link": (
+        pgettext_lazy("audit action", "Sign-in link sent"),
+        _("To %(email)s, customer %(customer)s."),
+    ),
     "mailing.clone": (pgettext_lazy("audit action", "Mailing copied"), _("Copy of mailing %(source)s.")),
     "mailing.test_send": (pgettext_lazy("audit action", "Test letter sent"), _("To %(to)s.")),
     "mailing.in_doubt.mark_sent": (

@@ -11,16 +11,19 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
-from accounts.models import Customer, HostingAccount, LedgerEntry, Placement
+from accounts.models import Customer, HostingAccount, LedgerEntry, Placement, PortalSignIn
+from accounts.portal_session import customer_time_zone
 from campaigns.claims.models import Claim
 from campaigns.compensation.codes import normalize_code
 from campaigns.compensation.explanation import ExplanationView, explanation_view
 from campaigns.compensation.models import Compensation, CompensationTopUp, Voucher
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.incidents.selectors import customer_downtimes
+from campaigns.incidents.timeline import Timeline, timeline_layout
 from campaigns.mailings.models import Delivery, DeliveryEvent
 
 SEARCH_LIMIT = 50
+HISTORY_LIMIT = 200  # letters, ledger entries and sign-ins shown, newest first
 
 
 @dataclass
@@ -34,6 +37,7 @@ class IncidentChapter:
     compensation: Compensation | None = None
     explanation: ExplanationView | None = None
     pending_topup: Decimal | None = None
+    timeline: Timeline | None = None  # one row per account, as the portal draws it
 
 
 @dataclass
@@ -46,6 +50,7 @@ class CustomerStory:
     deliveries: list[Delivery]
     claims: list[Claim]
     ledger: list[LedgerEntry]
+    sign_ins: list[PortalSignIn] = field(default_factory=list)
 
 
 def customer_search(*, query: str, with_codes: bool) -> list[Customer]:
@@ -84,6 +89,7 @@ def customer_story(*, number: str) -> CustomerStory:
         c.incident_id: c.incident for c in compensations.values()
     }
     downtimes = customer_downtimes(incident_ids=list(incidents), customer_ids=[customer.pk])
+    time_zone = customer_time_zone(customer)
     chapters = []
     for incident_id, incident in sorted(incidents.items(), key=lambda item: item[1].created_at, reverse=True):
         chapter = IncidentChapter(incident=incident, downtime=downtimes.get((incident_id, customer.pk), 0))
@@ -93,6 +99,10 @@ def customer_story(*, number: str) -> CustomerStory:
             for e in chapter.exposures
             for start, end, server in e.intervals
         )
+        per_account: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+        for start, end, _server, account in chapter.intervals:
+            per_account.setdefault(account, []).append((start, end))
+        chapter.timeline = timeline_layout(sorted(per_account.items()), tz=time_zone, width=960, left=120)
         chapter.compensation = compensations.get(incident_id)
         if chapter.compensation is not None:
             chapter.explanation = explanation_view(chapter.compensation.explanation)
@@ -102,7 +112,7 @@ def customer_story(*, number: str) -> CustomerStory:
         Delivery.objects.filter(customer=customer)
         .select_related("mailing")
         .prefetch_related(Prefetch("events", queryset=DeliveryEvent.objects.order_by("occurred_at")))
-        .order_by("-id")[:200]
+        .order_by("-id")[:HISTORY_LIMIT]
     )
     return CustomerStory(
         customer=customer,
@@ -114,5 +124,10 @@ def customer_story(*, number: str) -> CustomerStory:
         claims=list(
             Claim.objects.filter(customer=customer).select_related("incident", "account").order_by("-created_at")
         ),
-        ledger=list(LedgerEntry.objects.filter(customer=customer).order_by("-created_at", "-id")[:200]),
+        ledger=list(LedgerEntry.objects.filter(customer=customer).order_by("-created_at", "-id")[:HISTORY_LIMIT]),
+        sign_ins=list(
+            PortalSignIn.objects.filter(customer=customer)
+            .select_related("contact")
+            .order_by("-signed_in_at", "-id")[:HISTORY_LIMIT]
+        ),
     )

@@ -12,4 +12,10 @@ console_urlpatterns = [
     path("claims/<int:pk>/attachments/<int:attachment>/", views.attachment, name="claim_attachment"),
     path("customers/", views.customers, name="customers"),
     path("customers/<str:number>/", views.customer, name="customer"),
+    path("customers/<str:number>/letters/<int:delivery>/resend/", views.customer_resend, name="customer_resend"),
+    path(
+        "customers/<str:number>/contacts/<int:contact>/sign-in-link/",
+        views.customer_sign_in_link,
+        name="customer_sign_in_link",
+    ),  # fmt: skip
 ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Contact
 from accounts.portal_session import customer_time_zone
 from accounts.roles import support_required
 from campaigns.claims import answers
@@ -24,8 +26,11 @@ from campaigns.claims.selectors import (
 )
 from campaigns.claims.services import claim_accept, claim_assign, claim_reject
 from campaigns.claims.story import customer_search, customer_story
+from campaigns.claims.support_actions import customer_sign_in_link_send
 from campaigns.compensation.code_access import code_shown_record, code_visible_to
 from campaigns.incidents.models import Incident
+from campaigns.mailings.models import Delivery
+from campaigns.mailings.services import MailingError, mailing_resend
 
 
 def _int(value, default=0) -> int:
@@ -172,3 +177,25 @@ def customer(request, number):
     story = customer_story(number=number)
     context = {"story": story, "show_codes": _codes_shown(request, story, "customer-story")}
     return render(request, "console/customers/story.html", context)
+
+
+@support_required
+@require_POST
+def customer_resend(request, number, delivery):
+    found = get_object_or_404(Delivery.objects.select_related("mailing"), pk=delivery, customer__number=number)
+    try:
+        mailing_resend(delivery=found, by=request.user)
+    except MailingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Sending again to %(email)s.") % {"email": found.email})
+    return redirect(reverse("console:customer", kwargs={"number": number}) + "#letters")
+
+
+@support_required
+@require_POST
+def customer_sign_in_link(request, number, contact):
+    found = get_object_or_404(Contact.objects.select_related("customer"), pk=contact, customer__number=number)
+    customer_sign_in_link_send(contact=found, by=request.user)
+    messages.success(request, _("A new sign-in link is on its way to %(email)s.") % {"email": found.email})
+    return redirect(reverse("console:customer", kwargs={"number": number}) + "#contacts")

@@ -267,3 +267,64 @@ def test_the_customer_story_reads_a_fixed_number_of_queries_whatever_the_history
         )  # fmt: skip
     assert count() == before
     print(f"customer story: {before} queries")
+
+
+def test_the_story_shows_timeline_explanation_letters_with_events_and_portal_sign_ins():
+    from accounts.services.portal_auth import magic_link_url
+    from campaigns.mailings.models import Delivery, DeliveryEvent, Mailing
+    from tests.factories import DeliveryFactory, MailingFactory
+
+    world = claims_world()
+    mailing = MailingFactory(incident=world.incident, name="", status=Mailing.Status.DONE)
+    delivery = DeliveryFactory(mailing=mailing, contact=world.contact, status=Delivery.Status.SENT)
+    DeliveryEvent.objects.create(delivery=delivery, esp="postmark", event_type="bounced", event_id="e1",
+                                 occurred_at=utc(2026, 12, 1, 9), description="mailbox full")  # fmt: skip
+    Client().post(magic_link_url(contact=world.contact))  # the customer signs in with the link
+
+    page = staff_client(world.support, "de").get(reverse("console:customer", args=[world.customer.number]))
+
+    body = text(page)
+    assert 'aria-label="Wann die Konten dieser Kundschaft ausgefallen waren"' in page.content.decode()
+    assert "<svg" in page.content.decode() and not re.search(r'<rect x="\d+,\d', page.content.decode())
+    assert "50 % der Monatsgebühr von CHF 100.00 = CHF 50.00." in body  # the explanation, as the customer reads it
+    assert mailing.display_name in body  # a mailing without a name has its default name
+    assert "Anmeldelink" in body and "Noch keine Anmeldung" not in body  # the sign-in, by link
+    assert "mailbox full" in body and "bounced" not in body  # events as words
+
+
+def test_support_resends_a_letter_and_sends_a_sign_in_link_from_the_story(django_capture_on_commit_callbacks):
+    from campaigns.mailings.models import Delivery, Mailing
+    from tests.factories import ContactFactory, DeliveryFactory, MailingFactory
+
+    world = claims_world()
+    other = ContactFactory()  # another customer's contact
+    delivery = DeliveryFactory(
+        mailing=MailingFactory(incident=world.incident, status=Mailing.Status.DONE),
+        contact=world.contact,
+        status=Delivery.Status.FAILED,
+    )
+    support = staff_client(world.support)
+    story = reverse("console:customer", args=[world.customer.number])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = support.post(reverse("console:customer_resend", args=[world.customer.number, delivery.pk]))
+        linked = support.post(reverse("console:customer_sign_in_link", args=[world.customer.number, world.contact.pk]))
+
+    assert resent["Location"] == story + "#letters" and linked["Location"] == story + "#contacts"
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT  # sent again (Celery runs in-process here)
+    assert [m.to for m in mail.outbox] == [[world.contact.email], [world.contact.email]]
+    assert AuditEntry.objects.get(action="mailing.resend").actor == world.support
+    assert "/portal/login/" in mail.outbox[1].body
+    audit = AuditEntry.objects.get(action="customer.sign_in_link")
+    assert (audit.actor, audit.data) == (world.support, {"email": world.contact.email, "customer": "K004200"})
+    # another customer's contact or letter under this number: 404, nothing sent
+    foreign = reverse("console:customer_sign_in_link", args=[world.customer.number, other.pk])
+    assert support.post(foreign).status_code == 404
+    assert (
+        support.get(
+            reverse("console:customer_sign_in_link", args=[world.customer.number, world.contact.pk])
+        ).status_code
+        == 405
+    )
+    assert len(mail.outbox) == 2
