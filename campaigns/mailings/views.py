@@ -154,11 +154,12 @@ def _recipient_count(mailing: Mailing) -> int:
 # --- htmx partials ------------------------------------------------------------------------------
 
 
-def _preview_response(request, *, incident, content_or_mailing, customer_number, language):
+def _preview_response(request, *, incident, content_or_mailing, customer_number, language, audience=None):
+    """``audience``: an unsaved mailing whose filters pick the default customer (compose form)."""
     context = {"customer_number": customer_number, "language": language}
     customer = Customer.objects.filter(number=customer_number).first() if customer_number else None
     if customer is None and not customer_number:
-        mailing = content_or_mailing if isinstance(content_or_mailing, Mailing) else None
+        mailing = content_or_mailing if isinstance(content_or_mailing, Mailing) else audience
         customer = _sample_customers(incident, 1, mailing=mailing).first()
     if customer is None:
         context["error"] = _("No customer with number %(number)s.") % {"number": customer_number}
@@ -211,7 +212,18 @@ def compose_preview(request, slug):
         content_or_mailing=content or {"": {}},
         customer_number=request.POST.get("preview_customer", "").strip(),
         language=request.POST.get("preview_language", ""),
+        audience=_audience_probe(form, incident),
     )
+
+
+def _audience_probe(form: MailingForm, incident: Incident) -> Mailing | None:
+    """An unsaved mailing with the audience the compose form describes; None while a filter is
+    invalid (the count then shows the error, and the preview picks any affected customer)."""
+    form.is_valid()
+    if any(form.errors.get(name) for name in AUDIENCE_FIELDS):
+        return None
+    data = getattr(form, "cleaned_data", {})
+    return Mailing(incident=incident, audience=form.audience(), contact_roles=data.get("contact_roles") or [])
 
 
 @support_required
@@ -221,12 +233,10 @@ def compose_count(request, slug):
         return HttpResponseNotAllowed(["POST"])
     incident = get_object_or_404(Incident, slug=slug)
     form = MailingForm(request.POST, incident=incident)
-    form.is_valid()
-    errors = [error for name in AUDIENCE_FIELDS for error in form.errors.get(name, [])]
-    if errors:  # an invalid filter counts no one rather than the whole audience
+    probe = _audience_probe(form, incident)
+    if probe is None:  # an invalid filter counts no one rather than the whole audience
+        errors = [error for name in AUDIENCE_FIELDS for error in form.errors.get(name, [])]
         return render(request, "console/mailings/_count.html", {"errors": errors})
-    data = getattr(form, "cleaned_data", {})
-    probe = Mailing(incident=incident, audience=form.audience(), contact_roles=data.get("contact_roles") or [])
     return render(request, "console/mailings/_count.html", {"recipients": _recipient_count(probe)})
 
 

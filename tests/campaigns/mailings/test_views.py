@@ -449,3 +449,14 @@ def test_the_log_shows_a_dash_not_a_numbered_list_when_a_letter_has_no_event(inc
     log = support_client.get(reverse("console:mailing_log", args=[mailing.pk])).content.decode()
 
     assert '<span class="muted">–</span>' in log and '<li class="muted">–</li>' not in log
+
+
+def test_the_compose_preview_defaults_to_a_customer_of_the_audience_being_typed(incident, support_client):
+    # given: the form filters French-speaking customers (K2); K1 comes first by number
+    url = reverse("console:compose_preview", args=[incident.slug])
+
+    french = support_client.post(url, compose_data(languages=["fr"])).context
+    invalid = support_client.post(url, compose_data(languages=["fr"], min_amount="-5")).context
+
+    assert french["customer"].number == "K2"
+    assert invalid["customer"].number == "K1"  # an invalid filter picks no audience: any affected customer
