@@ -118,6 +118,34 @@ def existing_values(model: type[models.Model], field: str, values: Sequence[str]
     return {row[0] for row in execute_binary(sql, [list(values)], fetch=True)}
 
 
+def rows_where_in(
+    model: type[models.Model], key: str, values, fields: Sequence[str], *, order: Sequence[str] = ()
+) -> list[tuple]:
+    """``fields`` of the rows whose ``key`` is one of ``values``, ordered by ``order``.
+
+    On PostgreSQL one statement with the values as one binary array (``= ANY``): Django's
+    ``__in`` binds and quotes every value in Python, which costs a request of 5,000 accounts
+    more CPU than writing them. Elsewhere the ORM in chunks."""
+    values = list(values)
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        rows: list[tuple] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            rows.extend(model._default_manager.filter(**{f"{key}__in": chunk}).values_list(*fields))
+        if order:
+            positions = [list(fields).index(name) for name in order]
+            rows.sort(key=lambda row: tuple(row[i] for i in positions))
+        return rows
+    column, db_type, _ = _column(model, key)
+    select = ", ".join(_column(model, name)[0] for name in fields)
+    sql = f"SELECT {select} FROM {model._meta.db_table} WHERE {column} = ANY(%b::{db_type}[])"
+    if order:
+        sql += " ORDER BY " + ", ".join(_column(model, name)[0] for name in order)
+    return execute_binary(sql, [values], fetch=True)
+
+
 def lookup_ids(model: type[models.Model], field: str, values) -> dict:
     """``{value: id}`` for the rows whose ``field`` is one of ``values`` (one statement on PostgreSQL)."""
     values = list(values)

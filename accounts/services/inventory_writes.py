@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.bulk import bulk_insert, lookup_ids
+from accounts.bulk import bulk_insert, lookup_ids, rows_where_in
 from accounts.models import Contact, Customer, HostingAccount, Placement, Server, StorageVolume, new_token_secret
 
 Progress = Callable[[int], None]
@@ -73,8 +73,8 @@ def write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tick
     # Only the rows named: a call with a few thousand customers does not read all 100,000.
     existing = {
         number: (pk, name, language, currency)
-        for pk, number, name, language, currency in _rows_of(
-            Customer, "number", set(customers_in), ("id", "number", "name", "language", "currency")
+        for pk, number, name, language, currency in rows_where_in(
+            Customer, "number", customers_in, ("id", "number", "name", "language", "currency")
         )
     }
     new_rows, update = [], []
@@ -104,7 +104,7 @@ def write_customers(customers_in: dict[str, tuple], summary: ImportSummary, tick
     all_emails: set[tuple[int, str]] = set()
     if existing:
         wanted = {ids[n] for n in customers_in}
-        for customer_id, email, role in _rows_of(Contact, "customer_id", wanted, ("customer_id", "email", "role")):
+        for customer_id, email, role in rows_where_in(Contact, "customer_id", wanted, ("customer_id", "email", "role")):
             all_emails.add((customer_id, email))
             if role == Contact.Role.PRIMARY:
                 primary[customer_id] = email
@@ -142,8 +142,8 @@ def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: P
     server_ids = dict(Server.objects.values_list("name", "id"))
     existing = {
         name: (pk, customer_id, product, fee)
-        for pk, name, customer_id, product, fee in _rows_of(
-            HostingAccount, "name", set(accounts_in), ("id", "name", "customer_id", "product", "monthly_fee")
+        for pk, name, customer_id, product, fee in rows_where_in(
+            HostingAccount, "name", accounts_in, ("id", "name", "customer_id", "product", "monthly_fee")
         )
     }
     new_rows, update = [], []
@@ -171,12 +171,12 @@ def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: P
     stored: dict[int, list[tuple]] = {}
     if existing:
         known_ids = {account_ids[n] for n in accounts_in if n in existing}
-        for account_id, server_id, start, until in _rows_of(
+        for account_id, server_id, start, until in rows_where_in(
             Placement,
             "account_id",
             known_ids,
             ("account_id", "server_id", "active_from", "active_until"),
-            "active_from",
+            order=("account_id", "active_from"),
         ):
             stored.setdefault(account_id, []).append((server_id, start, until))
     replace: list[int] = []
@@ -198,20 +198,6 @@ def write_accounts(accounts_in: dict[str, dict], summary: ImportSummary, tick: P
     _count(summary, "placement histories", fresh, len(replace), len(accounts_in) - fresh - len(replace))
     tick(len(accounts_in) - len(accounts_in) // 2)
     return changed
-
-
-def _rows_of(model, key: str, wanted: set, fields: tuple[str, ...], order: str | None = None):
-    """Rows of ``model`` whose ``key`` is in ``wanted``: filtered in SQL for a few keys, in Python
-    for many (a 100,000-element IN list costs more than reading the whole table once)."""
-    queryset = model.objects.all()
-    if len(wanted) <= 5_000:
-        queryset = queryset.filter(**{f"{key}__in": wanted})
-    if order:
-        queryset = queryset.order_by(key, order)
-    position = fields.index(key)
-    for row in queryset.values_list(*fields).iterator(chunk_size=20_000):
-        if row[position] in wanted:
-            yield row
 
 
 def _dicts(columns: tuple[str, ...], rows: list[tuple]) -> list[dict]:

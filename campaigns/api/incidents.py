@@ -118,14 +118,14 @@ def list_exposures(request, slug: str, paging: Query[Paging]):
 @router.post("/incidents/", response={201: IncidentDetailOut, **errors(*WRITE_ERRORS)}, auth=WRITE)
 def create_incident(request, payload: IncidentIn):
     """A new incident, not public unless ``public`` is true."""
-    incident = _domain(lambda: incident_create(by=actor(request), **payload.dict()))
+    incident = _domain(lambda: incident_create(by=actor(request), **payload.model_dump()))
     return Status(201, selectors.incident_detail(incident.slug))
 
 
 @router.patch("/incidents/{slug}/", response={200: IncidentDetailOut, **errors(*WRITE_ERRORS)}, auth=WRITE)
 def update_incident(request, slug: str, payload: IncidentPatch):
     incident = _incident(slug)
-    _domain(lambda: incident_update(incident=incident, by=actor(request), **payload.dict()))
+    _domain(lambda: incident_update(incident=incident, by=actor(request), **payload.model_dump()))
     return selectors.incident_detail(slug)
 
 
@@ -168,7 +168,7 @@ def add_window(request, slug: str, payload: WindowIn):
 @router.patch("/incidents/{slug}/windows/{window_id}/", response={200: WindowOut, **errors(*WRITE_ERRORS)}, auth=WRITE)
 def update_window(request, slug: str, payload: WindowPatch, window_id: int = WindowId):
     window = _window(slug, window_id)
-    fields = payload.dict()
+    fields = payload.model_dump()
     window = _domain(lambda: window_update(window=window, by=actor(request), **fields))
     return selectors.window_dict(window)
 

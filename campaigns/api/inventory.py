@@ -8,7 +8,6 @@ items again changes nothing. An account's placements are its whole history, as i
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal
 from typing import Annotated
 
@@ -23,8 +22,7 @@ from campaigns.api.auth import actor, scoped
 from campaigns.api.problems import Invalid, errors
 from campaigns.api.schemas import InSchema
 from campaigns.audit.services import audit_record
-from campaigns.incidents.exposure import ExposureFrozen, exposure_is_frozen, exposure_recompute
-from campaigns.incidents.models import Incident
+from campaigns.incidents.inventory_follow import recomputed_slugs
 
 router = Router(tags=["inventory"], auth=scoped("inventory"))
 MAX_ITEMS = 5_000  # a request; more items go in further requests
@@ -80,8 +78,9 @@ class InventoryOut(Schema):
 
 
 def _rows(payload: InventoryIn) -> tuple[list, list, list]:
-    servers = [(i, {k: v.strip() for k, v in item.dict().items()}) for i, item in enumerate(payload.servers)]
-    customers = [(i, {k: v.strip() for k, v in item.dict().items()}) for i, item in enumerate(payload.customers)]
+    # vars(): the fields as they are (all text); model_dump() would copy each item once more.
+    servers = [(i, {k: v.strip() for k, v in vars(item).items()}) for i, item in enumerate(payload.servers)]
+    customers = [(i, {k: v.strip() for k, v in vars(item).items()}) for i, item in enumerate(payload.customers)]
     accounts = [
         (
             i,
@@ -101,9 +100,9 @@ def _rows(payload: InventoryIn) -> tuple[list, list, list]:
     return servers, customers, accounts
 
 
-def inventory_upsert(*, payload: InventoryIn, by) -> tuple[ImportSummary, list[str]]:
-    """Apply the items; audit the change; recompute the exposure of open incidents when placements
-    or servers changed (the inventory an open incident's exposure reads)."""
+def inventory_upsert(*, payload: InventoryIn, by) -> ImportSummary:
+    """Apply the items and audit the change. The exposure of open incidents follows the inventory
+    inside ``inventory_apply`` (``accounts.signals.inventory_changed``), as after a CSV import."""
     servers, customers, accounts = _rows(payload)
     with transaction.atomic():
         summary = inventory_apply(
@@ -115,22 +114,14 @@ def inventory_upsert(*, payload: InventoryIn, by) -> tuple[ImportSummary, list[s
         )
         if summary.changed and not payload.dry_run:
             audit_record(actor=by, action="inventory.upsert", created=summary.created, updated=summary.updated)
-    recomputed = []
-    placements_changed = summary.created.get("placements") or summary.updated.get("servers")
-    if placements_changed and not payload.dry_run:
-        for incident in Incident.objects.filter(status=Incident.Status.OPEN, windows__isnull=False).distinct():
-            if not exposure_is_frozen(incident):
-                with contextlib.suppress(ExposureFrozen):
-                    exposure_recompute(incident=incident)
-                    recomputed.append(incident.slug)
-    return summary, recomputed
+    return summary
 
 
 @router.post("/inventory/", response={200: InventoryOut, **errors(400, 401, 403, 422, 429)})
 def upsert_inventory(request, payload: InventoryIn):
     """Create or update servers, customers and accounts with placements, all or nothing."""
     try:
-        summary, recomputed = inventory_upsert(payload=payload, by=actor(request))
+        summary = inventory_upsert(payload=payload, by=actor(request))
     except ImportRejected as exc:
         raise Invalid(
             f"{len(exc.errors)} bad item(s); nothing was written.",
@@ -144,5 +135,5 @@ def upsert_inventory(request, payload: InventoryIn):
         "updated": summary.updated,
         "unchanged": summary.unchanged,
         "dry_run": summary.dry_run,
-        "exposure_recomputed": recomputed,
+        "exposure_recomputed": [] if summary.dry_run else recomputed_slugs(summary.notes),
     }

@@ -22,7 +22,12 @@ MANY = 5_000
 
 def incidents_touched(*, account_ids: set[int], server_ids: set[int]) -> list[Incident]:
     """Open incidents with a window on a server (or its volume) that one of the accounts was ever
-    placed on, or on one of the servers, or with an exposure of one of the accounts. One query."""
+    placed on, or on one of the servers, or with an exposure of one of the accounts. One query,
+    two when some open incident has windows."""
+    candidates = Incident.objects.exclude(status=Incident.Status.CLOSED).filter(windows__isnull=False)
+    if not candidates.exists():
+        # The usual case of a bulk import: no need to send thousands of ids to find nothing.
+        return []
     if len(account_ids) + len(server_ids) > MANY:
         hit = Q(windows__isnull=False)
     else:
@@ -45,10 +50,16 @@ def exposure_follow_inventory(*, account_ids: set[int], server_ids: set[int]) ->
             notes.append(f"{incident.slug}: inventory changed after approval — run compensate for top-ups")
             continue
         result = exposure_recompute(incident=incident)
-        notes.append(
-            f"{incident.slug}: exposure recomputed — {result.accounts} accounts of {result.customers} customers"
-        )
+        notes.append(f"{incident.slug}{RECOMPUTED} — {result.accounts} accounts of {result.customers} customers")
     return notes
+
+
+RECOMPUTED = ": exposure recomputed"
+
+
+def recomputed_slugs(notes: list[str]) -> list[str]:
+    """The incidents whose exposure ``exposure_follow_inventory`` recomputed, from its notes."""
+    return [note.split(RECOMPUTED, 1)[0] for note in notes if RECOMPUTED in note]
 
 
 def on_inventory_changed(sender, *, account_ids: set[int], server_ids: set[int], **kwargs) -> list[str]:

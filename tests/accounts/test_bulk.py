@@ -28,3 +28,14 @@ def test_update_without_condition_writes_every_row():
     first, second = CustomerFactory(language="de"), CustomerFactory(language="de")
     bulk_update_rows(Customer, [{"id": first.pk, "language": "fr"}, {"id": second.pk, "language": "it"}], ["language"])
     assert sorted(Customer.objects.values_list("language", flat=True)) == ["fr", "it"]
+
+
+def test_rows_where_in_reads_only_the_rows_named_in_order():
+    from accounts.bulk import rows_where_in
+
+    a, b, _ = CustomerFactory(number="K-a", name="A"), CustomerFactory(number="K-b", name="B"), CustomerFactory()
+
+    rows = rows_where_in(Customer, "number", ["K-b", "K-a", "K-none"], ("id", "number", "name"), order=("number",))
+
+    assert rows == [(a.pk, "K-a", "A"), (b.pk, "K-b", "B")]
+    assert rows_where_in(Customer, "number", [], ("id",)) == []
