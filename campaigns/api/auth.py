@@ -11,20 +11,19 @@ from ninja.security import APIKeyQuery, HttpBearer
 from campaigns.api.models import ApiToken
 from campaigns.api.problems import Forbidden, Problem, RateLimited
 from campaigns.api.schemas import unstorable
-from campaigns.api.tokens import ApiActor, api_token_authenticate, api_token_rate_limited
+from campaigns.api.tokens import ApiActor, api_token_admit
 
 
 def _admit(request: HttpRequest, raw: str | None, scope: str) -> ApiToken | None:
     if unstorable([request.path, *request.GET.values()]):
         raise Problem("The path and the query must be valid UTF-8 without NUL characters.")
-    token = api_token_authenticate(raw or "")
+    token, wait = api_token_admit(raw or "", now=time.time())
     if token is None:
         return None  # 401
-    if scope not in token.scopes:
-        raise Forbidden(f"This token lacks the scope {scope!r}.")
-    wait = api_token_rate_limited(token, now=time.time())
     if wait:
         raise RateLimited(wait)
+    if scope not in token.scopes:
+        raise Forbidden(f"This token lacks the scope {scope!r}.")
     request.api_token = token  # type: ignore[attr-defined]
     return token
 

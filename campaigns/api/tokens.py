@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.private_apis import cache_get_and_count
 from campaigns.api.models import ApiToken
 from campaigns.audit.services import audit_record
 
@@ -96,40 +97,30 @@ def _cache_key(digest: str) -> str:
     return f"api-token:{digest}"
 
 
-def api_token_authenticate(raw: str, *, now: dt.datetime | None = None) -> ApiToken | None:
-    """The live token with this secret, or None (unknown, revoked or expired alike).
+def api_token_admit(raw: str, *, now: float) -> tuple[ApiToken | None, int]:
+    """The live token with this secret (None: unknown, revoked or expired alike), with the request
+    counted against its budget of the current minute: the seconds to wait when that is used up,
+    else 0.
 
-    A live token is kept a minute in the Django cache (Redis: shared by every worker), and removed
+    A live token is kept a minute in the Django cache (Redis: shared by every worker) and removed
     from it when it is revoked: a revoked token stops working at once, and a busy integration
-    costs no database query per request."""
+    costs no database query per request. The cached token and the minute's counter (by digest)
+    travel in one Redis round trip."""
     if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
-        return None
-    now = now or timezone.now()
+        return None, 0
     digest = token_digest(raw)
-    token = cache.get(_cache_key(digest))
+    token, count = cache_get_and_count(_cache_key(digest), f"api-rate:{digest}:{int(now // 60)}", timeout=120)
     if token is None:
         token = ApiToken.objects.filter(digest=digest, revoked_at__isnull=True).first()
         if token is not None:
             cache.set(_cache_key(digest), token, timeout=60)
-    if token is None or (token.expires_at is not None and token.expires_at <= now):
-        return None
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    if token is None or (token.expires_at is not None and token.expires_at <= moment):
+        return None, 0
     # Last use to the minute: one write per token and minute, not one per request.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+    if token.last_used_at is None or moment - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+        token.last_used_at = moment
         cache.set(_cache_key(digest), token, timeout=60)
-    return token
-
-
-def api_token_rate_limited(token: ApiToken, *, now: float) -> int:
-    """Count a request against the token's budget for the current minute; the seconds to wait when
-    the budget is used up, else 0. One cache round trip per request."""
     limit = token.rate_limit or settings.HOSTNOTIFY["API_RATE_LIMIT_PER_MINUTE"]
-    minute = int(now // 60)
-    key = f"api-rate:{token.pk}:{minute}"
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 0, timeout=120)
-        count = cache.incr(key)
-    return 60 - int(now % 60) if count > limit else 0
+    return token, (60 - int(now % 60) if count > limit else 0)

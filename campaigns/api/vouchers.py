@@ -36,12 +36,11 @@ class RedeemIn(InSchema):
     )
 
 
-def _voucher(code: str) -> Voucher:
-    normal = normalize_code(code)
-    voucher = selectors.voucher_queryset().filter(code=normal).first() if normal else None
-    if voucher is None:
+def _voucher(code: str) -> dict:
+    row = selectors.voucher_by_code(code)
+    if row is None:
         raise Http404
-    return voucher
+    return row
 
 
 @router.get("/vouchers/", response={200: VoucherPage, **errors(*AUTH_ERRORS, 422)})
@@ -73,7 +72,7 @@ def redeem_voucher(
 
     def perform() -> dict:
         normal = normalize_code(code)
-        voucher = selectors.voucher_queryset().filter(code=normal).first() if normal else None
+        voucher = Voucher.objects.select_related("customer").filter(code=normal).first() if normal else None
         if voucher is None:
             raise NotFound("No voucher has this code.")
         try:

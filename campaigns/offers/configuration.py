@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_finance
@@ -30,6 +31,9 @@ class Offer:
     organisation: str = ""
 
 
+OFFER_BEFORE_APPROVAL = ("balance",)
+
+
 def offer_in_force(incident: Incident) -> Offer:
     """The latest approved forms. Until finance has approved forms for the incident, customers
     are offered the balance credit only: every other form is a money decision taken by two
@@ -42,7 +46,15 @@ def offer_in_force(incident: Incident) -> Offer:
     )
     if row is not None:
         return Offer(tuple(row.forms), tuple(row.partners), row.organisation)
-    return Offer(("balance",))
+    return Offer(OFFER_BEFORE_APPROVAL)
+
+
+def offer_forms_in_force(incident_id: OuterRef) -> Subquery:
+    """``offer_in_force(…).forms`` as a subquery expression, for reads that list many vouchers in
+    one statement: the latest approved forms of the incident ``incident_id`` names, or NULL when
+    finance has approved none yet (the balance credit only)."""
+    approved = OfferSettings.objects.filter(incident_id=incident_id, status=ProposalStatus.APPROVED)
+    return Subquery(approved.order_by("-decided_at", "-id").values("forms")[:1], output_field=JSONField())
 
 
 def offer_pending(incident: Incident) -> OfferSettings | None:

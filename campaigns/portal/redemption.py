@@ -72,7 +72,12 @@ class RedemptionChoiceGone(RedemptionError):
 
 def redemption_options(voucher: Voucher) -> list[str]:
     """The forms the voucher's incident offers (approved by finance), the default first."""
-    return [form for form in offer_in_force(voucher.compensation.incident).forms if form in FORM_BOOKS]
+    return redeemable_forms(offer_in_force(voucher.compensation.incident).forms)
+
+
+def redeemable_forms(forms) -> list[str]:
+    """Of the forms an offer names, those a voucher can be redeemed as, in the offer's order."""
+    return [form for form in forms if form in FORM_BOOKS]
 
 
 def redemption_choices(voucher: Voucher):

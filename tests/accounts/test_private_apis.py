@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
@@ -266,3 +267,74 @@ def test_smtp_data_watch_of_another_backend_never_starts():
     backend = get_connection("django.core.mail.backends.locmem.EmailBackend")
     backend.open()
     assert smtp_data_watch(backend).started is False
+
+
+@pytest.mark.redis
+def test_cache_get_and_count_reads_and_counts_in_one_round_trip(settings, redis_url):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "accounts.private_apis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "t-count"}
+    }
+    cache = caches["default"]
+    cache.delete_many(["k", "n"])
+    cache.set("k", {"a": 1}, 30)
+    client = cache._cache.get_client(write=True)
+    sent = []
+    original = client.pipeline
+
+    def pipeline(*args, **kwargs):
+        sent.append("pipeline")
+        return original(*args, **kwargs)
+
+    client.pipeline = pipeline
+    try:
+        assert private_apis.cache_get_and_count("k", "n", timeout=30) == ({"a": 1}, 1)
+        assert private_apis.cache_get_and_count("missing", "n", timeout=30) == (None, 2)
+    finally:
+        del client.pipeline
+    assert sent == ["pipeline", "pipeline"]
+    assert 0 < client.ttl(cache.make_and_validate_key("n")) <= 30
+    assert cache.get("n") == 2  # the counter is an integer Django's cache reads too
+    cache.delete_many(["k", "n"])
+
+
+def test_cache_get_and_count_through_any_other_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "count"}}
+    from django.core.cache import caches
+
+    caches["default"].set("k", "v", 30)
+    assert private_apis.cache_get_and_count("k", "n", timeout=30) == ("v", 1)
+    assert private_apis.cache_get_and_count("k", "n", timeout=30) == ("v", 2)
+
+
+def test_prepared_values_compiles_once_and_converts_rows_like_django(db):
+    # given a JSON column and a values() queryset with a placeholder
+    first = CompensationPolicy.objects.create(name="p", version=1, kind="tiered", params={"tiers": [1, 8]})
+    second = CompensationPolicy.objects.create(name="q", version=1, kind="tiered", params={})
+    prepared = private_apis.PreparedValues(
+        lambda name: CompensationPolicy.objects.filter(name=name).values("id", "params", label=F("name"))[:1],
+        "name",
+    )
+
+    # when it runs with one value, then another, then one no row has
+    rows = [prepared.first(name="p"), prepared.first(name="q"), prepared.first(name="nobody")]
+    with CaptureQueriesContext(connection) as queries:
+        again = prepared.first(name="p")
+
+    # then each answer is the row Django's values() would give, the SQL compiled only once
+    assert rows == [
+        {"id": first.pk, "params": {"tiers": [1, 8]}, "label": "p"},
+        {"id": second.pk, "params": {}, "label": "q"},
+        None,
+    ]
+    assert again == rows[0] and len(queries) == 1
+    assert len(prepared._compiled) == 1
+
+
+def test_prepared_values_refuses_a_placeholder_the_compiler_changed(db):
+    prepared = private_apis.PreparedValues(
+        lambda name: Customer.objects.filter(name__icontains=name).values("id"), "name"
+    )
+    with pytest.raises(ValueError, match="placeholder 'name'"):
+        prepared.first(name="x")
