@@ -1,6 +1,6 @@
 """Property-based test of the whole API against its own OpenAPI document (schemathesis, in-process
 through WSGI): every operation, generated valid and invalid inputs, with a token that holds every
-scope. No answer may be a 5xx, and every answer must match the document (status, content type,
+scope (claims included, with a filed claim to list, read and answer). No answer may be a 5xx, and every answer must match the document (status, content type,
 body schema)."""
 
 import pytest
@@ -12,7 +12,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from campaigns.api.tokens import api_token_create
-from tests.factories import ExposureFactory, IncidentFactory, OutageWindowFactory, VoucherFactory
+from campaigns.claims.services import claim_file
+from tests.claims_world import claims_world
+from tests.factories import ExposureFactory, IncidentFactory, OutageWindowFactory, VoucherFactory, utc
 
 # Not checked, by design: unknown query parameters are ignored (as most HTTP APIs do), and input
 # that fits the schema may still be refused with a 422 by the domain rules (an unknown server).
@@ -31,8 +33,13 @@ def headers(db):
     OutageWindowFactory(incident=incident)
     ExposureFactory(incident=incident)
     VoucherFactory(code="ABCD2345EFGH6789")
+    world = claims_world(language="de")  # a claim for the claims operations to find and answer
+    claim_file(
+        customer=world.customer, contact=world.contact, incident=world.incident, account_id=world.account.pk,
+        kind="longer", period=(utc(2006, 1, 2, 18), utc(2006, 1, 4)), text="Länger", uploads=[],
+    )  # fmt: skip
     _, raw = api_token_create(
-        name="schemathesis", scopes=["incidents", "inventory", "read", "vouchers"], rate_limit=10**6
+        name="schemathesis", scopes=["incidents", "inventory", "read", "vouchers", "claims"], rate_limit=10**6
     )
     yield {"Authorization": f"Bearer {raw}"}
     request_started.connect(close_old_connections)

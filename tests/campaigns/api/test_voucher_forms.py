@@ -3,12 +3,13 @@ extension moves the account's paid-until date, a key the voucher is not offered 
 changes nothing."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from accounts.models import HostingAccount, LedgerEntry
-from campaigns.models import Redemption
-from tests.campaigns.offers.world import world
+from campaigns.models import PartnerPool, Redemption
+from tests.campaigns.offers.world import ORGANISATION, upload, world
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +39,45 @@ def test_an_account_not_offered_is_422_and_changes_nothing(api):
     )
     assert response.status_code == 422
     assert not LedgerEntry.objects.filter(kind="redeem").exists() and not Redemption.objects.exists()
+
+
+def test_the_lookup_lists_the_forms_the_incident_offers(api):
+    w = world()
+
+    response = api.get(f"/api/v1/vouchers/{w.vouchers[0].code}/")
+
+    assert response.json()["redemption_options"] == ["balance", "extension", "partner", "donation"]
+
+
+def test_redeem_as_a_partner_voucher_hands_out_one_code_and_books_the_rest(api):
+    upload(value="50.00", count=2)
+    pool = PartnerPool.objects.get()
+    w = world(amount="77.00")
+
+    response = api.post(
+        f"/api/v1/vouchers/{w.vouchers[0].code}/redeem/",
+        {"form": f"partner:{pool.pk}"},
+        headers={"Idempotency-Key": "p"},
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["redeemed_form"] == "partner"
+    redemption = Redemption.objects.get()
+    assert (redemption.partner_code.code, redemption.rest) == ("DG50-0000", Decimal("27.00"))
+    assert list(
+        LedgerEntry.objects.filter(kind="redeem").exclude(book="voucher").order_by("book").values_list("book", "amount")
+    ) == [("balance", Decimal("27.00")), ("partner", Decimal("50.00"))]
+
+
+def test_redeem_as_a_donation(api):
+    w = world(amount="30.15")
+
+    response = api.post(
+        f"/api/v1/vouchers/{w.vouchers[0].code}/redeem/", {"form": "donation"}, headers={"Idempotency-Key": "d"}
+    )
+
+    assert response.status_code == 200, response.json()
+    assert Redemption.objects.get().organisation == ORGANISATION
+    assert list(LedgerEntry.objects.filter(kind="redeem").exclude(book="voucher").values_list("book", "amount")) == [
+        ("donation", Decimal("30.15"))
+    ]
