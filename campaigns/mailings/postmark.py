@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import requests
 from anymail.utils import get_anymail_setting
 
-SEARCH_TIMEOUT = 30  # seconds per search request
+SEARCH_TIMEOUT = 10  # seconds per search request (the sweep's reconcile budget is 10 s)
 
 
 class PostmarkSearchError(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.UNKNOWN)
 SWEEP_KEY = "hostnotify:mailings:last-sweep"
+RECONCILE_CHUNK = 20  # in-doubt deliveries per call to the reconciler
+RECONCILE_BUDGET_SECONDS = 10  # per mailing and sweep, past which no further chunk is asked about
 
 
 def mailing_batch_process(*, mailing_id: int, batch: int) -> BatchResult:
@@ -164,11 +167,14 @@ def _dead_claims(mailing: Mailing, stale_after: dt.timedelta | None, now: dt.dat
     return liveness.dead_claims(mailing_id=mailing.pk, lease_cutoff=now - lease)
 
 
-def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None = None) -> dict[str, int]:
+def deliveries_reconcile(
+    *, mailing: Mailing, stale_after: dt.timedelta | None = None, ask: bool = True
+) -> dict[str, int]:
     """Claims whose worker died: of each, the first hand-over unit (one message, or one ESP batch
     call: ``handover.in_doubt_per_claim``) may have gone out and becomes "unknown" (in doubt);
     the rest were never tried and are pending again, their attempt given back. In-doubt ones
-    are then put to the reconciler, if one is configured."""
+    are then put to the reconciler, if one is configured (unless ``ask`` is false: the sweep
+    asks after it has queued what is due)."""
     now = timezone.now()
     dead = _dead_claims(mailing, stale_after, now)
     outcome = {"unknown": 0, "pending": 0, "sent": 0}
@@ -204,6 +210,8 @@ def deliveries_reconcile(*, mailing: Mailing, stale_after: dt.timedelta | None =
             )
         outcome.update(unknown=len(in_doubt), pending=len(untried))
         log.warning("mailing %s: dead claims: %s in doubt, %s not tried", mailing.pk, len(in_doubt), len(untried))
+    if not ask:
+        return outcome
     asked = deliveries_ask_reconciler(mailing=mailing)
     outcome["unknown"] = max(0, outcome["unknown"] - asked["sent"] - asked["pending"])  # asked: earlier ones too
     outcome["sent"] += asked["sent"]
@@ -228,7 +236,9 @@ def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[st
 
     Only deliveries in doubt for ``MAIL_RECONCILE_AFTER_SECONDS`` are asked about: an ESP's
     message search lists a message some time after it took it, and a message it took a moment
-    ago but does not list yet would otherwise be sent a second time."""
+    ago but does not list yet would otherwise be sent a second time. They are asked about
+    ``RECONCILE_CHUNK`` at a time for at most ``RECONCILE_BUDGET_SECONDS``: a slow or failing
+    ESP leaves the rest for the next sweep instead of holding the heartbeat up."""
     ask = reconciler()
     if ask is None:
         return {"sent": 0, "pending": 0}
@@ -238,13 +248,22 @@ def deliveries_ask_reconciler(*, mailing: Mailing, limit: int = 1000) -> dict[st
         .only("pk", "mailing_id", "email", "attempts", "message_id")
         .order_by("pk")[:limit]
     )
-    if not unknown:
+    asked: list[Delivery] = []
+    held: set[int] = set()
+    deadline = time.monotonic() + RECONCILE_BUDGET_SECONDS
+    for start in range(0, len(unknown), RECONCILE_CHUNK):
+        if asked and time.monotonic() > deadline:
+            break
+        chunk = unknown[start : start + RECONCILE_CHUNK]
+        try:
+            held.update(ask(chunk))
+        except Exception:  # the ESP cannot be asked now: ask again at the next sweep
+            log.warning("mailing %s: the reconciler failed", mailing.pk, exc_info=True)
+            break
+        asked.extend(chunk)
+    if not asked:
         return {"sent": 0, "pending": 0}
-    try:
-        held = set(ask(unknown))
-    except Exception:  # the ESP cannot be asked now: ask again at the next sweep
-        log.warning("mailing %s: the reconciler failed", mailing.pk, exc_info=True)
-        return {"sent": 0, "pending": 0}
+    unknown = asked
     now = timezone.now()
     found = [d for d in unknown if d.pk in held]
     missing = [d for d in unknown if d.pk not in held]
@@ -294,9 +313,12 @@ def mailings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     summary = {"launched": mailing_launch_due(now=now), "requeued": 0, "reconciled": 0, "finished": 0}
     for mailing in Mailing.objects.filter(status=Mailing.Status.SENDING):
-        reconciled = deliveries_reconcile(mailing=mailing)
-        summary["reconciled"] += reconciled["unknown"] + reconciled["pending"] + reconciled["sent"]
+        reconciled = deliveries_reconcile(mailing=mailing, ask=False)
         summary["requeued"] += len(queue_pending_batches(mailing.pk, only_unattended=True))
+        asked = deliveries_ask_reconciler(mailing=mailing)  # after queueing: the ESP may be slow
+        if asked["pending"]:  # the ESP never took them: they go now, not at the next sweep
+            summary["requeued"] += len(queue_pending_batches(mailing.pk, only_unattended=True))
+        summary["reconciled"] += reconciled["unknown"] + reconciled["pending"] + asked["sent"] + asked["pending"]
         summary["finished"] += int(mailing_finish_if_complete(mailing_id=mailing.pk))
     try:
         cache.set(SWEEP_KEY, timezone.now().isoformat(), timeout=None)

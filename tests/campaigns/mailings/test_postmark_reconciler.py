@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from campaigns.mailings import services
+from campaigns.mailings import recovery, services
 from campaigns.mailings.recovery import mailings_sweep, reconciler
 from campaigns.models import Delivery, DeliveryEvent, Mailing
 from tests.campaigns.mailings.postmark_server import TOKEN, PostmarkServer
@@ -74,3 +74,25 @@ def test_a_search_that_fails_leaves_them_in_doubt(db, postmark, settings, django
 
     assert list(Delivery.objects.values_list("status", flat=True)) == ["unknown"]
     assert len(postmark.messages) == 1
+
+
+def test_a_slow_search_is_asked_in_chunks_within_the_sweeps_budget(
+    db, postmark, monkeypatch, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory()
+    AffectedCustomerFactory.create_batch(45, incident=incident)
+    mailing = services.mailing_approve(mailing=MailingFactory(incident=incident), by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mailing_launch(mailing=mailing, by=None)
+    Delivery.objects.update(status="unknown", updated_at=timezone.now() - dt.timedelta(minutes=2))
+    Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
+    monkeypatch.setattr(recovery, "RECONCILE_BUDGET_SECONDS", 0)  # spent by the first chunk
+
+    mailings_sweep()
+
+    # one chunk of 20 asked (and found sent), the other 25 left in doubt for the next sweep
+    assert postmark.searches == 20
+    assert Delivery.objects.filter(status="sent").count() == 20
+    assert Delivery.objects.filter(status="unknown").count() == 25
+    mailings_sweep()
+    assert Delivery.objects.filter(status="unknown").count() == 5
