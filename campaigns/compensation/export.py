@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.mail.brand import pdf_brand
 from accounts.spreadsheets import write_csv, write_xlsx
 from campaigns.compensation.code_access import code_shown_record
 from campaigns.compensation.codes import format_code
@@ -101,7 +101,7 @@ def _summary_pdf(incident: Incident) -> bytes:
     html = render_to_string(
         "pdf/compensation_summary.html",
         {
-            "brand": settings.HOSTNOTIFY["BRAND_NAME"],
+            "brand": pdf_brand(),
             "incident": incident,
             "generated": timezone.localtime(),
             "totals": [

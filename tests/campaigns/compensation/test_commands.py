@@ -155,6 +155,7 @@ def test_export_xlsx_typed_and_pdf_readable(incident, finance_user, tmp_path):
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "out.pdf").pages)
     assert "xmas-2005" in text
     assert "CHF 530.00" in text
+    assert "Hostnotify Hosting AG\nBahnhofstrasse 1, 8001 Zürich · CHE-123.456.789" in text  # the brand header
 
 
 @pytest.mark.parametrize(
