@@ -17,7 +17,7 @@ from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.timezone import localtime
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.formatting import format_money
@@ -187,6 +187,16 @@ ACTIONS: dict[str, tuple[Promise, Promise]] = {
     ),
     "claim.reject": (pgettext_lazy("audit action", "Claim rejected"), _("Customer %(customer)s: no amount changed.")),
 }
+# where full voucher codes were shown (``code_shown_record(where=…)``); "export csv" and the like: EXPORT_SHOWN
+CODES_SHOWN_IN = {
+    "mailing preview": pgettext_lazy("codes shown in", "in the mailing preview"),
+    "test send": pgettext_lazy("codes shown in", "in a test letter"),
+    "admin": pgettext_lazy("codes shown in", "in the admin"),
+    "claim-page": pgettext_lazy("codes shown in", "on a claim's page"),
+    "customer-story": pgettext_lazy("codes shown in", "on the customer's page"),
+    "preview_notice": pgettext_lazy("codes shown in", "in a letter preview on the command line"),
+}
+EXPORT_SHOWN = pgettext_lazy("codes shown in", "in the %(format)s export")
 ACTORS = {"system": pgettext_lazy("audit actor", "system"), "command": pgettext_lazy("audit actor", "command line")}
 LIST_SHOWN = 5  # longer lists of ids or addresses are counted, not listed
 
@@ -207,6 +217,10 @@ def audit_action_label(action: str) -> str:
 
 
 def audit_actor_label(label: str) -> str:
+    """A staff user's name as is; the system, the command line and a customer in the portal
+    (stored as ``customer:K100123``) in the reader's language."""
+    if label.startswith("customer:"):
+        return pgettext("audit actor", "customer %(number)s") % {"number": label.removeprefix("customer:")}
     return str(ACTORS.get(label, label))
 
 
@@ -252,6 +266,10 @@ def _value(key: str, value: Any, language: str) -> str:
         return gettext(str(value))  # the phase names are msgids of IncidentUpdate.Phase
     if key == "suppressed_for":
         return gettext(str(value))  # "bounced", "complained": msgids of Delivery.Tracking
+    if key == "where" and isinstance(value, str):
+        if value.startswith("export "):
+            return str(EXPORT_SHOWN) % {"format": value.removeprefix("export ").upper()}
+        return str(CODES_SHOWN_IN.get(value, value))
     if key == "form":
         return str(LedgerEntry.Book(value).label) if value in LedgerEntry.Book.values else str(value)
     if key == "forms" and isinstance(value, list | tuple):

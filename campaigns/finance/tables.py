@@ -262,7 +262,13 @@ def report_sections(data: ReportData) -> list[Section]:
             "redemptions",
             _("Redemptions by day"),
             [_("date"), _("currency and form"), _("amount")],
-            [[day, series, amount] for series, points in sorted(data.redemptions.items()) for day, amount in points],
+            [
+                [day, f"{currency} {form_label(book)}", amount]
+                for currency, book, points in sorted(
+                    (*series.split(" ", 1), points) for series, points in data.redemptions.items()
+                )
+                for day, amount in points
+            ],
         )
     )
     sections.append(

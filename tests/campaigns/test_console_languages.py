@@ -18,12 +18,14 @@ from django.urls import reverse
 
 from campaigns.claims.models import Claim
 from campaigns.claims.services import claim_file
+from campaigns.compensation.code_access import code_shown_record
 from campaigns.compensation.services import compensation_approve, compensation_prepare
 from campaigns.incidents.exposure import exposure_recompute
 from campaigns.mailings.services import mailing_create_default
-from campaigns.models import Delivery, Mailing, SuppressedAddress
+from campaigns.models import Delivery, Mailing, SuppressedAddress, Voucher
 from campaigns.offers.configuration import offer_propose
 from campaigns.offers.pools import pool_upload
+from campaigns.portal.redemption import voucher_redeem
 from campaigns.status.services import update_post
 from tests.factories import OutageWindowFactory, PlacementFactory, ServerFactory, StorageVolumeFactory, utc
 
@@ -147,6 +149,11 @@ def world(support_user, finance_user, django_user_model):
     pool_upload(partner="Digitec", source=io.BytesIO(b"code,face_value,currency\nDG-0001,20,CHF\n"), by=finance_user)
     offer_propose(incident=incident, forms=["balance", "partner", "donation"], partners=["Digitec"],
                   organisation="Glückskette", by=finance_user)  # fmt: skip
+    # a redemption (the finance tables name its form) and codes shown whole (the audit log says where)
+    voucher = Voucher.objects.filter(compensation__incident=incident).select_related("compensation__customer").first()
+    voucher_redeem(customer=voucher.compensation.customer, code=voucher.code, form="balance")
+    for where in ("mailing preview", "customer-story", "export csv"):
+        code_shown_record(user=finance_user, where=where, voucher_ids=[voucher.pk], incident=incident)
     return incident, draft, done
 
 
@@ -212,3 +219,43 @@ def test_the_check_finds_an_english_msgid_and_ignores_data_and_code():
     )
     # then: only the visible English one is reported
     assert english_left(html, "de") == ["Audit log"]
+
+
+@pytest.mark.parametrize(("language", "form"), [("de", "Kontoguthaben"), ("fr", "solde du compte")])
+def test_the_finance_report_names_a_redemptions_form_in_the_readers_language(world, finance_user, language, form):
+    # given: the world's voucher redeemed as account balance
+    client = Client()
+    client.force_login(finance_user)
+    client.cookies["django_language"] = language
+    # when: finance reads the redemptions per day
+    text = visible_text(client.get(reverse("console:finance")).content.decode())
+    # then: the form by its name, not its code
+    assert f"CHF {form}" in text and "CHF balance" not in text
+
+
+@pytest.mark.parametrize(
+    ("where", "shown"),
+    [
+        ("mailing preview", "(in der Vorschau eines Mailings)"),
+        ("customer-story", "(auf der Seite des Kunden)"),
+        ("export csv", "(im CSV-Export)"),
+    ],
+)
+def test_the_audit_log_says_in_the_readers_language_where_codes_were_shown(where, shown):
+    from django.utils import translation
+
+    from campaigns.audit.sentences import audit_sentence
+
+    with translation.override("de"):
+        sentence = audit_sentence("voucher.code_shown", {"where": where, "vouchers": [7]})
+    assert shown in sentence and where not in sentence
+
+
+def test_a_customer_redeeming_in_the_portal_is_named_in_the_readers_language():
+    from django.utils import translation
+
+    from campaigns.audit.sentences import audit_actor_label
+
+    with translation.override("fr"):
+        assert audit_actor_label("customer:K19") == "client K19"
+        assert audit_actor_label("finance") == "finance"
