@@ -298,7 +298,17 @@ def mailing_retry_failed(*, mailing: Mailing, by) -> int:
 
 
 def mailing_resend(*, delivery: Delivery, by) -> Delivery:
-    """Send one recipient's letter again (a new message with its own Message-ID)."""
+    """Send one recipient's letter again (a new message with its own Message-ID). One in doubt
+    is decided as on the in-doubt page, which then lists who sent it again."""
+    if delivery.status == Delivery.Status.UNKNOWN:
+        from campaigns.mailings.in_doubt import RESEND, InDoubtDecisionRefused, deliveries_resolve
+
+        try:
+            decided = deliveries_resolve(mailing=delivery.mailing, by=by, decision=RESEND, delivery_ids=[delivery.pk])
+        except InDoubtDecisionRefused as exc:
+            raise MailingStateError(str(exc)) from exc
+        if decided:
+            return Delivery.objects.get(pk=delivery.pk)
     with transaction.atomic():
         mailing = _locked(delivery.mailing)
         _require(mailing, Mailing.Status.SENDING, Mailing.Status.PAUSED, Mailing.Status.DONE, action="resend")

@@ -194,3 +194,20 @@ def test_a_sender_whose_claim_was_taken_over_hands_nothing_more_over(db, setting
     assert len(mail.outbox) == 1  # the one in flight, not the four the sweep now owns
     assert (result.claimed, result.sent) == (5, 0)
     assert set(Delivery.objects.filter(mailing=mailing).values_list("status", flat=True)) == {"pending"}
+
+
+def test_sending_one_again_from_the_log_is_an_in_doubt_decision(
+    sending_mailing, support_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        mailings_sweep()
+    doubt = Delivery.objects.get(status="unknown")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mailing_resend(delivery=doubt, by=support_user)
+
+    assert [m.to[0] for m in mail.outbox] == [doubt.email]
+    entry = AuditEntry.objects.get(action="mailing.in_doubt.resend")  # listed on the in-doubt page
+    assert (entry.actor, entry.data["emails"]) == (support_user, [doubt.email])
+    assert not AuditEntry.objects.filter(action="mailing.resend").exists()
