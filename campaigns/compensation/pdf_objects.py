@@ -20,12 +20,19 @@ def pdf_text(text: str) -> bytes:
 ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, fastest: the header of a zlib stream
 
 
-def deflate(data: bytes, *, first: bool) -> bytes:
+def deflate(data: bytes, *, first: bool, level: int = 6) -> bytes:
     """``data`` as deflate blocks that end on a byte boundary with no reference to anything
     before them (a full flush), so that such pieces can be concatenated into one zlib stream
     (RFC 1950/1951) behind its header, closed by a final block and the Adler-32 of the whole."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return (ZLIB_HEADER if first else b"") + compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def stored_block(data: bytes) -> bytes:
+    """``data`` (under 64 KiB) as one stored deflate block, not the last: where a piece of
+    deflate blocks ends on a byte boundary (``deflate``), such a block may follow."""
+    size = len(data)
+    return b"\x00" + size.to_bytes(2, "little") + (size ^ 0xFFFF).to_bytes(2, "little") + data
 
 
 def write_pdf(objects: list[tuple[int, bytes]], *, identity: bytes) -> bytes:

@@ -19,6 +19,10 @@ BORDER = 2  # quiet zone in modules, as printed since the first voucher
 ZXING_QUIET_ZONE = 4  # what zxing-cpp's image adds on each side: light, so no run wraps a row
 DATA_MASK = 4  # a fixed mask pattern (0–7) instead of the penalty search
 DARK_RUN = re.compile(b"\x00+")  # zxing-cpp's module image: 0 dark, 255 light
+# The operators of a run by its place and length, formatted once: the same few thousand recur
+# from one code to the next (at most side² × side of them for a symbol of a size).
+RECTANGLE_CACHE_SIZE = 200_000
+_rectangles: dict[int, bytes] = {}
 
 
 @lru_cache(maxsize=64)  # the reference and the stamped rendering of one voucher
@@ -55,7 +59,21 @@ def qr_pdf_operators(url: str) -> bytes:
     width, spans = _symbol(url)
     shift = ZXING_QUIET_ZONE - BORDER
     size = width - 2 * shift
-    rectangles = b"\n".join([b"%d %d %d 1 re" % (s % width - shift, s // width - shift, e - s) for s, e in spans])
+    if len(_rectangles) > RECTANGLE_CACHE_SIZE:
+        _rectangles.clear()
+    known = _rectangles.get
+    parts = []
+    for start, end in spans:
+        key = (width << 24) | (start << 8) | (end - start)
+        rectangle = known(key)
+        if rectangle is None:
+            rectangle = _rectangles[key] = b"%d %d %d 1 re" % (
+                start % width - shift,
+                start // width - shift,
+                end - start,
+            )
+        parts.append(rectangle)
+    rectangles = b"\n".join(parts)
     return b"q 1 g 0 0 1 1 re f 0 g %s 0 0 %s 0 1 cm\n%s\nf Q" % (_unit(size), _unit(-size), rectangles)
 
 

@@ -30,7 +30,7 @@ import pikepdf
 
 from accounts.private_apis import font_files, page_text_boxes
 from campaigns.compensation.pdf_fonts import FontFace, ShapedRun, UnsupportedText, font_objects
-from campaigns.compensation.pdf_objects import deflate, pdf_ascii, pdf_text, write_pdf
+from campaigns.compensation.pdf_objects import deflate, pdf_ascii, pdf_text, stored_block, write_pdf
 from campaigns.compensation.voucher_qr import qr_pdf_operators
 
 SENTINEL = "\u00a7{:03d}\u00a7"
@@ -282,31 +282,30 @@ class Design:
 
     def _content(self, values: list[str], qr_url: str) -> tuple[bytes, dict[str, list[ShapedRun]], dict[int, float]]:
         """The page's content stream, deflated: the design's constant pieces were deflated once
-        (``_packed``); only the voucher's own operators are compressed here (``_deflate``)."""
+        (``_packed``); of the voucher's own operators only the QR code's are compressed here."""
         out = []
         runs: dict[str, list[ShapedRun]] = {}
         advances: dict[int, float] = {}
-        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
         checksum = 1
         for index, piece in enumerate(self.pieces):
             if isinstance(piece, bytes):
                 out.append(self._packed[index])
                 checksum = zlib.adler32(b"\n", zlib.adler32(piece, checksum))
-                continue
-            if isinstance(piece, str):
-                operators = qr_pdf_operators(qr_url)
+            elif isinstance(piece, str):
+                operators = qr_pdf_operators(qr_url) + b"\n"
+                checksum = zlib.adler32(operators, checksum)
+                out.append(deflate(operators, first=False, level=1))
             else:
                 text = "".join(values[p] if isinstance(p, int) else p for p in piece.parts)
                 design_face = self.faces[piece.font]
                 run = design_face.face.shape(text, piece.size, piece.letter_spacing)
                 if piece.x + run.advance > piece.right_limit - 0.01:
                     raise UnsupportedText("does not fit on its line")
-                operators = run.tj + b" TJ"
                 advances[index] = run.advance
                 runs.setdefault(piece.font, []).append(run)
-            operators += b"\n"
-            checksum = zlib.adler32(operators, checksum)
-            out.append(compressor.compress(operators) + compressor.flush(zlib.Z_FULL_FLUSH))
+                operators = run.tj + b" TJ\n"
+                checksum = zlib.adler32(operators, checksum)
+                out.append(stored_block(operators))  # a few hundred bytes: not worth deflating
         out.append(b"\x03\x00")  # the final, empty block
         out.append(checksum.to_bytes(4, "big"))
         return b"".join(out), runs, advances
