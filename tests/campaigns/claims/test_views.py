@@ -284,7 +284,11 @@ def test_the_story_shows_timeline_explanation_letters_with_events_and_portal_sig
     page = staff_client(world.support, "de").get(reverse("console:customer", args=[world.customer.number]))
 
     body = text(page)
-    assert 'aria-label="Wann die Konten dieser Kundschaft ausgefallen waren"' in page.content.decode()
+    html = page.content.decode()
+    assert (
+        '<title id="timeline-christmas-2005-title">Wann die Konten dieser Kundschaft ausgefallen waren</title>' in html
+    )
+    assert '<desc id="timeline-christmas-2005-desc">web-k004200: 31.12.2005 23:30 – 02.01.2006 19:00.</desc>' in html
     assert "<svg" in page.content.decode() and not re.search(r'<rect x="\d+,\d', page.content.decode())
     assert "50 % der Monatsgebühr von CHF 100.00 = CHF 50.00." in body  # the explanation, as the customer reads it
     assert mailing.display_name in body  # a mailing without a name has its default name

@@ -78,6 +78,11 @@ def test_console_incident_timeline_coordinates_parse_as_numbers_in_every_languag
     # 2 rows of bars, a tick line per day: far more than the two shapes' attributes
     assert assert_all_floats(html) > 20
     assert re.search(r'<rect x="\d+\.\d" y="\d+" width="\d+(\.\d)?"', html)
+    # the text alternative names every lane and window in Swiss local time
+    desc = re.search(r'<desc id="timeline-desc">([^<]*)</desc>', html).group(1)
+    assert desc.startswith("stor-a (") and "31.12.2005 23:17 – 02.01.2006 19:03" in desc
+    assert "server19 (" in desc and "03.01.2006 10:41 – 03.01.2006 12:00." in desc
+    assert 'aria-labelledby="timeline-title timeline-desc"' in html
 
 
 @pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
