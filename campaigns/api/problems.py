@@ -11,6 +11,8 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Schema
@@ -27,6 +29,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
@@ -127,6 +130,15 @@ def _on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(404, "No such object.")
 
 
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem_response(413, f"The body is larger than {limit} bytes; send the items in smaller requests.")
+
+
+def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return problem_response(400, "The request was refused as malformed.")
+
+
 def _on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
     return problem_response(500, "An unexpected error occurred; it has been logged.")
@@ -135,6 +147,8 @@ def _on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
 def install_problem_handlers(api) -> None:
     api.add_exception_handler(Exception, _on_exception)
     api.add_exception_handler(Http404, _on_404)
+    api.add_exception_handler(SuspiciousOperation, _on_suspicious)  # ninja picks the closest class
+    api.add_exception_handler(RequestDataTooBig, _on_too_big)
     api.add_exception_handler(HttpError, _on_http_error)
     api.add_exception_handler(ValidationError, _on_validation)
     api.add_exception_handler(Problem, _on_problem)
@@ -146,9 +160,15 @@ def errors(*codes: int) -> dict[int, type[ProblemOut]]:
 
 
 def problem_media_types(schema: dict) -> dict:
-    """Describe every error response of the document as ``application/problem+json``."""
+    """Describe every error response of the document as ``application/problem+json``, and the 413
+    of every operation that takes a body (larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            if "requestBody" in operation and not {413, "413"} & set(operation.get("responses", {})):
+                operation.setdefault("responses", {})[413] = {
+                    "description": "Content too large",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
+                }
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content")
                 if str(status).isdigit() and int(status) >= 400 and content and "application/json" in content:

@@ -140,3 +140,16 @@ def test_moving_an_account_recomputes_an_open_incidents_exposure(api):
 
     assert response.json()["exposure_recomputed"] == ["storage"]
     assert list(Exposure.objects.values_list("account__name", "affected_seconds")) == [("web2", 7200)]
+
+
+def test_a_body_over_the_upload_limit_is_a_413_problem_and_changes_nothing(api, settings):
+    customer = {**PAYLOAD["customers"][0], "name": "x" * 200}
+    body = {"customers": [{**customer, "number": f"K{n}"} for n in range(5_000)]}  # ~1.6 MB
+    body["customers"][0]["name"] += "y" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # the shipped limit, crossed
+
+    response = api.post(URL, body)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
+    assert Customer.objects.count() == 0
