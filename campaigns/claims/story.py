@@ -102,7 +102,7 @@ def customer_story(*, number: str) -> CustomerStory:
         per_account: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
         for start, end, _server, account in chapter.intervals:
             per_account.setdefault(account, []).append((start, end))
-        chapter.timeline = timeline_layout(sorted(per_account.items()), tz=time_zone, width=960, left=120)
+        chapter.timeline = timeline_layout(sorted(per_account.items()), tz=time_zone, width=720, left=110)
         chapter.compensation = compensations.get(incident_id)
         if chapter.compensation is not None:
             chapter.explanation = explanation_view(chapter.compensation.explanation)
