@@ -96,11 +96,14 @@ class PreparedValues:
                     raise ValueError(f"placeholder {name!r} is not one parameter of the compiled query")
                 positions[name] = found[0]
             names = [*query.extra_select, *query.values_select, *query.annotation_select]
-            compiled = self._compiled[connection.vendor] = (compiler, sql, tuple(params), names, positions)
+            # Django's value conversions (JSON, decimals, SQLite dates), looked up once, not per row.
+            converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+            convert = functools.partial(compiler.apply_converters, converters=converters) if converters else None
+            compiled = self._compiled[connection.vendor] = (convert, sql, tuple(params), names, positions)
         return compiled
 
     def first(self, **values: Any) -> dict | None:
-        compiler, sql, params, names, positions = self._compile()
+        convert, sql, params, names, positions = self._compile()
         bound = list(params)
         for name, position in positions.items():
             bound[position] = values[name]
@@ -109,7 +112,7 @@ class PreparedValues:
             row = cursor.fetchone()
         if row is None:
             return None
-        converted = next(iter(compiler.results_iter(results=[[row]])))
+        converted = next(iter(convert([row]))) if convert else row
         return dict(zip(names, converted, strict=True))
 
 
