@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_finance
-from campaigns.audit.four_eyes import APPROVE, REJECT, WITHDRAW, ProposalStatus, proposal_decide
+from campaigns.audit.four_eyes import APPROVE, REJECT, WITHDRAW, proposal_decide
 from campaigns.audit.four_eyes import DecisionRefused as DecisionRefused  # re-exported for the views
 from campaigns.audit.four_eyes import decision_refusal as _decision_refusal
 from campaigns.audit.services import audit_record
@@ -141,7 +141,3 @@ def policy_proposal_withdraw(*, proposal: PolicyProposal, by) -> PolicyProposal:
 def policy_proposal_may(user, proposal: PolicyProposal, decision: str) -> bool:
     """What the console offers ``user`` on ``proposal``: as the services decide it."""
     return not _decision_refusal(user, proposal, decision, may_decide=is_finance)
-
-
-def policy_proposals_pending():
-    return PolicyProposal.objects.filter(status=ProposalStatus.PENDING).select_related("base", "proposed_by")
