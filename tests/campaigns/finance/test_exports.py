@@ -76,7 +76,7 @@ def test_xlsx_has_one_typed_sheet_per_section(books):
     assert {row[5].value for row in reconciliation.iter_rows(min_row=2)} == {"yes"}
     redemptions = workbook["Redemptions by day"]
     assert redemptions["A2"].is_date and redemptions["A2"].number_format == "DD.MM.YYYY"
-    assert redemptions["B2"].value == "CHF balance" and redemptions["C2"].value == 50
+    assert redemptions["B2"].value == "CHF account balance" and redemptions["C2"].value == 50
 
 
 def test_overall_xlsx_has_the_incident_sheet(books):
