@@ -56,12 +56,6 @@ def voucher_pdfs_queue(ids: list[int]) -> int:
 
 def pdf_workers_running(timeout: float = 1.0) -> bool:
     """Whether a Celery worker consumes the ``pdf`` queue right now (never with eager tasks)."""
-    from hostnotify.celery import app
+    from hostnotify.celery import app, queue_consumed
 
-    if app.conf.task_always_eager:
-        return False
-    try:
-        replies = app.control.inspect(timeout=timeout).active_queues() or {}
-    except Exception:  # broker unreachable: nobody can take the work
-        return False
-    return any(queue.get("name") == "pdf" for queues in replies.values() for queue in queues)
+    return not app.conf.task_always_eager and queue_consumed("pdf", timeout)
