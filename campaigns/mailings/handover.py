@@ -27,7 +27,7 @@ from django.utils.translation import pgettext
 from accounts.mail.message import mail_headers, support_reply_to
 from accounts.private_apis import smtp_data_watch
 from campaigns.compensation.models import Voucher
-from campaigns.mailings import letters, rules
+from campaigns.mailings import esp_batch, letters, rules
 from campaigns.mailings.claims import Claimed, Outcome, delivery_message_id, product_setting
 from campaigns.mailings.models import Delivery, Mailing
 
@@ -116,11 +116,22 @@ def _voucher_attachment(voucher: Voucher, *, language: str, masked: bool = False
 
 
 def hand_over(mailing: Mailing, deliveries: list[Claimed], messages, now: dt.datetime, record: Record) -> None:
-    size = merge_size()
-    if size and not any(message.attachments for message in messages):
-        _hand_over_merged(mailing, deliveries, messages, now, record, size)
-    else:
-        _hand_over_one_by_one(mailing, deliveries, messages, now, record)
+    """ESP batch calls when ``MAIL_MERGE_BATCH_SIZE`` is set and the backend is an anymail one:
+    complete, distinct messages per call where the ESP has such a call (``esp_batch``; always
+    with attachments, and for an ESP without inline merge fields such as Postmark), else one
+    message with merge data per call (no attachments). Otherwise one message at a time."""
+    size = product_setting("MAIL_MERGE_BATCH_SIZE", 0)
+    backend = get_connection()
+    if size and isinstance(backend, AnymailBaseBackend):
+        attached = any(message.attachments for message in messages)
+        adapter = esp_batch.adapter_for(backend)
+        if adapter is not None and (attached or not adapter.merge_fields):
+            _hand_over_distinct(mailing, deliveries, messages, now, record, backend, adapter, size)
+            return
+        if not attached:
+            _hand_over_merged(mailing, deliveries, messages, now, record, size, backend)
+            return
+    _hand_over_one_by_one(mailing, deliveries, messages, now, record, backend)
 
 
 def _sent(delivery: Claimed, message) -> Outcome:
@@ -129,11 +140,10 @@ def _sent(delivery: Claimed, message) -> Outcome:
     return Outcome(delivery, Delivery.Status.SENT, message_id=message_id)
 
 
-def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.datetime, record: Record) -> None:
+def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.datetime, record: Record, backend) -> None:
     """One connection, one message at a time, each recorded before the next goes."""
     throttle = Throttle(mailing.pk, mailing.rate_per_second)
     try:
-        backend = get_connection()
         backend.open()
     except Exception as exc:  # nobody reached the server: every one of them tried and deferred
         error = rules.classify_error(exc, now=now)
@@ -183,7 +193,7 @@ def _waiting(deliveries, error: rules.HandOverError, until: dt.datetime | None) 
     return [Outcome(d, Delivery.Status.PENDING, error=reason, next_attempt_at=until, tried=False) for d in deliveries]
 
 
-def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: int) -> None:
+def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: int, backend) -> None:
     """ESP batch sending: one API call per chunk of up to ``size`` recipients (the ESP's
     per-call cap), each recipient's rendered subject, text and HTML as merge data that the ESP
     substitutes into the merge fields (``MAIL_MERGE_FIELD_FORMAT``, e.g. ``{{%s}}`` or
@@ -192,12 +202,10 @@ def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: 
     field = product_setting("MAIL_MERGE_FIELD_FORMAT", "{{%s}}")
     throttle = Throttle(mailing.pk, mailing.rate_per_second)
     pairs = list(zip(deliveries, messages, strict=True))
-    backend = get_connection()
     backend.open()
     try:
         for start, chunk in merge_chunks(pairs, size):
-            for _ in chunk:
-                throttle.wait()
+            throttle.wait(len(chunk))
             batch = AnymailMessage(
                 subject=field % "subject",
                 body=field % "text",
@@ -249,6 +257,65 @@ def _hand_over_merged(mailing, deliveries, messages, now, record: Record, size: 
         backend.close()
 
 
+def _hand_over_distinct(mailing, deliveries, messages, now, record: Record, backend, adapter, size: int) -> None:
+    """ESP batch calls of complete, distinct messages (``esp_batch``): one call per chunk of up to
+    ``size`` messages within the ESP's caps (messages and bytes per call), each message its own
+    (its voucher PDF, headers, Message-ID, metadata). Each call's outcomes are recorded in one
+    statement before the next call goes, so a dead worker leaves at most that call in doubt.
+
+    A failure of the call as a whole is classified as one message's would be
+    (``rules.classify_error``) and is every message's of the chunk: refused connection or 429/5xx,
+    deferred and the rest waits; a read timeout or a dropped connection, in doubt. A message the
+    ESP refused in its answer (an inactive recipient, an invalid message) fails or waits on its
+    own; one whose refusal concerns the connection makes the rest wait."""
+    throttle = Throttle(mailing.pk, mailing.rate_per_second)
+    pairs = list(zip(deliveries, messages, strict=True))
+    try:
+        backend.open()
+    except Exception as exc:  # nobody reached the ESP: every one of them tried and deferred
+        error = rules.classify_error(exc, now=now)
+        record([deferred(d, error, now) for d in deliveries])
+        return
+    deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
+    try:
+        for start, chunk in adapter.chunks(pairs, size):
+            rest = [d for d, _ in pairs[start + len(chunk) :]]
+            if start and time.monotonic() > deadline:  # a throttled batch must end well within the task time limit
+                record(
+                    [Outcome(d, Delivery.Status.PENDING, next_attempt_at=now, tried=False) for d, _ in pairs[start:]]
+                )
+                return
+            throttle.wait(len(chunk))
+            try:
+                refusals = adapter.send([message for _, message in chunk])
+            except Exception as exc:
+                error = rules.classify_error(exc, now=now)
+                outcomes = [deferred(d, error, now) for d, _ in chunk]
+                if not error.stops_connection:
+                    record(outcomes)
+                    continue
+                record([*outcomes, *_waiting(rest, error, _retry_at(outcomes[0], now))])
+                return
+            outcomes, stop = [], None
+            for (delivery, message), refusal in zip(chunk, refusals, strict=True):
+                if refusal is None:
+                    outcomes.append(_sent(delivery, message))
+                    continue
+                error = rules.classify_error(refusal, now=now)
+                outcomes.append(deferred(delivery, error, now))
+                if error.stops_connection and stop is None:
+                    stop = (error, outcomes[-1])
+            if stop is not None:
+                record([*outcomes, *_waiting(rest, stop[0], _retry_at(stop[1], now))])
+                return
+            record(outcomes)
+    finally:
+        try:
+            backend.close()
+        except Exception:  # closing a broken session must not lose the outcomes
+            log.warning("closing the ESP session failed", exc_info=True)
+
+
 def merge_chunks(pairs, size: int):
     """Chunks of at most ``size`` with each address once (merge data is keyed by address)."""
     start = 0
@@ -290,17 +357,20 @@ class Throttle:
         self.window = max(1.0, 1.0 / rate) if rate > 0 else 0.0
         self.allowed = max(1, int(rate * self.window)) if rate > 0 else 0
 
-    def wait(self) -> None:
+    def wait(self, count: int = 1) -> None:
+        """Until ``count`` more messages may go: one round trip to the cache per window used
+        (a chunk of an ESP batch call takes its share at once), none when there is no rate."""
         if self.rate <= 0:
             return
-        while True:
+        while count > 0:
             slot = int(time.time() // self.window)
             key = f"hostnotify:throttle:{self.mailing_id}:{slot}"
+            want = min(count, self.allowed)
             cache.add(key, 0, timeout=int(self.window) + 5)
             try:
-                used = cache.incr(key)
+                used = cache.incr(key, want)
             except ValueError:  # expired between add and incr
                 continue
-            if used <= self.allowed:
-                return
-            time.sleep(max(0.0, (slot + 1) * self.window - time.time()))
+            count -= max(0, min(want, self.allowed - (used - want)))
+            if count > 0:
+                time.sleep(max(0.0, (slot + 1) * self.window - time.time()))

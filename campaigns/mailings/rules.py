@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 
 PERMANENT = "permanent"
@@ -42,6 +43,11 @@ TRACKING_FOR_EVENT = {
 SOFT_BOUNCE_TYPES = {"SoftBounce", "Transient", "DnsError", "AutoResponder"}
 
 
+class AnswerLost:
+    """Mixed into an ESP's error: the request went and the ESP took it, but its answer cannot be
+    read, so it is in doubt."""
+
+
 @dataclass(frozen=True)
 class HandOverError:
     kind: str  # PERMANENT, TEMPORARY or IN_DOUBT
@@ -60,8 +66,9 @@ def classify_error(exc: Exception, *, now: dt.datetime, data_started: bool = Fal
 
     In doubt: the answer was lost after the message went — the SMTP connection dropped or timed
     out once DATA had started (``data_started``), or an ESP's API took the request and did not
-    answer in time (a read timeout). Sending it again could double it, so it is neither sent nor
-    pending; the rest of the connection waits.
+    answer in time (a read timeout), dropped the connection after taking the request, or answered
+    what cannot be read. Sending it again could double it, so it is neither sent nor pending; the
+    rest of the connection waits.
 
     SMTP (one recipient per message): a refusal at RCPT or DATA is the recipient's own (451
     greylisting, 452 mailbox over quota, 550 unknown user) — except 421, the server closing the
@@ -71,7 +78,7 @@ def classify_error(exc: Exception, *, now: dt.datetime, data_started: bool = Fal
     reason = f"{type(exc).__name__}: {exc}"[:500]
     if data_started and isinstance(exc, smtplib.SMTPServerDisconnected | TimeoutError):
         return HandOverError(IN_DOUBT, f"no answer after the message was handed over: {reason}"[:500])
-    if isinstance(exc, AnymailAPIError) and isinstance(exc, requests.ReadTimeout):
+    if isinstance(exc, AnymailAPIError) and (isinstance(exc, requests.ReadTimeout | AnswerLost) or _dropped(exc)):
         return HandOverError(IN_DOUBT, f"no answer after the message was handed over: {reason}"[:500])
     if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
         return HandOverError(PERMANENT, reason, scope=RECIPIENT)
@@ -94,6 +101,19 @@ def classify_error(exc: Exception, *, now: dt.datetime, data_started: bool = Fal
         return HandOverError(PERMANENT if exc.smtp_code >= 500 else TEMPORARY, reason, scope=RECIPIENT)
     # Connection trouble, timeouts and anything unexpected: try again later, never lose the row.
     return HandOverError(TEMPORARY, reason)
+
+
+def _dropped(exc: Exception) -> bool:
+    """An ESP's connection that broke after it was made (``requests`` reports "Connection
+    aborted"): the request may have reached the ESP. A connection never made (refused, a connect
+    timeout, no such host) is not this: nothing went."""
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ConnectTimeout):
+        return False
+    # anymail raises its own error from the requests one, which carries urllib3's reason.
+    for error in (exc, exc.__cause__):
+        if error is not None and error.args and isinstance(error.args[0], urllib3.exceptions.ProtocolError):
+            return True
+    return False
 
 
 def retry_after_seconds(exc: Exception, *, now: dt.datetime) -> float | None:
