@@ -29,12 +29,17 @@ def new_message_id() -> str:
     return make_msgid(domain=message_domain())
 
 
-def mail_headers(*, language: str, message_id: str | None = None) -> dict[str, str]:
-    """``Date`` in the product's time zone with its real offset (``+0100``, not ``-0000``),
-    ``Message-ID`` on the product's domain, ``Content-Language``, and ``Auto-Submitted`` (RFC 3834:
-    no auto-replies to it)."""
+def mail_date() -> str:
+    """Now as a ``Date`` header, in the product's time zone with its real offset (``+0100``, not
+    ``-0000``)."""
+    return format_datetime(timezone.localtime(timezone.now()))
+
+
+def mail_headers(*, language: str, message_id: str | None = None, date: str | None = None) -> dict[str, str]:
+    """``Date`` (now, unless given: ``mail_date``), ``Message-ID`` on the product's domain,
+    ``Content-Language``, and ``Auto-Submitted`` (RFC 3834: no auto-replies to it)."""
     return {
-        "Date": format_datetime(timezone.localtime(timezone.now())),
+        "Date": date or mail_date(),
         "Message-ID": message_id or new_message_id(),
         "Content-Language": language,
         "Auto-Submitted": "auto-generated",
