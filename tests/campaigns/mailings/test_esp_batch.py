@@ -217,3 +217,18 @@ def test_a_message_refused_inside_the_test_backends_call_fails_alone(settings, s
     batch_send(mailing_id=mailing.pk, batch=0)
 
     assert [d.status for d in rows(mailing)] == ["sent", "sent", "failed", "sent", "sent"]
+
+
+def test_a_chunk_keeps_to_the_mailings_rate(settings, sending_mailing):
+    import time
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "MAIL_MERGE_BATCH_SIZE": 5}
+    mailing = sending_mailing(rate_per_second=2)
+    mail.outbox = []
+
+    started = time.monotonic()
+    batch_send(mailing_id=mailing.pk, batch=0)
+
+    assert len(mail.outbox) == 5  # one call, which waited for the rate's share of all five
+    assert time.monotonic() - started >= 2.0  # 2 + 2 + 1 messages: into the third one-second window
