@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from accounts.models import Customer, HostingAccount, LedgerEntry, Placement, PortalSignIn
 from accounts.portal_session import customer_time_zone
@@ -19,7 +21,7 @@ from campaigns.compensation.explanation import ExplanationView, explanation_view
 from campaigns.compensation.models import Compensation, CompensationTopUp, Voucher
 from campaigns.incidents.models import Exposure, Incident
 from campaigns.incidents.selectors import customer_downtimes
-from campaigns.incidents.timeline import Timeline, timeline_layout
+from campaigns.incidents.timeline import Lane, timeline_svg
 from campaigns.mailings.models import Delivery, DeliveryEvent
 
 SEARCH_LIMIT = 50
@@ -37,7 +39,7 @@ class IncidentChapter:
     compensation: Compensation | None = None
     explanation: ExplanationView | None = None
     pending_topup: Decimal | None = None
-    timeline: Timeline | None = None  # one row per account, as the portal draws it
+    timeline_svg: SafeString | str = ""  # one lane per account, in the customer's time zone
 
 
 @dataclass
@@ -99,10 +101,15 @@ def customer_story(*, number: str) -> CustomerStory:
             for e in chapter.exposures
             for start, end, server in e.intervals
         )
-        per_account: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+        per_account: dict[str, list[tuple[dt.datetime, dt.datetime | None]]] = {}
         for start, end, _server, account in chapter.intervals:
             per_account.setdefault(account, []).append((start, end))
-        chapter.timeline = timeline_layout(sorted(per_account.items()), tz=time_zone, width=720, left=110)
+        chapter.timeline_svg = timeline_svg(
+            [Lane(account, tuple(spans)) for account, spans in sorted(per_account.items())],
+            tz=time_zone,
+            title=_("When this customer's accounts were down"),
+            ident=f"timeline-{incident.slug}",
+        )
         chapter.compensation = compensations.get(incident_id)
         if chapter.compensation is not None:
             chapter.explanation = explanation_view(chapter.compensation.explanation)

@@ -1,45 +1,23 @@
-"""Charts of the console and the finance PDF: Vega-Lite specifications built with Vega-Altair and
-rendered to SVG on the server by vl-convert, and the one histogram binning that the compensation
-page and the finance report share.
-
-The SVG works on pages and in WeasyPrint alike and needs no JavaScript. Numbers on the axes are
-formatted by d3 with the reader's Swiss locale (``1’234.50``, in French ``1 234,50``); dates and
-bin labels are written by Django's formats before they reach the chart, so nothing in the markup
-is localised twice. Every chart carries a ``<title>`` and a ``<desc>`` listing its figures for
-screen readers. Rendering costs a V8 call: the SVG is cached by its specification and language.
-"""
+"""The finance charts of the console and the finance PDF (amounts per bin, per day, per category,
+balances over time) as Vega-Lite specifications, rendered by ``hostnotify.vega``, and the one
+histogram binning that the compensation page and the finance report share."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 import altair as alt
-import vl_convert
-from django.core.cache import cache
 from django.utils import formats
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.formatting import APOSTROPHE, NARROW_NBSP, format_amount
+from accounts.formatting import format_amount
+from hostnotify.vega import PALETTE, chart_base, chart_language, render_svg
 
 NICE_STEPS = (Decimal("1"), Decimal("2"), Decimal("2.5"), Decimal("5"))
-PALETTE = ["#c8102e", "#1d2430", "#1a7f37", "#b35900", "#5b6573", "#7a4bc2"]
-CACHE_SECONDS = 24 * 3600
-# d3-format locales as hostnotify.formats writes numbers (de-CH, fr-CH, it-CH, en-CH).
-FORMAT_LOCALES = {
-    "fr": {"decimal": ",", "thousands": NARROW_NBSP, "grouping": [3], "currency": ["", " CHF"]},
-    "other": {"decimal": ".", "thousands": APOSTROPHE, "grouping": [3], "currency": ["CHF ", ""]},
-}
-TIME_LOCALES: dict[str, Any] = {"de": "de-CH", "fr": "fr-FR", "it": "it-IT", "en": "en-GB"}
-FONT = "DejaVu Sans, Verdana, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -78,48 +56,6 @@ def histogram(value_counts: list[tuple[Decimal, int]], *, bins: int = 10) -> lis
     return [Bin(start + i * width, start + (i + 1) * width, n) for i, n in enumerate(counts)]
 
 
-def _language() -> str:
-    return (get_language() or "de")[:2]
-
-
-def render_svg(chart: alt.TopLevelMixin, *, title: str, description: str) -> SafeString:
-    """The chart as an accessible SVG (``role="img"``, ``<title>``, ``<desc>``), cached."""
-    spec = chart.to_dict()
-    language = _language()
-    digest = hashlib.sha256(
-        json.dumps([spec, language, title, description], sort_keys=True, default=str).encode()
-    ).hexdigest()
-    key = f"chart-svg:{digest}"
-    svg = cache.get(key)
-    if svg is None:
-        svg = vl_convert.vegalite_to_svg(
-            spec,
-            format_locale=FORMAT_LOCALES["fr" if language == "fr" else "other"],
-            time_format_locale=TIME_LOCALES.get(language, "de-CH"),
-        )
-        ident = f"chart-{digest[:10]}"
-        opening, rest = svg.split(">", 1)
-        svg = (
-            f'{opening} role="img" aria-labelledby="{ident}-title {ident}-desc">'
-            f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(description)}</desc>'
-            f"{rest}"
-        )
-        cache.set(key, svg, CACHE_SECONDS)
-    return mark_safe(svg)  # noqa: S308 - vl-convert's SVG; our own texts above are escaped
-
-
-def _base(data: list[dict], *, title: str, width: int | alt.Step, height: int | alt.Step) -> alt.Chart:
-    return (
-        alt.Chart(alt.Data(values=data))
-        .properties(title=title, width=width, height=height)
-        .configure(font=FONT, aria=False)
-        .configure_mark(aria=False)  # the <svg role="img"> names the chart; marks are not images of their own
-        .configure_title(anchor="start", fontSize=14, color="#1d2430")
-        .configure_axis(labelColor="#1d2430", titleColor="#5b6573", gridColor="#dde1e6")
-        .configure_view(stroke=None)
-    )
-
-
 def bin_label(low: Decimal, high: Decimal, language: str) -> str:
     return f"{format_amount(low, language)}–{format_amount(high, language)}"
 
@@ -131,12 +67,12 @@ def histogram_svg(
     ("Vouchers", "Customers")."""
     if not bins:
         return mark_safe("")
-    language = _language()
+    language = chart_language()
     ranges = [bin_label(b.low, b.high, language) for b in bins]
     rows = [{"range": label, "count": b.count} for label, b in zip(ranges, bins, strict=True)]
     x_title = _("Amount in %(currency)s") % {"currency": currency}
     chart = (
-        _base(rows, title=title, width=width, height=height)
+        chart_base(rows, title=title, width=width, height=height)
         .mark_bar(color=PALETTE[0])
         .encode(
             x=alt.X("range:O", sort=ranges, title=x_title, axis=alt.Axis(labelAngle=-30)),
@@ -160,13 +96,13 @@ def daily_bars_svg(
     one chart per currency, so that each axis carries one currency."""
     if not points:
         return mark_safe("")
-    language = _language()
+    language = chart_language()
     days = sorted({day for day, _series, _amount in points})
     labels = {day: formats.date_format(day, "SHORT_DATE_FORMAT") for day in days}
     rows = [{"day": labels[day], "series": series, "amount": float(amount)} for day, series, amount in points]
     y_title = _("Amount in %(currency)s") % {"currency": currency}
     chart = (
-        _base(rows, title=title, width=alt.Step(min(48, width // len(days))), height=height)
+        chart_base(rows, title=title, width=alt.Step(min(48, width // len(days))), height=height)
         .mark_bar()
         .encode(
             x=alt.X("day:O", sort=[labels[day] for day in days], title=_("Day"), axis=alt.Axis(labelAngle=-30)),
@@ -193,11 +129,11 @@ def balance_line_svg(
     or renderer shifts them."""
     if not points:
         return mark_safe("")
-    language = _language()
+    language = chart_language()
     rows = [{"day": day.isoformat(), "amount": float(amount)} for day, amount in points]
     y_title = _("Amount in %(currency)s") % {"currency": currency}
     chart = (
-        _base(rows, title=title, width=width, height=height)
+        chart_base(rows, title=title, width=width, height=height)
         .mark_line(interpolate="step-after", point=alt.OverlayMarkDef(color=PALETTE[0]), color=PALETTE[0])
         .encode(
             x=alt.X(
@@ -227,7 +163,7 @@ def category_bars_svg(
     rows = [row for row in rows if row[2]]
     if not rows:
         return mark_safe("")
-    language = _language()
+    language = chart_language()
     categories = list(dict.fromkeys(name for name, _series, _amount in rows))
     series = list(dict.fromkeys(name for _category, name, _amount in rows))
     data = [
@@ -236,7 +172,7 @@ def category_bars_svg(
     ]
     x_title = _("Amount in %(currency)s") % {"currency": currency}
     chart = (
-        _base(data, title=title, width=width, height=alt.Step(26))
+        chart_base(data, title=title, width=width, height=alt.Step(26))
         .mark_bar()
         .encode(
             y=alt.Y("category:N", sort=categories, title=category),

@@ -82,7 +82,15 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
             for w in windows
             if w.server_id == server.id or (w.volume_id and w.volume_id == server.storage_volume_id)
         ]
-        lanes.append((server.name, "server", spans, str(accounts_per_server.get(server.name, 0))))
+        count = accounts_per_server.get(server.name, 0)
+        lanes.append(
+            (
+                server.name,
+                "server",
+                spans,
+                ngettext("%(count)s account", "%(count)s accounts", count) % {"count": count},
+            )
+        )
     return lanes
 
 

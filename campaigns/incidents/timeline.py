@@ -1,138 +1,180 @@
-"""The one outage-timeline geometry: pure layout, no ORM, no clock.
+"""The outage timeline chart of the console and the portal: one lane per storage volume and server
+(the console's incident page, the portal) or per hosting account (a customer's story), one bar
+per window, drawn by Vega-Lite (``hostnotify.vega``) as server-side SVG.
 
-``timeline_layout`` turns rows of intervals into coordinates for a server-rendered SVG: one row
-per hosting account (the portal) or per storage volume and server (the console), one bar per
-interval, ticks at local midnights (or whole local hours for short outages). An interval without
-an end is ongoing and drawn up to ``now``. The templates draw it; nothing here formats text.
+Times are drawn as wall-clock times of ``tz`` on a UTC scale, so that neither the renderer's zone
+nor daylight saving moves a bar; the axis writes a date at midnight and ``HH:MM`` otherwise, the
+same in every language. A window without an end is ongoing and drawn, dashed, up to ``now``. The
+``<desc>`` lists every lane and window for screen readers.
+
+The SVG is cached under a key made of everything it shows (lanes, windows, language, zone, texts),
+computed before any chart is built: the same lanes give the same key for every customer on the
+same servers, and a changed window gives a new key — the portal renders a timeline once per
+incident, language and set of servers, not once per customer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-HOUR_STEPS = (1, 2, 3, 6, 12)
-DAY_STEPS = (1, 2, 7, 14, 30)
+import altair as alt
+from django.utils.safestring import SafeString, mark_safe
+
+from hostnotify.vega import GRID, MUTED, PALETTE, chart_base, chart_language, svg_cached, svg_from_spec
+
+VERSION = 1  # part of the cache key: change it when the drawing changes
+KIND_COLOURS = {"volume": "#7a0a1c", "server": "#c8102e"}  # dark: the volume, red: its servers
+DESC_FORMAT = "%d.%m.%Y %H:%M"
 
 
 @dataclass(frozen=True)
-class Bar:
-    x: float
-    width: float
-    start: dt.datetime
-    end: dt.datetime
-    ongoing: bool = False  # no end yet: drawn up to ``now``
-
-
-@dataclass(frozen=True)
-class Row:
+class Lane:
     label: str
-    y: float
-    bars: list[Bar] = field(default_factory=list)
-    kind: str = ""  # e.g. "volume" or "server" in the console
-    note: str = ""  # e.g. the number of affected accounts
+    spans: tuple[tuple[dt.datetime, dt.datetime | None], ...]  # (start, end or None while ongoing)
+    kind: str = ""  # a key of ``kinds`` (e.g. "volume", "server"): the lane's colour and legend
+    note: str = ""  # e.g. "12 accounts", written after the label
 
 
-@dataclass(frozen=True)
-class Tick:
-    x: float
-    at: dt.datetime
-    daily: bool
+def _wall(at: dt.datetime, tz: dt.tzinfo) -> str:
+    """``at`` as the wall-clock time of ``tz``, written as if it were UTC (the chart's scale)."""
+    return at.astimezone(tz).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-@dataclass(frozen=True)
-class Timeline:
-    width: int
-    height: int
-    left: int
-    right: int
-    row_height: int
-    axis_y: float
-    rows: list[Row]
-    ticks: list[Tick]
-    start: dt.datetime
-    end: dt.datetime
+def _lane_name(lane: Lane) -> str:
+    return f"{lane.label} · {lane.note}" if lane.note else lane.label
 
 
-def _ticks(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, max_ticks: int) -> tuple[list[dt.datetime], bool]:
-    hours = (end - start).total_seconds() / 3600
-    for step in HOUR_STEPS:
-        if hours / step <= max_ticks:
-            first = start.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-            ticks, at = [], first
-            while at <= end:
-                if at >= start and at.astimezone(tz).hour % step == 0:
-                    ticks.append(at)
-                at = (at.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(tz)
-            return ticks, False
-    days = hours / 24
-    step = next((s for s in DAY_STEPS if days / s <= max_ticks), DAY_STEPS[-1])
-    day = start.astimezone(tz).date()
-    ticks = []
-    while True:
-        at = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-        if at > end:
-            break
-        if at >= start and day.toordinal() % step == 0:
-            ticks.append(at)
-        day += dt.timedelta(days=1)
-    return ticks, True
+def timeline_description(lanes: Sequence[Lane], tz: dt.tzinfo) -> str:
+    """Every lane and its windows in ``tz``: ``stor-a (3 servers): 31.12.2005 23:30 – 02.01.2006
+    19:00; server19 (2 accounts): 03.01.2006 10:00 – ….``"""
+    parts = []
+    for lane in lanes:
+        windows = ", ".join(
+            f"{start.astimezone(tz).strftime(DESC_FORMAT)} – "
+            + (end.astimezone(tz).strftime(DESC_FORMAT) if end is not None else "…")
+            for start, end in lane.spans
+        )
+        parts.append(f"{lane.label}{f' ({lane.note})' if lane.note else ''}: {windows}")
+    return "; ".join(parts) + "." if parts else ""
 
 
-def timeline_layout(
-    rows: Sequence[tuple],
+def timeline_svg(
+    lanes: Sequence[Lane],
     *,
     tz: dt.tzinfo,
+    title: str,
+    ident: str = "timeline",
+    kinds: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
-    width: int = 480,
-    left: int = 100,
-    right: int = 12,
-    row_height: int = 22,
-    max_ticks: int = 7,
-) -> Timeline | None:
-    """Coordinates for ``rows`` of ``(label, [(start, end or None), ...])``, optionally followed by
-    a kind and a note; None when there is nothing to draw. ``now`` is needed for ongoing intervals."""
+    width: int = 640,
+) -> SafeString:
+    """The timeline of ``lanes`` as an accessible SVG (``<title id="{ident}-title">``, ``<desc
+    id="{ident}-desc">``), empty when no lane has a window. ``kinds`` names the lane kinds for the
+    legend (none with one kind); ``now`` is needed for ongoing windows."""
+    lanes = [lane for lane in lanes if lane.spans]
+    if not lanes:
+        return mark_safe("")
+    ongoing = any(end is None for lane in lanes for _start, end in lane.spans)
+    if ongoing and now is None:
+        raise ValueError("an ongoing window needs now")
+    until = now.replace(second=0, microsecond=0) if ongoing and now is not None else None
+    kinds = dict(kinds or {})
+    language = chart_language()
+    key_parts = [
+        VERSION,
+        language,
+        str(tz),
+        title,
+        ident,
+        width,
+        sorted(kinds.items()),
+        until.isoformat() if until else "",
+        [
+            [lane.label, lane.kind, lane.note, [[s.isoformat(), e.isoformat() if e else ""] for s, e in lane.spans]]
+            for lane in lanes
+        ],
+    ]
+    key = "timeline-svg:" + hashlib.sha256(json.dumps(key_parts).encode()).hexdigest()
 
-    def until(end: dt.datetime | None) -> dt.datetime:
-        if end is not None:
-            return end
-        if now is None:
-            raise ValueError("an ongoing interval needs now")
-        return now
+    def build() -> str:
+        description = timeline_description(lanes, tz)
+        spec = _chart(lanes, tz=tz, title=title, kinds=kinds, until=until, width=width).to_dict()
+        return svg_from_spec(spec, ident=ident, title=title, description=description)
 
-    spans = [(start, until(end)) for _, intervals, *_ in rows for start, end in intervals]
-    if not spans:
-        return None
-    first, last = min(s for s, _ in spans), max(e for _, e in spans)
-    pad = max((last - first) * 0.04, dt.timedelta(minutes=30))
-    start, end = first - pad, last + pad
-    scale = (width - left - right) / (end - start).total_seconds()
+    return svg_cached(key, build)
 
-    def x_of(at: dt.datetime) -> float:
-        return round(left + (at - start).total_seconds() * scale, 1)
 
-    laid_out = []
-    for index, (label, intervals, *extra) in enumerate(rows):
-        bars = []
-        for s, e in intervals:
-            stop = until(e)
-            bars.append(
-                Bar(x=x_of(s), width=max(round(x_of(stop) - x_of(s), 1), 1.5), start=s, end=stop, ongoing=e is None)
+def _chart(
+    lanes: Sequence[Lane],
+    *,
+    tz: dt.tzinfo,
+    title: str,
+    kinds: dict[str, str],
+    until: dt.datetime | None,
+    width: int,
+) -> alt.Chart:
+    rows = []
+    for lane in lanes:
+        for start, end in lane.spans:
+            stop = end if end is not None else until
+            assert stop is not None  # timeline_svg checked it
+            rows.append(
+                {
+                    "lane": _lane_name(lane),
+                    "kind": kinds.get(lane.kind, lane.kind),
+                    "start": _wall(start, tz),
+                    "end": _wall(max(stop, start + dt.timedelta(minutes=1)), tz),
+                    "ongoing": end is None,
+                }
             )
-        kind, note = (list(extra) + ["", ""])[:2]
-        laid_out.append(Row(label=label, y=index * row_height + 4, bars=bars, kind=kind, note=note))
-    tick_times, daily = _ticks(start, end, tz, max_ticks)
-    axis_y = len(rows) * row_height + 4
-    return Timeline(
-        width=width,
-        height=axis_y + 22,
-        left=left,
-        right=right,
-        row_height=row_height,
-        axis_y=axis_y,
-        rows=laid_out,
-        ticks=[Tick(x=x_of(at), at=at, daily=daily) for at in tick_times],
-        start=start,
-        end=end,
+    starts = [start for lane in lanes for start, _end in lane.spans]
+    stops = [end or until for lane in lanes for _start, end in lane.spans]
+    first, last = min(starts), max(s for s in stops if s is not None)
+    pad = max((last - first) * 0.04, dt.timedelta(minutes=30))
+    midnight_or_hour = (
+        "utcFormat(datum.value, '%H:%M') == '00:00'"
+        " ? utcFormat(datum.value, '%d.%m.') : utcFormat(datum.value, '%H:%M')"
+    )
+    shown = [kind for kind in dict.fromkeys(lane.kind for lane in lanes) if kind in kinds]
+    legend_kinds = [kinds[kind] for kind in shown]
+    colour: Any = (  # an encoding, or one colour for every lane
+        alt.Color(
+            "kind:N",
+            title=None,
+            sort=legend_kinds,
+            scale=alt.Scale(
+                domain=legend_kinds, range=[KIND_COLOURS.get(kind, PALETTE[i]) for i, kind in enumerate(shown)]
+            ),
+            legend=alt.Legend(orient="bottom", direction="horizontal"),
+        )
+        if len(legend_kinds) > 1
+        else alt.value(PALETTE[0])
+    )
+    return (
+        chart_base(rows, title=title, width=width, height=alt.Step(24))
+        .mark_bar(cornerRadius=2, height=16)
+        .encode(
+            x=alt.X(
+                "start:T",
+                title=None,
+                scale=alt.Scale(type="utc", domain=[_wall(first - pad, tz), _wall(last + pad, tz)]),
+                axis=alt.Axis(labelExpr=midnight_or_hour, tickCount=max(2, width // 90), labelColor=MUTED),
+            ),
+            x2="end:T",
+            y=alt.Y(
+                "lane:N",
+                title=None,
+                sort=[_lane_name(lane) for lane in lanes],
+                axis=alt.Axis(labelLimit=220, domain=False, ticks=False, grid=True, gridColor=GRID),
+            ),
+            color=colour,
+            opacity=alt.condition("datum.ongoing", alt.value(0.55), alt.value(1)),
+            strokeDash=alt.condition("datum.ongoing", alt.value([3, 2]), alt.value([1, 0])),
+            stroke=alt.condition("datum.ongoing", alt.value(PALETTE[0]), alt.value(None)),
+        )
     )

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from accounts.languages import LANGUAGE_CODES, LANGUAGES
 from accounts.roles import staff_required
@@ -18,7 +20,7 @@ from campaigns.incidents.selectors import (
     incident_list_with_counts,
     incident_timeline_lanes,
 )
-from campaigns.incidents.timeline import timeline_layout
+from campaigns.incidents.timeline import Lane, timeline_svg
 
 
 @staff_required
@@ -61,14 +63,13 @@ def incident_detail(request, slug):
         {
             "incident": incident,
             "totals": incident_exposure_totals(incident),
-            "timeline": timeline_layout(
-                [(label, spans, kind, note) for label, kind, spans, note in lanes],
+            "timeline_svg": timeline_svg(
+                [Lane(label, tuple(spans), kind, note) for label, kind, spans, note in lanes],
                 tz=ZoneInfo(settings.TIME_ZONE),
+                title=_("Outage windows per storage volume and server"),
+                kinds={"volume": capfirst(_("storage volume")), "server": _("Server")},
                 now=timezone.now(),
-                width=900,
-                left=150,
-                row_height=26,
-                max_ticks=10,
+                width=760,
             ),
             "server_names": [lane[0] for lane in lanes if lane[1] == "server"],
             "languages": LANGUAGES,

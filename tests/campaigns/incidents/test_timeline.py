@@ -1,112 +1,96 @@
-"""The one timeline layout (portal and console): pure, table-driven."""
+"""The outage timeline chart (console and portal): Vega-Lite SVG with a title, a text alternative,
+the same geometry in every language, local wall-clock times, and one render per distinct chart."""
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
+from django.core.cache import cache
+from django.utils import translation
 
-from campaigns.incidents.timeline import timeline_layout
+from campaigns.incidents import timeline
+from campaigns.incidents.timeline import Lane, timeline_description, timeline_svg
+from tests.campaigns.portal.test_views import timeline_bars
 
 ZURICH = zoneinfo.ZoneInfo("Europe/Zurich")
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
 def utc(*args):
     return dt.datetime(*args, tzinfo=dt.UTC)
 
 
-def test_nothing_to_draw():
-    assert timeline_layout([], tz=ZURICH) is None
-    assert timeline_layout([("web1", [])], tz=ZURICH) is None
+VOLUME = Lane("stor-a", ((utc(2005, 12, 31, 22, 30), utc(2006, 1, 2, 18)),), "volume", "1 server")
+SERVER = Lane("server19", ((utc(2005, 12, 31, 22, 30), utc(2006, 1, 2, 18)), (utc(2006, 1, 3, 9), None)), "server")
+KINDS = {"volume": "Speichervolumen", "server": "Server"}
 
 
-def test_bars_are_proportional_and_rows_stack():
-    # two accounts: 10:00-12:00 and 12:00-16:00 UTC on one day
-    layout = timeline_layout(
-        [
-            ("web1", [(utc(2006, 1, 1, 10), utc(2006, 1, 1, 12))]),
-            ("web2", [(utc(2006, 1, 1, 12), utc(2006, 1, 1, 16))]),
-        ],
-        tz=ZURICH,
-        width=640,
-        left=150,
-        right=12,
-    )
-    first, second = layout.rows[0].bars[0], layout.rows[1].bars[0]
-    assert [row.y for row in layout.rows] == [4, 26]
-    assert first.x + first.width == pytest.approx(second.x, abs=0.2)
-    assert second.width == pytest.approx(2 * first.width, abs=0.2)
-    assert layout.left <= first.x and second.x + second.width <= layout.width - layout.right
-    assert layout.axis_y == 48 and layout.height == 70
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "daily", "labels"),
-    [
-        # 6 hours: a tick every local hour
-        (
-            utc(2006, 1, 1, 9),
-            utc(2006, 1, 1, 15),
-            False,
-            ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00", "16:00"],
-        ),
-        # 31.12.2005 23:30 – 02.01.2006 19:00 local: 12-hour steps on local wall-clock time
-        (
-            utc(2005, 12, 31, 22, 30),
-            utc(2006, 1, 2, 18),
-            False,
-            ["01-01 00:00", "01-01 12:00", "01-02 00:00", "01-02 12:00"],
-        ),
-        # ten days: a tick every other local midnight
-        (utc(2006, 3, 20), utc(2006, 3, 30), True, None),
-    ],
-)
-def test_ticks_fall_on_local_wall_clock(start, end, daily, labels):
-    layout = timeline_layout([("web1", [(start, end)])], tz=ZURICH)
-    assert all(tick.daily == daily for tick in layout.ticks)
-    local = [tick.at.astimezone(ZURICH) for tick in layout.ticks]
-    if labels and labels[0].count(" "):
-        assert [t.strftime("%m-%d %H:%M") for t in local] == labels
-    elif labels:
-        assert [t.strftime("%H:%M") for t in local] == labels
-    else:
-        assert all(t.hour == 0 and t.minute == 0 for t in local) and 2 <= len(local) <= 7
-    assert [tick.x for tick in layout.ticks] == sorted(tick.x for tick in layout.ticks)
+def _svg(language="de", lanes=(VOLUME, SERVER), tz=ZURICH, **extra) -> str:
+    with translation.override(language):
+        return str(timeline_svg(list(lanes), tz=tz, title="Ausfälle", kinds=KINDS, now=utc(2006, 1, 4), **extra))
 
 
-def test_midnight_across_dst_change_stays_local():
-    # 26.03.2006: the clocks go forward; midnights are still 00:00 local
-    layout = timeline_layout([("web1", [(utc(2006, 3, 24), utc(2006, 3, 29))])], tz=ZURICH)
-    assert {tick.at.astimezone(ZURICH).hour for tick in layout.ticks} == {0}
-    assert {tick.at.utcoffset() for tick in layout.ticks} == {dt.timedelta(hours=1), dt.timedelta(hours=2)}
+def test_nothing_to_draw_gives_no_markup():
+    assert timeline_svg([], tz=ZURICH, title="t") == ""
+    assert timeline_svg([Lane("web1", ())], tz=ZURICH, title="t") == ""
 
 
-def test_a_very_short_outage_still_shows():
-    layout = timeline_layout([("web1", [(utc(2006, 1, 1, 10), utc(2006, 1, 1, 10, 0, 30))])], tz=ZURICH)
-    assert layout.rows[0].bars[0].width >= 1.5
+def test_an_ongoing_window_needs_now():
+    with pytest.raises(ValueError, match="needs now"):
+        timeline_svg([SERVER], tz=ZURICH, title="t")
 
 
-def test_an_ongoing_window_is_drawn_up_to_now_and_rows_keep_kind_and_note():
-    # the console's lanes: a volume window that ended and a server window still open at 12:00
-    now = utc(2006, 1, 3, 12)
-    layout = timeline_layout(
-        [
-            ("stor-a", [(utc(2006, 1, 1, 10), utc(2006, 1, 2, 10))], "volume", "2 servers"),
-            ("server1", [(utc(2006, 1, 3, 9), None)], "server", "1"),
-        ],
-        tz=ZURICH,
-        now=now,
-        width=900,
-        left=150,
-        row_height=26,
-    )
-    volume, server = layout.rows
-    assert (volume.kind, volume.note, server.kind, server.note) == ("volume", "2 servers", "server", "1")
-    (ongoing,) = server.bars
-    assert ongoing.ongoing and ongoing.end == now and not volume.bars[0].ongoing
-    assert ongoing.x + ongoing.width <= layout.width - layout.right
-    assert [row.y for row in layout.rows] == [4, 30]
+def test_title_and_text_alternative_list_every_lane_and_window_in_local_time():
+    svg = _svg()
+    assert svg.startswith("<svg") and 'role="img" aria-labelledby="timeline-title timeline-desc"' in svg
+    assert '<title id="timeline-title">Ausfälle</title>' in svg
+    assert (
+        '<desc id="timeline-desc">stor-a (1 server): 31.12.2005 23:30 – 02.01.2006 19:00; '
+        "server19: 31.12.2005 23:30 – 02.01.2006 19:00, 03.01.2006 10:00 – ….</desc>"
+    ) in svg
+    # three bars, the lanes named on the axis, a legend of the kinds, midnight as a date
+    assert len(timeline_bars(svg)) == 3
+    assert ">stor-a · 1 server<" in svg and ">server19<" in svg
+    assert ">Speichervolumen<" in svg and ">Server<" in svg
+    assert ">01.01.<" in svg and ">02.01.<" in svg
+    assert svg.count('stroke-dasharray="3,2"') == 1  # the ongoing window, dashed
 
 
-def test_an_ongoing_window_without_now_is_an_error():
-    with pytest.raises(ValueError, match="ongoing interval needs now"):
-        timeline_layout([("server1", [(utc(2006, 1, 3, 9), None)])], tz=ZURICH)
+def test_labels_are_escaped():
+    svg = _svg(lanes=[Lane("<mail>&web", ((utc(2006, 1, 1, 1), utc(2006, 1, 1, 5)),))])
+    assert "<mail>" not in svg and "&lt;mail&gt;&amp;web" in svg
+
+
+def test_the_geometry_is_the_same_in_every_language_and_only_the_legend_changes():
+    bars = {language: timeline_bars(_svg(language)) for language in ("de", "fr", "it", "en")}
+    assert bars["de"] == bars["fr"] == bars["it"] == bars["en"]
+    assert all(re.fullmatch(r"[MLCZ0-9., \-]+", d) for d in bars["fr"])
+
+
+def test_times_are_the_wall_clock_of_the_zone():
+    # a window of 01:00-05:00 UTC: 02:00-06:00 in Zurich, 20:00-00:00 the evening before in New York
+    lanes = [Lane("web1", ((utc(2006, 1, 1, 1), utc(2006, 1, 1, 5)),))]
+    assert timeline_description(lanes, ZURICH) == "web1: 01.01.2006 02:00 – 01.01.2006 06:00."
+    assert timeline_description(lanes, NEW_YORK) == "web1: 31.12.2005 20:00 – 01.01.2006 00:00."
+    assert ">31.12.<" not in _svg(lanes=lanes) and ">01.01.<" in _svg(lanes=lanes, tz=NEW_YORK)
+
+
+def test_one_render_per_distinct_chart(monkeypatch):
+    renders = []
+    real = timeline.svg_from_spec
+    monkeypatch.setattr(timeline, "svg_from_spec", lambda spec, **kw: renders.append(1) or real(spec, **kw))
+    first = _svg()
+    assert _svg() == first and len(renders) == 1  # the same lanes, language and zone: from the cache
+    _svg("fr")
+    assert len(renders) == 2  # another language: its own (axis numbers and dates follow the language)
+    moved = Lane("server19", ((utc(2005, 12, 31, 22, 30), utc(2006, 1, 2, 19)), (utc(2006, 1, 3, 9), None)), "server")
+    assert _svg(lanes=(VOLUME, moved)) != first and len(renders) == 3  # a window changed: drawn again
+    assert _svg() == first and len(renders) == 3

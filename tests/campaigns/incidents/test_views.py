@@ -42,7 +42,7 @@ def test_incident_list_and_detail_render(client, support_user, incident):
     assert page.context["totals"]["customers"] == 2 and page.context["totals"]["accounts"] == 2
     assert "<svg" in html and "stor-a" in html and "server19" in html
     assert "31.12.2005 23:30 – 02.01.2006 19:00" in html  # local time in the exposure table
-    assert 'stroke-dasharray="3 2"' in html  # the ongoing window is drawn as such
+    assert 'stroke-dasharray="3,2"' in html  # the ongoing window is drawn as such
 
 
 def test_exposure_filter_by_server_is_exact(client, support_user, incident):

@@ -42,6 +42,13 @@ def signed_in(contact, language=None) -> Client:
     return client
 
 
+def timeline_bars(html: str) -> list[str]:
+    """The outline (``d``) of every bar of the page's timelines, as Vega draws them."""
+    return re.findall(
+        r'<path[^>]* d="([^"]+)"', "".join(re.findall(r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', html))
+    )
+
+
 def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
@@ -55,7 +62,7 @@ def test_incident_page_shows_windows_in_local_time_timeline_updates_and_explanat
     # 22:30 UTC on New Year's Eve is 23:30 in Zurich; 18:00 UTC on 2 January is 19:00
     assert "31.12.2005 23:30" in page and "02.01.2006 19:00" in page
     assert "server19" in page and "web-c000042" in page
-    assert response.content.count(b'class="down"') == 1 and b"<svg" in response.content
+    assert len(timeline_bars(response.content.decode())) == 1
     assert "Storage replaced." in page
     assert "CHF 10.00" in page
     assert (

@@ -91,7 +91,7 @@ def test_sign_in_from_mail_see_outage_download_redeem(browser, portal_site, lang
     page.click(f"a[href='/portal/incidents/{world.incident.slug}/']")
     window = page.locator("[data-test=window]").first.inner_text()
     assert case["window"] in window and case["window_end"] in window
-    assert page.locator("svg rect.down").count() == 1
+    assert page.locator("figure.outage-timeline svg g.role-mark path").count() == 1
     assert case["amount"] in page.locator("[data-test=compensation]").inner_text()
 
     # the PDF
