@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from hostnotify.vega import GRID, MUTED, PALETTE, chart_base, chart_language, svg_cached, svg_from_spec
 
-VERSION = 1  # part of the cache key: change it when the drawing changes
+VERSION = 2  # part of the cache key: change it when the drawing changes
 KIND_COLOURS = {"volume": "#7a0a1c", "server": "#c8102e"}  # dark: the volume, red: its servers
 DESC_FORMAT = "%d.%m.%Y %H:%M"
 
@@ -163,14 +163,16 @@ def _chart(
                 "start:T",
                 title=None,
                 scale=alt.Scale(type="utc", domain=[_wall(first - pad, tz), _wall(last + pad, tz)]),
-                axis=alt.Axis(labelExpr=midnight_or_hour, tickCount=max(2, width // 90), labelColor=MUTED),
+                axis=alt.Axis(
+                    labelExpr=midnight_or_hour, tickCount=max(2, width // 90), labelColor=MUTED, labelFontSize=11
+                ),
             ),
             x2="end:T",
             y=alt.Y(
                 "lane:N",
                 title=None,
                 sort=[_lane_name(lane) for lane in lanes],
-                axis=alt.Axis(labelLimit=220, domain=False, ticks=False, grid=True, gridColor=GRID),
+                axis=alt.Axis(labelLimit=220, labelFontSize=12, domain=False, ticks=False, grid=True, gridColor=GRID),
             ),
             color=colour,
             opacity=alt.condition("datum.ongoing", alt.value(0.55), alt.value(1)),

@@ -50,6 +50,7 @@ def incident_detail(request, slug):
             [Lane(server, tuple(sorted(spans))) for server, spans in sorted(per_server.items())],
             tz=customer_time_zone(customer),
             title=_("When your services were down"),
+            width=520,
         )
         compensation = found.compensation
         context = {

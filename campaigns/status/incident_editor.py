@@ -1,6 +1,7 @@
 """The console's incident editor: support creates an incident and edits its titles and
 descriptions in de/fr/it/en, its forms of compensation and status, adds its outage windows (per
-server or storage volume) with a live count of the customers they reach, and publishes it.
+server or storage volume) with a live count of the customers they reach, moves a window's start
+or end (the same live count), and publishes it.
 
 Thin views: the services of ``campaigns.status.editing`` write and audit; the exposure follows.
 """
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import Server, StorageVolume
 from accounts.roles import support_required
 from campaigns.incidents.exposure import ExposureFrozen
-from campaigns.incidents.models import Incident
+from campaigns.incidents.models import Incident, OutageWindow
 from campaigns.incidents.selectors import incident_exposure_totals, window_reach
-from campaigns.status.editing import IncidentInvalid, incident_create, incident_update, window_add
+from campaigns.status.editing import IncidentInvalid, incident_create, incident_update, window_add, window_update
 from campaigns.status.incident_forms import IncidentForm, WindowForm
 from campaigns.status.publishing import incident_publish
 
@@ -77,12 +78,18 @@ def incident_edit(request, slug):
     return _page(request, incident, form=form, status=400 if form.errors else 200)
 
 
-def _page(request, incident, *, form=None, window_form=None, status=200):
+def _page(request, incident, *, form=None, window_form=None, change_forms=None, status=200):
+    windows = list(incident.windows.select_related("server", "volume").order_by("start", "id"))
+    change_forms = change_forms or {}
+    for window in windows:
+        window.change_form = change_forms.get(window.pk) or WindowForm(
+            initial=WindowForm.initial_for(window), auto_id=f"w{window.pk}_%s"
+        )
     context = {
         "incident": incident,
         "form": form or IncidentForm(incident=incident, initial=IncidentForm.initial_for(incident)),
         "window_form": window_form or WindowForm(),
-        "windows": incident.windows.select_related("server", "volume").order_by("start", "id"),
+        "windows": windows,
         "totals": incident_exposure_totals(incident),
         "server_names": Server.objects.order_by("name").values_list("name", flat=True),
         "volume_names": StorageVolume.objects.order_by("name").values_list("name", flat=True),
@@ -125,6 +132,41 @@ def incident_window_add(request, slug):
             )
             return redirect("console:incident_edit", slug=incident.slug)
     return _page(request, incident, window_form=form, status=400)
+
+
+@support_required
+@require_POST
+def incident_window_change(request, slug, pk):
+    """Move a window's start or end; its target stays (a window elsewhere is a new window)."""
+    incident = get_object_or_404(Incident, slug=slug)
+    window = get_object_or_404(OutageWindow, pk=pk, incident=incident)
+    data = request.POST.copy()
+    data.update(WindowForm.target_of(window))
+    form = WindowForm(data, auto_id=f"w{window.pk}_%s")
+    if form.is_valid() and form.cleaned_data["end"] is None and window.end is not None:
+        form.add_error("end", gettext("To mark an ended window as ongoing again, use the status page."))
+    if form.is_valid():
+        try:
+            window_update(
+                window=window, start=form.cleaned_data["start"], end=form.cleaned_data["end"], by=request.user
+            )
+        except ExposureFrozen:
+            form.add_error(None, gettext("Compensation for this incident is approved: its windows cannot change."))
+        except IncidentInvalid as exc:
+            form.add_error(None, str(exc))
+        else:
+            count = incident_exposure_totals(incident)["customers"]
+            messages.success(
+                request,
+                ngettext(
+                    "Window changed. The incident now reaches %(count)s customer.",
+                    "Window changed. The incident now reaches %(count)s customers.",
+                    count,
+                )
+                % {"count": count},
+            )
+            return redirect("console:incident_edit", slug=incident.slug)
+    return _page(request, incident, change_forms={window.pk: form}, status=400)
 
 
 @support_required

@@ -152,6 +152,14 @@ class WindowForm(forms.Form):
             self.add_error("end", _("The end must be after the start of the window."))
         return data
 
+    @staticmethod
+    def target_of(window: OutageWindow) -> dict[str, str]:
+        return {"target_type": window.target_type, "target": window.target.name}
+
+    @classmethod
+    def initial_for(cls, window: OutageWindow) -> dict:
+        return {**cls.target_of(window), "start": window.start, "end": window.end}
+
     def servers(self) -> list[Server]:
         """The servers the window takes down: its server, or every server on its volume."""
         data = self.cleaned_data

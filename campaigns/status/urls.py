@@ -19,6 +19,11 @@ console_urlpatterns = [
     path("incidents/new/", incident_editor.incident_new, name="incident_new"),
     path("incidents/<slug:slug>/edit/", incident_editor.incident_edit, name="incident_edit"),
     path("incidents/<slug:slug>/edit/windows/", incident_editor.incident_window_add, name="incident_window_add"),
+    path(
+        "incidents/<slug:slug>/edit/windows/<int:pk>/",
+        incident_editor.incident_window_change,
+        name="incident_window_change",
+    ),
     path("incidents/<slug:slug>/edit/reach/", incident_editor.incident_window_reach, name="incident_window_reach"),
     path("incidents/<slug:slug>/edit/publish/", incident_editor.incident_publish_toggle, name="incident_publish"),
     path("incidents/<slug:slug>/status/", console_views.status_updates, name="status"),

@@ -1,6 +1,8 @@
 """The console's incident editor: create an incident with its four titles, add windows with a
 live count, publish; validation errors on the field, nothing written on bad input."""
 
+import re
+
 import pytest
 
 from campaigns.models import AuditEntry, Exposure, Incident, OutageWindow
@@ -159,3 +161,58 @@ def test_staff_without_support_role_cannot_create(client, django_user_model):
 
     assert client.post("/console/incidents/new/", _incident_data()).status_code == 403
     assert not Incident.objects.exists()
+
+
+def _incident_with_a_window(approved=False):
+    server = ServerFactory(name="server06")
+    for _ in range(2):
+        PlacementFactory(account=HostingAccountFactory(customer=CustomerFactory()), server=server)
+    incident = IncidentFactory(slug="storage-2005")
+    window = OutageWindow.objects.create(
+        incident=incident, target_type="server", server=server, start=utc(2026, 12, 1, 9), end=utc(2026, 12, 1, 11)
+    )
+    from campaigns.incidents.exposure import exposure_recompute
+
+    exposure_recompute(incident=incident)
+    return incident, window
+
+
+def test_moving_a_window_s_end_recomputes_the_exposure_audits_and_says_how_many_it_reaches(support_client):
+    incident, window = _incident_with_a_window()
+    page = support_client.get("/console/incidents/storage-2005/edit/").content.decode()
+    assert re.search(rf"<input[^>]*value=\"2026-12-01T10:00\"[^>]*id=\"w{window.pk}_start\"", page), page[-4000:]
+
+    response = support_client.post(
+        f"/console/incidents/storage-2005/edit/windows/{window.pk}/",
+        {"start": "2026-12-01T10:00", "end": "2026-12-01T14:00", "target": "ignored", "target_type": "volume"},
+        follow=True,
+    )
+
+    window.refresh_from_db()
+    assert (window.server.name, window.start, window.end) == ("server06", utc(2026, 12, 1, 9), utc(2026, 12, 1, 13))
+    assert set(Exposure.objects.filter(incident=incident).values_list("affected_seconds", flat=True)) == {4 * 3600}
+    assert AuditEntry.objects.filter(action="window.update").count() == 1
+    assert "Window changed. The incident now reaches 2 customers." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"start": "2026-12-01T10:00", "end": "2026-12-01T09:00"}, "The end must be after the start of the window."),
+        ({"start": "2026-12-01T10:00", "end": ""}, "To mark an ended window as ongoing again, use the status page."),
+        ({"start": "", "end": "2026-12-01T14:00"}, "This field is required."),
+    ],
+)
+def test_a_bad_change_is_refused_on_its_field_and_nothing_changes(support_client, data, error):
+    incident, window = _incident_with_a_window()
+    before = list(Exposure.objects.filter(incident=incident).values_list("affected_seconds", flat=True))
+
+    response = support_client.post(f"/console/incidents/storage-2005/edit/windows/{window.pk}/", data)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert error in html and '<details data-test="window-change" open>' in html
+    window.refresh_from_db()
+    assert (window.start, window.end) == (utc(2026, 12, 1, 9), utc(2026, 12, 1, 11))
+    assert list(Exposure.objects.filter(incident=incident).values_list("affected_seconds", flat=True)) == before
+    assert not AuditEntry.objects.filter(action="window.update").exists()
