@@ -4,7 +4,9 @@ A browser page needs sessions, CSRF, messages, the signed-in user, clickjacking 
 files and django-axes. An API request authenticates with a token (``campaigns.api.auth``: scope,
 rate limit, the audit log's actor) and needs none of them: they cost a voucher lookup about a
 fifth of its time. So requests under ``API_PATH_PREFIX`` go to a second Django handler whose
-middleware chain is ``API_MIDDLEWARE``; everything else goes to Django's own handler.
+middleware chain is ``API_MIDDLEWARE``; everything else goes to Django's own handler, behind
+``campaigns.status.edge.StatusEdge``, which answers the public status pages it has seen Django
+answer from the cache, before any middleware runs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 from accounts.private_apis import middleware_setting
+from campaigns.status.edge import StatusEdge
 
 
 class ApiWSGIHandler(WSGIHandler):
@@ -39,4 +42,5 @@ class ByPath:
 
 def wsgi_application() -> ByPath:
     """Call after ``django.setup()`` (``get_wsgi_application`` does it)."""
-    return ByPath(site=WSGIHandler(), api=ApiWSGIHandler(), prefix=settings.API_PATH_PREFIX)
+    site = StatusEdge(WSGIHandler(), prefix=settings.STATUS_PATH_PREFIX)
+    return ByPath(site=site, api=ApiWSGIHandler(), prefix=settings.API_PATH_PREFIX)

@@ -61,6 +61,8 @@ MIDDLEWARE = [
 # campaigns/api/auth.py), not with sessions: the shipped WSGI application (hostnotify/wsgi.py)
 # serves paths under API_PATH_PREFIX through this lean stack instead of MIDDLEWARE.
 API_PATH_PREFIX = "/api/"
+# The public status pages: answered from the cache in front of MIDDLEWARE (campaigns/status/edge.py).
+STATUS_PATH_PREFIX = "/status/"
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # problem details in the Accept-Language asked for

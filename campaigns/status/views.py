@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from accounts.languages import LANGUAGE_CODES
 from campaigns.incidents.models import Incident
 from campaigns.status.cache import status_cache_generation, status_cache_seconds
+from campaigns.status.edge import EDGE_MARK
 from campaigns.status.selectors import status_incident, status_overview
 
 _LANGUAGES = frozenset(LANGUAGE_CODES)
@@ -66,6 +67,7 @@ def status_cacheable(view):
             response["Last-Modified"] = entry["last_modified"]
         patch_cache_control(response, public=True, max_age=seconds)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        setattr(response, EDGE_MARK, language)  # the WSGI layer in front may answer the next readers
         return get_conditional_response(
             request,
             etag=entry["etag"],
