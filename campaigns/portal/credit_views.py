@@ -28,7 +28,7 @@ from campaigns.portal.selectors import (
     portal_redemptions,
     portal_voucher,
     portal_voucher_for_pdf,
-    portal_vouchers,
+    portal_voucher_list,
 )
 
 CODE_SCOPE = "voucher-code"
@@ -43,7 +43,7 @@ def credit(request):
     def page() -> dict:
         customer = request.portal_customer
         context = {
-            "vouchers": portal_vouchers(customer=customer),
+            "vouchers": portal_voucher_list(customer=customer),
             "balances": portal_balances(customer=customer),
             "entries": portal_ledger(customer=customer),
             "redemptions": [(r, choice_sentence(r)) for r in portal_redemptions(customer=customer)],

@@ -16,7 +16,7 @@ from campaigns.portal.selectors import (
     portal_balances,
     portal_incident_page,
     portal_incidents,
-    portal_vouchers,
+    portal_voucher_list,
 )
 from campaigns.status.selectors import incident_updates_cached
 
@@ -27,7 +27,7 @@ def home(request):
         customer = request.portal_customer
         context = {
             "incidents": portal_incidents(customer=customer),
-            "vouchers": portal_vouchers(customer=customer),
+            "vouchers": portal_voucher_list(customer=customer),
             "balances": portal_balances(customer=customer),
         }
         return {"page_title": _("Overview"), "body": render_to_string("portal/_home_body.html", context, request)}
