@@ -338,3 +338,37 @@ def test_prepared_values_refuses_a_placeholder_the_compiler_changed(db):
     )
     with pytest.raises(ValueError, match="placeholder 'name'"):
         prepared.first(name="x")
+
+
+def test_prepared_values_all_rows_and_integer_placeholders_make_the_instances_a_queryset_makes(db):
+    # given two customers with contacts, read through one compiled query with an integer placeholder
+    from accounts.models import Contact
+    from tests.factories import ContactFactory
+
+    first = ContactFactory(customer=CustomerFactory(name="Muster AG"), email="a@example.ch")
+    ContactFactory(customer=first.customer, email="b@example.ch")
+    other = ContactFactory(email="c@example.ch")
+    prepared = private_apis.PreparedValues(
+        lambda customer: Contact.objects.filter(customer=customer)
+        .order_by("email")
+        .values(*private_apis.model_fields(Contact), *private_apis.model_fields(Customer, "customer__")),
+        "customer",
+    )
+
+    # when it runs for one customer, then the other
+    rows = prepared.all(customer=first.customer_id)
+    with CaptureQueriesContext(connection) as queries:
+        others = prepared.all(customer=other.customer_id)
+        built = [private_apis.model_from_values(Contact, row) for row in rows]
+        customer = private_apis.model_from_values(Customer, rows[0], "customer__")
+
+    # then the rows are each customer's own, and the instances equal what the ORM loads, saved state included
+    expected = list(Contact.objects.filter(customer=first.customer).order_by("email"))
+    assert {"a@example.ch", "b@example.ch"} <= {row["email"] for row in rows}
+    assert [row["email"] for row in rows] == [contact.email for contact in expected]
+    assert "c@example.ch" in [row["email"] for row in others] and "a@example.ch" not in str(others)
+    assert built == expected
+    assert [c.__dict__.get("password") for c in built] == [c.password for c in expected]
+    assert customer == first.customer and customer.name == "Muster AG"
+    assert not built[0]._state.adding and built[0]._state.db == "default"
+    assert len(queries) == 1
