@@ -47,12 +47,19 @@ def portal_changed(*, customer_ids: Iterable[int] | None = None) -> None:
 
 def portal_version(customer_id: int) -> str:
     """The version of ``customer_id``'s portal pages (one cache round trip)."""
+    return portal_version_and(customer_id)[0]
+
+
+def portal_version_and(customer_id: int, *others: str) -> tuple[str, dict]:
+    """``portal_version(customer_id)`` and the cache entries ``others`` (``cache.get_many``), in
+    the same round trip."""
     keys = [_ALL_KEY, _customer_key(customer_id)]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, *others])
+    extra = {key: found.pop(key) for key in others if key in found}
     missing = [key for key in keys if key not in found]
     if missing:
         now = time.time_ns()
         for key in missing:
             cache.add(key, now, timeout=None)
         found = {**found, **cache.get_many(missing)}
-    return f"{found.get(_ALL_KEY, 0)}.{found.get(keys[1], 0)}"
+    return f"{found.get(_ALL_KEY, 0)}.{found.get(keys[1], 0)}", extra

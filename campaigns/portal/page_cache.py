@@ -29,8 +29,8 @@ from django.shortcuts import render as render_page
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from accounts.portal_version import portal_version
-from campaigns.status.cache import status_cache_generation
+from accounts.portal_version import portal_version_and
+from campaigns.status.cache import STATUS_GENERATION_KEY, status_cache_generation
 
 TEMPLATE = "portal/page.html"
 # Rendered where {% csrf_token %} puts the token; replaced by the request's own (masked) token.
@@ -66,15 +66,9 @@ def _response(request: HttpRequest, html: str) -> HttpResponse:
 
 
 def _key(request: HttpRequest, page: str, parts: tuple[str, ...]) -> str:
+    """The page's key: the customer's portal version and the status generation in one round trip
+    (the generation is kept on the request for the status updates the page shows)."""
     customer = request.portal_customer  # type: ignore[attr-defined]
-    return ":".join(
-        (
-            "portal:page",
-            page,
-            str(customer.pk),
-            get_language() or "",
-            *parts,
-            portal_version(customer.pk),
-            str(status_cache_generation()),
-        )
-    )
+    version, found = portal_version_and(customer.pk, STATUS_GENERATION_KEY)
+    generation = request.status_generation = status_cache_generation(found)  # type: ignore[attr-defined]
+    return ":".join(("portal:page", page, str(customer.pk), get_language() or "", *parts, version, str(generation)))

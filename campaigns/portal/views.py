@@ -62,7 +62,9 @@ def incident_detail(request, slug):
             "explanation": explanation_view(compensation.explanation) if compensation else None,
             "vouchers": found.vouchers,
             "time_zone": customer.time_zone,
-            "updates": incident_updates_cached(found.incident, get_language()),
+            "updates": incident_updates_cached(
+                found.incident, get_language(), generation=getattr(request, "status_generation", None)
+            ),
             "claims": found.claims,
         }
         return {

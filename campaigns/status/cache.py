@@ -11,14 +11,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-_VERSION_KEY = "status:generation"
+_VERSION_KEY = STATUS_GENERATION_KEY = "status:generation"
 
 
 def status_cache_seconds() -> int:
     return int(settings.HOSTNOTIFY.get("STATUS_CACHE_SECONDS", 0))
 
 
-def status_cache_generation() -> int:
+def status_cache_generation(known: dict | None = None) -> int:
+    """The current generation; ``known``: cache entries already fetched that may hold it
+    (``STATUS_GENERATION_KEY``), saving a round trip."""
+    if known and _VERSION_KEY in known:
+        return int(known[_VERSION_KEY])
     return int(cache.get_or_set(_VERSION_KEY, time.time_ns, timeout=None) or 0)
 
 

@@ -31,14 +31,17 @@ def incident_updates(incident, language: str) -> list:
     return _localize_updates(updates, language, incident.default_language)
 
 
-def incident_updates_cached(incident, language: str) -> list:
+def incident_updates_cached(incident, language: str, *, generation: int | None = None) -> list:
     """``incident_updates`` through the status pages' cache: one entry per incident, language and
     cache generation (posting an update starts a new generation), kept ``STATUS_CACHE_SECONDS``.
-    The portal shows them to every customer of the incident."""
+    The portal shows them to every customer of the incident (``generation``: the one the page's
+    key was made with, already fetched)."""
     seconds = status_cache_seconds()
     if not seconds:
         return incident_updates(incident, language)
-    key = f"status:updates:{status_cache_generation()}:{incident.pk}:{language}"
+    if generation is None:
+        generation = status_cache_generation()
+    key = f"status:updates:{generation}:{incident.pk}:{language}"
     updates = cache.get(key)
     if updates is None:
         updates = incident_updates(incident, language)
