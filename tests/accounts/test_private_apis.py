@@ -349,9 +349,11 @@ def test_prepared_values_all_rows_and_integer_placeholders_make_the_instances_a_
     ContactFactory(customer=first.customer, email="b@example.ch")
     other = ContactFactory(email="c@example.ch")
     prepared = private_apis.PreparedValues(
-        lambda customer: Contact.objects.filter(customer=customer)
-        .order_by("email")
-        .values(*private_apis.model_fields(Contact), *private_apis.model_fields(Customer, "customer__")),
+        lambda customer: (
+            Contact.objects.filter(customer=customer)
+            .order_by("email")
+            .values(*private_apis.model_fields(Contact), *private_apis.model_fields(Customer, "customer__"))
+        ),
         "customer",
     )
 
