@@ -135,7 +135,12 @@ def hand_over(mailing: Mailing, deliveries: list[Claimed], messages, now: dt.dat
     with attachments, and for an ESP without inline merge fields such as Postmark), else one
     message with merge data per call (no attachments). Otherwise one message at a time."""
     size = product_setting("MAIL_MERGE_BATCH_SIZE", 0)
-    backend = get_connection()
+    try:
+        backend = get_connection()
+    except Exception as exc:  # a backend that cannot even be built: nothing went, all deferred
+        error = rules.classify_error(exc, now=now)
+        record([deferred(d, error, now) for d in deliveries])
+        return
     if size and isinstance(backend, AnymailBaseBackend):
         attached = any(message.attachments for message in messages)
         adapter = esp_batch.adapter_for(backend)
