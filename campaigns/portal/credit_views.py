@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from accounts import ratelimit
 from accounts.client_address import client_address
 from accounts.portal_session import portal_login_required
-from campaigns.compensation.codes import format_code, normalize_code
+from campaigns.compensation.codes import normalize_code
 from campaigns.compensation.voucher_pdf import voucher_pdf_bytes
+from campaigns.mailings.handover import voucher_file_name
 from campaigns.offers.sentences import FORM_LABELS, choice_sentence
 from campaigns.portal.page_cache import portal_page
 from campaigns.portal.redemption import (
@@ -57,7 +58,9 @@ def credit(request):
 def voucher_pdf(request, pk):
     voucher = portal_voucher_for_pdf(customer=request.portal_customer, pk=pk)
     response = HttpResponse(voucher_pdf_bytes(voucher), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="voucher-{format_code(voucher.code)}.pdf"'
+    # named as the letter's attachment: the PDF's language (the customer's), not the page's
+    name = voucher_file_name(voucher.code, request.portal_customer.language)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -90,8 +90,16 @@ def test_pdf_download_serves_the_stored_pdf():
     response = signed_in(world.contact).get(reverse("portal:voucher_pdf", args=[world.voucher.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == f'attachment; filename="voucher-{format_code(world.voucher.code)}.pdf"'
+    assert response["Content-Disposition"] == f'attachment; filename="Gutschein-{world.voucher.code[-4:]}.pdf"'
     assert b"".join(response) == PDF_BYTES
+
+
+@pytest.mark.parametrize(("language", "word"), [("fr", "bon"), ("it", "buono"), ("en", "voucher")])
+def test_pdf_download_is_named_like_the_letters_attachment_in_the_customers_language(language, word):
+    world = AffectedCustomerFactory(language=language, with_voucher=True, pdf=True)
+    # the page in German, the PDF in the customer's language: the file is named for what it holds
+    response = signed_in(world.contact, "de").get(reverse("portal:voucher_pdf", args=[world.voucher.pk]))
+    assert response["Content-Disposition"] == f'attachment; filename="{word}-{world.voucher.code[-4:]}.pdf"'
 
 
 def test_pdf_is_rendered_and_stored_on_first_download():
