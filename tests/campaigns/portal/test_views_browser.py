@@ -2,12 +2,15 @@
 the balance — in German on a desktop and in French on a phone."""
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.test import Client
 from pypdf import PdfReader
 
+from accounts.portal_session import SESSION_CONTACT, SESSION_HASH, _password_digest
 from campaigns.compensation.codes import format_code
 from tests.factories import AffectedCustomerFactory
 from tests.signin import link_from, private_cache
@@ -115,3 +118,44 @@ def test_sign_in_from_mail_see_outage_download_redeem(browser, portal_site, lang
     context.close()
     world.voucher.refresh_from_db()
     assert world.voucher.status == "redeemed"
+
+
+def _signed_in_context(browser, site, contact, language, viewport):
+    client = Client()
+    session = client.session
+    session[SESSION_CONTACT] = contact.pk
+    session[SESSION_HASH] = _password_digest(contact)
+    session.save()
+    context = browser.new_context(viewport=viewport, locale=f"{language}-CH")
+    cookies = {"sessionid": session.session_key, "django_language": language}
+    context.add_cookies([{"name": name, "value": value, "url": site} for name, value in cookies.items()])
+    return context
+
+
+def test_on_a_phone_the_timeline_keeps_readable_labels_and_amounts_stay_whole(browser, portal_site):
+    world = AffectedCustomerFactory(language="de", with_voucher=True, amount=Decimal("1234.50"))
+
+    # a 320 px phone: the timeline scrolls inside its figure instead of shrinking its labels
+    phone = _signed_in_context(browser, portal_site, world.contact, "de", {"width": 320, "height": 700})
+    page = phone.new_page()
+    page.goto(f"{portal_site}/portal/incidents/{world.incident.slug}/")
+    label_heights = page.eval_on_selector_all(
+        ".outage-timeline text", "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert label_heights and min(label_heights) >= 10, label_heights
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.close()
+
+    # a desktop: the voucher's amount and code each stay on one line in the table
+    desktop = _signed_in_context(browser, portal_site, world.contact, "de", {"width": 800, "height": 900})
+    page = desktop.new_page()
+    for url in ("/portal/", f"/portal/incidents/{world.incident.slug}/", "/portal/credit/"):
+        page.goto(portal_site + url)
+        voucher = page.locator("[data-test=voucher]").first
+        assert "CHF 1’234.50" in voucher.inner_text()
+        for cell in (voucher.locator("td.num"), voucher.locator("code")):
+            lines = cell.evaluate(
+                "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size; }"
+            )
+            assert lines == 1, (url, cell.inner_text())
+    desktop.close()
