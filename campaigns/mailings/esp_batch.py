@@ -197,14 +197,29 @@ class PostmarkBatch(DistinctBatch):
     def read_answer(self, answer, payload, message) -> None:
         if not isinstance(answer, dict):
             raise BatchAnswerUnreadable("a message's result in Postmark's batch answer is not an object")
-        # The part of the answer that is this message's, as Postmark would have answered it alone
-        # (200 when taken, 422 with the same ErrorCode when not).
-        response = requests.Response()
-        response.status_code = 200 if answer.get("ErrorCode", 0) == 0 else 422
-        response.reason = "OK" if response.status_code == 200 else "Unprocessable Entity"
-        response._content = json.dumps(answer).encode()
+        response = _OneAnswer(answer)
         message.anymail_status.esp_response = response
         message.anymail_status.set_recipient_status(self.backend.parse_recipient_status(response, payload, message))
+
+
+class _OneAnswer:
+    """The part of a batch answer that is one message's, as Postmark would have answered that
+    message alone (200 when taken, 422 with the same ``ErrorCode`` when not): what anymail's
+    ``parse_recipient_status`` and its errors read of a ``requests.Response`` (building a real
+    one per message cost more than reading it)."""
+
+    def __init__(self, answer: dict):
+        self._answer = answer
+        self.status_code = 200 if answer.get("ErrorCode", 0) == 0 else 422
+        self.reason = "OK" if self.status_code == 200 else "Unprocessable Entity"
+        self.headers: dict[str, str] = {}
+
+    def json(self) -> dict:
+        return self._answer
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self._answer)
 
 
 _test_calls = itertools.count(1)

@@ -232,3 +232,23 @@ def test_a_chunk_keeps_to_the_mailings_rate(settings, sending_mailing):
 
     assert len(mail.outbox) == 5  # one call, which waited for the rate's share of all five
     assert time.monotonic() - started >= 1.0  # 2 + 2 + 1 messages: into a third one-second window, so a whole one
+
+
+def test_an_invalid_message_inside_a_batch_answer_fails_alone_with_postmarks_reason(
+    postmark, sending_mailing, monkeypatch
+):
+    mailing = sending_mailing()
+    accept = postmark.accept
+
+    def too_big_for_the_third(message):
+        if message["To"] == ADDRESSES[2]:
+            return {"ErrorCode": 300, "Message": "Message size exceeds 10 MB."}
+        return accept(message)
+
+    monkeypatch.setattr(postmark, "accept", too_big_for_the_third)
+    batch_send(mailing_id=mailing.pk, batch=0)
+
+    deliveries = rows(mailing)
+    assert [d.status for d in deliveries] == ["sent", "sent", "failed", "sent", "sent"]
+    assert "422" in deliveries[2].last_error and "exceeds 10 MB" in deliveries[2].last_error
+    assert postmark.batches == [2, 2, 1]
