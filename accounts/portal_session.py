@@ -39,7 +39,11 @@ def portal_sign_in(request, contact: Contact, *, method: str = "") -> None:
     with transaction.atomic():
         request.session[SESSION_CONTACT] = contact.pk
         request.session[SESSION_HASH] = _password_digest(contact)
-        request.session.cycle_key()
+        if request.session.session_key is not None:
+            # A session that existed before (looked up above) gets a new key. Without one, the
+            # session middleware saves this one under a fresh key: one insert, not an insert and
+            # an update.
+            request.session.cycle_key()
         contact_rotate_token_secret(contact=contact, last_login=now)
         if method:
             PortalSignIn.objects.create(

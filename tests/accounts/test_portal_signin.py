@@ -207,3 +207,81 @@ def test_changing_an_existing_password_needs_the_current_one(client):
     client.post(reverse("portal:password_change"), {**new, "current_password": "Alt-Passwort-2005"})
     world.contact.refresh_from_db()
     assert check_password("Neu-Passwort-2006", world.contact.password)
+
+
+def _link(client, email: str) -> str:
+    request_link(client, email)
+    return _path(link_from(mail.outbox[-1]))
+
+
+def test_signing_in_over_an_existing_session_gives_it_a_new_key(client):
+    # given a visitor whose browser already holds a session (another contact signed in before)
+    first = ContactFactory(email="first@client.example.ch")
+    second = ContactFactory(email="second@client.example.ch")
+    assert client.post(_link(client, first.email)).status_code == 302
+    before = client.cookies["sessionid"].value
+    # when another contact signs in in the same browser
+    assert client.post(_link(client, second.email)).status_code == 302
+    # then the session has a new key, holds the new contact, and the old key opens nothing
+    after = client.cookies["sessionid"].value
+    assert after != before and client.session[SESSION_CONTACT] == second.pk
+    stale = Client()
+    stale.cookies["sessionid"] = before
+    assert stale.get(reverse("portal:home")).status_code == 302
+
+
+def test_a_session_key_planted_before_sign_in_is_not_adopted(client):
+    # given a key an attacker set in the victim's browser (no such session exists)
+    contact = ContactFactory(email="victim@client.example.ch")
+    client.cookies["sessionid"] = "plantedplantedplantedplanted1234"
+    # when the victim signs in with their link
+    assert client.post(_link(client, contact.email)).status_code == 302
+    # then the session lives under a key of the server's choosing, and the planted one opens nothing
+    assert client.cookies["sessionid"].value != "plantedplantedplantedplanted1234"
+    assert client.session[SESSION_CONTACT] == contact.pk
+    attacker = Client()
+    attacker.cookies["sessionid"] = "plantedplantedplantedplanted1234"
+    assert attacker.get(reverse("portal:home")).status_code == 302
+
+
+def test_a_drawn_session_key_that_is_taken_is_drawn_again(monkeypatch):
+    # given a session stored under a key, and a draw that yields that key first
+    from django.contrib.sessions.models import Session
+
+    from accounts import private_apis
+    from accounts.session_store import SessionStore
+
+    taken = SessionStore()
+    taken["owner"] = "someone"
+    taken.create()
+    draws = iter([taken.session_key, "freshfreshfreshfreshfreshfresh12"])
+    monkeypatch.setattr(private_apis, "get_random_string", lambda length, chars: next(draws))
+    # when a new session is created
+    new = SessionStore()
+    new["owner"] = "me"
+    new.create()
+    # then it got the second key, and the first session is untouched
+    assert new.session_key == "freshfreshfreshfreshfreshfresh12"
+    assert SessionStore(taken.session_key).load() == {"owner": "someone"}
+    assert Session.objects.count() == 2
+
+
+def test_a_link_sign_in_takes_four_statements(client):
+    # given a contact's link, its confirmation page opened
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contact = ContactFactory(email="quick@client.example.ch")
+    link = _link(client, contact.email)
+    client.cookies.pop("sessionid", None)
+    assert client.get(link).status_code == 200
+    # when the contact confirms
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(link).status_code == 302
+    # then: the token's contact, the spent links, the sign-in record, the new session (no look-up
+    # of the session key first, no second write of the session)
+    statements = [
+        q["sql"].split()[0] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT"], statements
+    assert client.session[SESSION_CONTACT] == contact.pk
