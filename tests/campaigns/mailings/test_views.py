@@ -403,6 +403,36 @@ def test_a_finished_mailing_shows_its_average_rate_and_duration(incident, suppor
     assert "<b>1:40</b>duration" in progress
 
 
+@pytest.mark.parametrize(("language", "sent", "total"), [("de", "1’200", "1’203"), ("fr", "1\u202f200", "1\u202f203")])
+def test_progress_counts_carry_the_readers_thousands_separator(
+    incident, support_client, support_user, language, sent, total
+):
+    # given: a finished mailing of 1,203 letters (1,200 sent to extra contacts of K1, 3 failed)
+    from accounts.models import Contact
+
+    mailing = draft(incident, support_user, status=Mailing.Status.DONE)
+    customer = incident.exposures.get(customer__number="K1").customer
+    contacts = Contact.objects.bulk_create(
+        Contact(customer=customer, email=f"c{n}@example.ch", role=Contact.Role.BILLING) for n in range(1200)
+    )
+    Delivery.objects.bulk_create(
+        [Delivery(mailing=mailing, contact=c, customer=customer, email=c.email, language="de", status=Delivery.Status.SENT) for c in contacts]
+        + [
+            Delivery(mailing=mailing, contact=e.customer.contacts.get(role=Contact.Role.PRIMARY), customer=e.customer,
+                     email=f"{e.customer.number}@example.ch", language="de", status=Delivery.Status.FAILED)
+            for e in incident.exposures.all()
+        ]
+    )  # fmt: skip
+
+    # when
+    support_client.cookies["django_language"] = language
+    progress = support_client.get(reverse("console:mailing_progress", args=[mailing.pk])).content.decode()
+
+    # then: 1’200 (de) and 1 200 (fr) as on every other page, not 1200
+    assert f"<b>{sent}</b>" in progress and f"<b>{total}</b>" in progress
+    assert "<b>1200</b>" not in progress
+
+
 def test_audience_and_roles_are_sentences_in_the_readers_language(incident, support_client, support_user):
     mailing = draft(
         incident, support_user, audience={"servers": ["server06"], "languages": ["it", "fr"], "min_amount": "5"}
