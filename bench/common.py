@@ -168,3 +168,71 @@ def settle_database() -> str:
         cursor.execute("VACUUM (ANALYZE)")
         cursor.execute("CHECKPOINT")
     return f"VACUUM (ANALYZE) and CHECKPOINT (server autovacuum: {autovacuum})"
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process and its live children (a prefork Celery worker
+    and its pool processes; Linux /proc)."""
+    total = process_cpu_seconds(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(process_cpu_seconds(int(child)) for child in children)
+
+
+class DatabaseBackendsCPU:
+    """CPU seconds that the local PostgreSQL server's backends of one database use while it runs:
+    ``with DatabaseBackendsCPU(name) as db: …; db.seconds``. The machine's PostgreSQL serves other
+    databases too, so the whole server's CPU says nothing about this run; each backend's process
+    title names its database. Sampled every ``interval`` seconds in a thread (a backend that ends
+    between two samples loses at most that much), whose own CPU is ``db.sampler_seconds``."""
+
+    def __init__(self, database: str, interval: float = 0.5):
+        self.marker = f" {database} "
+        self.interval = interval
+        self.seconds = 0.0
+        self.sampler_seconds = 0.0
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+
+    def _backends(self) -> dict[int, float]:
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and self.marker in title:
+                found[int(entry.name)] = process_cpu_seconds(int(entry.name))
+        return found
+
+    def _sample(self) -> None:
+        for pid, seconds in self._backends().items():
+            self._first.setdefault(pid, seconds if self._started else 0.0)
+            self._last[pid] = seconds
+
+    def __enter__(self):
+        import threading
+
+        self._started = True
+        self._sample()
+        self._started = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        start = time.thread_time()
+        while not self._stop.wait(self.interval):
+            self._sample()
+        self._sample()
+        self.sampler_seconds = time.thread_time() - start
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.seconds = sum(self._last[pid] - self._first[pid] for pid in self._last)

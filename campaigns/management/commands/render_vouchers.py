@@ -14,6 +14,7 @@ from campaigns.compensation.voucher_render import (
     voucher_pdf_pending_ids,
     voucher_pdfs_forget,
     voucher_pdfs_queue,
+    voucher_pdfs_wait,
 )
 from campaigns.incidents.models import Incident
 
@@ -44,7 +45,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         with tqdm(total=len(ids), unit="PDF", desc="voucher PDFs", file=self.stderr, disable=False) as bar:
             if workers:
-                self._wait_for_workers(ids, bar, started + timeout)
+                voucher_pdfs_wait(
+                    voucher_pdfs_queue(ids), deadline=started + timeout, progress=lambda done: bar.update(done - bar.n)
+                )
             else:
                 for chunk in batches(ids):
                     bar.update(voucher_pdfs_render(chunk))
@@ -57,12 +60,3 @@ class Command(BaseCommand):
         )
         if left:
             raise CommandError(f"{left:,} voucher PDFs still not rendered after {timeout:.0f} s")
-
-    def _wait_for_workers(self, ids, bar, deadline):
-        voucher_pdfs_queue(ids)
-        while time.monotonic() < deadline:
-            left = voucher_pdf_pending_count(ids=ids)
-            bar.update(len(ids) - left - bar.n)
-            if not left:
-                return
-            time.sleep(0.25)

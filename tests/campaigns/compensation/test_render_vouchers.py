@@ -117,3 +117,39 @@ def test_memory_stays_flat_from_1000_to_10000_distinct_vouchers(incident):
 def rss_bytes() -> int:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_waiting_for_the_workers_checks_the_front_of_the_queue_only(incident, monkeypatch):
+    # Given five vouchers queued as batches of two, the first batch and the last one rendered
+    from campaigns.compensation import voucher_render
+
+    monkeypatch.setattr(voucher_render, "PROGRESS_BATCHES", 2)
+    ids = list(Voucher.objects.order_by("id").values_list("id", flat=True))
+    chunks = voucher_render.batches(ids, size=2)
+    voucher_pdfs_render(chunks[0] + chunks[2])
+    asked, seen = [], []
+    pending = voucher_render.voucher_pdf_pending
+    monkeypatch.setattr(voucher_render, "voucher_pdf_pending", lambda *, ids: asked.append(ids) or pending(ids=ids))
+
+    # When the command waits for them with its deadline passed
+    left = voucher_render.voucher_pdfs_wait(chunks, deadline=0, progress=seen.append)
+
+    # Then one check asked about the first two batches only; the rendered one counts as done,
+    # the last one (behind the front) not yet, and three are still pending
+    assert asked == [chunks[0] + chunks[1]]
+    assert seen == [2] and left == 3
+
+
+def test_waiting_ends_when_every_batch_is_rendered(incident):
+    from campaigns.compensation import voucher_render
+
+    ids = list(Voucher.objects.order_by("id").values_list("id", flat=True))
+    voucher_pdfs_render(ids)
+    seen = []
+
+    left = voucher_render.voucher_pdfs_wait(
+        voucher_render.batches(ids, size=2), deadline=float("inf"), progress=seen.append
+    )
+
+    assert left == 0 and seen == [5]
+    assert voucher_render.voucher_pdf_pending(ids=ids) == []
