@@ -16,11 +16,11 @@ from django.db import connections
 
 from bench.common import Context, ensure_exposed_incident
 from campaigns.compensation.models import Compensation, Voucher
+from campaigns.compensation.voucher_render import PDF_BATCH  # the batches the product queues
 from campaigns.incidents.models import Exposure, Incident
 
 RSS_SAMPLE = 10_000  # one process: RSS after 1,000 and after 10,000
 PAIR_SAMPLE = 10_000  # two processes
-PDF_BATCH = 200
 REFERENCE_SAMPLE = 101
 
 
