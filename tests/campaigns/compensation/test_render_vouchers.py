@@ -153,3 +153,18 @@ def test_waiting_ends_when_every_batch_is_rendered(incident):
 
     assert left == 0 and seen == [5]
     assert voucher_render.voucher_pdf_pending(ids=ids) == []
+
+
+def test_stored_pdfs_get_the_storage_file_permissions_whatever_the_umask(incident, settings):
+    settings.FILE_UPLOAD_PERMISSIONS = 0o640
+    ids = list(Voucher.objects.values_list("id", flat=True))
+    old_umask = os.umask(0o077)
+    try:
+        voucher_pdfs_render(ids)
+    finally:
+        os.umask(old_umask)
+
+    modes = {
+        os.stat(default_storage.path(name)).st_mode & 0o777 for name in Voucher.objects.values_list("pdf", flat=True)
+    }
+    assert modes == {0o640}
