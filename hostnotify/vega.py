@@ -55,15 +55,18 @@ def chart_base(data: list[dict], *, title: str, width: int | alt.Step, height: i
     )
 
 
-def svg_from_spec(spec: dict, *, ident: str, title: str, description: str) -> str:
-    """vl-convert's SVG of ``spec`` in the active language, named by ``<title id="{ident}-title">``
-    and ``<desc id="{ident}-desc">`` (both escaped here)."""
-    language = chart_language()
-    svg = vl_convert.vegalite_to_svg(
+def vega_svg(spec: dict, *, language: str) -> str:
+    """vl-convert's SVG of ``spec``, numbers and dates in ``language``'s Swiss formats."""
+    return vl_convert.vegalite_to_svg(
         spec,
         format_locale=FORMAT_LOCALES["fr" if language == "fr" else "other"],
         time_format_locale=TIME_LOCALES.get(language, "de-CH"),
     )
+
+
+def with_text_alternative(svg: str, *, ident: str, title: str, description: str) -> str:
+    """``svg`` named by ``<title id="{ident}-title">`` and ``<desc id="{ident}-desc">`` (both
+    escaped here), ``role="img"``."""
     opening, rest = svg.split(">", 1)
     return (
         f'{opening} role="img" aria-labelledby="{ident}-title {ident}-desc">'
@@ -72,12 +75,18 @@ def svg_from_spec(spec: dict, *, ident: str, title: str, description: str) -> st
     )
 
 
-def svg_cached(key: str, build: Callable[[], str]) -> SafeString:
+def svg_from_spec(spec: dict, *, ident: str, title: str, description: str) -> str:
+    """The accessible SVG of ``spec`` in the active language."""
+    svg = vega_svg(spec, language=chart_language())
+    return with_text_alternative(svg, ident=ident, title=title, description=description)
+
+
+def svg_cached(key: str, build: Callable[[], str], *, seconds: int = CACHE_SECONDS) -> SafeString:
     """The SVG cached under ``key`` (which must name everything it depends on), built on a miss."""
     svg = cache.get(key)
     if svg is None:
         svg = build()
-        cache.set(key, svg, CACHE_SECONDS)
+        cache.set(key, svg, seconds)
     return mark_safe(svg)  # noqa: S308 - vl-convert's SVG; our own texts in it are escaped
 
 

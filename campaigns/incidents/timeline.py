@@ -7,10 +7,12 @@ nor daylight saving moves a bar; the axis writes a date at midnight and ``HH:MM`
 same in every language. A window without an end is ongoing and drawn, dashed, up to ``now``. The
 ``<desc>`` lists every lane and window for screen readers.
 
-The SVG is cached under a key made of everything it shows (lanes, windows, language, zone, texts),
-computed before any chart is built: the same lanes give the same key for every customer on the
-same servers, and a changed window gives a new key — the portal renders a timeline once per
-incident, language and set of servers, not once per customer.
+The drawing is cached under a key made of everything it shows (lanes, windows, zone, legend),
+computed before any chart is built, and holds nothing of the reader's language: the title and the
+``<desc>`` are written into it per reader, a string operation. The same lanes give the same key for
+every customer on the same servers, whatever their language, and a changed window gives a new key
+— the portal draws a timeline once per set of servers (and time zone), not once per customer;
+``campaigns.portal.timelines`` draws them all ahead of the first visit.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from typing import Any
 import altair as alt
 from django.utils.safestring import SafeString, mark_safe
 
-from hostnotify.vega import GRID, MUTED, PALETTE, chart_base, chart_language, svg_cached, svg_from_spec
+from hostnotify.vega import GRID, MUTED, PALETTE, chart_base, svg_cached, vega_svg, with_text_alternative
 
-VERSION = 2  # part of the cache key: change it when the drawing changes
+VERSION = 3  # part of the cache key: change it when the drawing changes
+# A drawing is named by what it shows, so it never goes stale: kept as long as the cache keeps it.
+DRAWING_SECONDS = 30 * 24 * 3600
 KIND_COLOURS = {"volume": "#7a0a1c", "server": "#c8102e"}  # dark: the volume, red: its servers
 DESC_FORMAT = "%d.%m.%Y %H:%M"
 
@@ -79,18 +83,31 @@ def timeline_svg(
     lanes = [lane for lane in lanes if lane.spans]
     if not lanes:
         return mark_safe("")
+    drawing = timeline_drawing(lanes, tz=tz, kinds=kinds, now=now, width=width)
+    svg = with_text_alternative(drawing, ident=ident, title=title, description=timeline_description(lanes, tz))
+    return mark_safe(svg)  # noqa: S308 - vl-convert's SVG; our own texts in it are escaped
+
+
+def timeline_drawing(
+    lanes: Sequence[Lane],
+    *,
+    tz: dt.tzinfo,
+    kinds: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
+    width: int = 640,
+) -> str:
+    """vl-convert's SVG of ``lanes`` (with a window each), from the cache when drawn before. It
+    holds no text of the reader's language but the ``kinds`` given: axis labels are digits the
+    same in every language, so the drawing is shared by every language and only the title and the
+    text alternative (``timeline_svg``) are written per reader."""
     ongoing = any(end is None for lane in lanes for _start, end in lane.spans)
     if ongoing and now is None:
         raise ValueError("an ongoing window needs now")
     until = now.replace(second=0, microsecond=0) if ongoing and now is not None else None
     kinds = dict(kinds or {})
-    language = chart_language()
     key_parts = [
         VERSION,
-        language,
         str(tz),
-        title,
-        ident,
         width,
         sorted(kinds.items()),
         until.isoformat() if until else "",
@@ -102,18 +119,16 @@ def timeline_svg(
     key = "timeline-svg:" + hashlib.sha256(json.dumps(key_parts).encode()).hexdigest()
 
     def build() -> str:
-        description = timeline_description(lanes, tz)
-        spec = _chart(lanes, tz=tz, title=title, kinds=kinds, until=until, width=width).to_dict()
-        return svg_from_spec(spec, ident=ident, title=title, description=description)
+        spec = _chart(lanes, tz=tz, kinds=kinds, until=until, width=width).to_dict()
+        return vega_svg(spec, language="de")  # nothing in it is language-dependent (see above)
 
-    return svg_cached(key, build)
+    return svg_cached(key, build, seconds=DRAWING_SECONDS)
 
 
 def _chart(
     lanes: Sequence[Lane],
     *,
     tz: dt.tzinfo,
-    title: str,
     kinds: dict[str, str],
     until: dt.datetime | None,
     width: int,
@@ -156,7 +171,7 @@ def _chart(
         else alt.value(PALETTE[0])
     )
     return (
-        chart_base(rows, title=title, width=width, height=alt.Step(24))
+        chart_base(rows, title="", width=width, height=alt.Step(24))
         .mark_bar(cornerRadius=2, height=16)
         .encode(
             x=alt.X(

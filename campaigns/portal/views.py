@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.portal_session import customer_time_zone, portal_login_required
 from campaigns.compensation.explanation import explanation_view
-from campaigns.incidents.timeline import Lane, timeline_svg
+from campaigns.incidents.timeline import timeline_svg
 from campaigns.portal.page_cache import portal_page
 from campaigns.portal.selectors import (
     portal_balances,
@@ -18,6 +18,7 @@ from campaigns.portal.selectors import (
     portal_incidents,
     portal_voucher_list,
 )
+from campaigns.portal.timelines import PORTAL_WIDTH, portal_lanes
 from campaigns.status.selectors import incident_updates_cached
 
 
@@ -40,17 +41,11 @@ def incident_detail(request, slug):
     def page() -> dict:
         customer = request.portal_customer
         found = portal_incident_page(customer=customer, slug=slug)
-        # one lane per server, not per account: the chart is then the same for every customer on
-        # the same servers, rendered once and cached (campaigns.incidents.timeline)
-        per_server: dict[str, dict] = {}
-        for outage in found.outages:
-            for start, end, server in outage.intervals:
-                per_server.setdefault(server, {})[(start, end)] = None
         timeline = timeline_svg(
-            [Lane(server, tuple(sorted(spans))) for server, spans in sorted(per_server.items())],
+            portal_lanes(piece for outage in found.outages for piece in outage.intervals),
             tz=customer_time_zone(customer),
             title=_("When your services were down"),
-            width=520,
+            width=PORTAL_WIDTH,
         )
         compensation = found.compensation
         context = {

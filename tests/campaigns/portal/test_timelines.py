@@ -1,0 +1,60 @@
+"""The portal's timeline: one lane per server, drawn once per distinct timeline for every customer
+of an incident ahead of their visits, so that a customer's first visit draws nothing."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from campaigns.incidents import timeline
+from campaigns.portal.timelines import portal_timelines_draw
+from tests.campaigns.portal.test_views import signed_in, timeline_bars
+from tests.factories import CHRISTMAS, AffectedCustomerFactory
+from tests.signin import private_cache
+
+pytestmark = pytest.mark.django_db
+
+ELSEWHERE = [["2006-01-03T09:00:00+00:00", "2006-01-03T11:00:00+00:00", "server20"]]
+
+
+@pytest.fixture
+def drawings(monkeypatch, settings):
+    private_cache(settings)
+    cache.clear()
+    calls = []
+    real = timeline.vega_svg
+    monkeypatch.setattr(timeline, "vega_svg", lambda spec, **kw: calls.append(spec) or real(spec, **kw))
+    yield calls
+    cache.clear()
+
+
+def test_customers_on_the_same_servers_share_one_drawing_whatever_their_language(drawings):
+    # two customers on server19 (German and French, two accounts for one of them), one also on server20
+    first = AffectedCustomerFactory(language="de", accounts=[CHRISTMAS, CHRISTMAS])
+    second = AffectedCustomerFactory(language="fr", incident=first.incident)
+    third = AffectedCustomerFactory(language="de", incident=first.incident, accounts=[CHRISTMAS, ELSEWHERE])
+
+    drawn = portal_timelines_draw(incident=first.incident)
+
+    assert (drawn.customers, drawn.drawings) == (3, 2) and len(drawings) == 2
+    # their first visits draw nothing: every page finds its drawing
+    pages = {}
+    for affected, language in ((first, "de"), (second, "fr"), (third, "de")):
+        response = signed_in(affected.contact, language).get(reverse("portal:incident", args=["christmas-2005"]))
+        assert response.status_code == 200
+        pages[affected.customer.number] = response.content.decode()
+    assert len(drawings) == 2
+    assert len(timeline_bars(pages[first.customer.number])) == 1  # server19's window, once for two accounts
+    assert len(timeline_bars(pages[third.customer.number])) == 2
+    assert '<title id="timeline-title">Wann Ihre Dienste ausgefallen waren</title>' in pages[first.customer.number]
+    assert '<title id="timeline-title">Quand vos services étaient interrompus</title>' in pages[second.customer.number]
+    # drawing again finds them all in the cache
+    assert portal_timelines_draw(incident=first.incident).drawings == 2 and len(drawings) == 2
+
+
+def test_the_command_names_what_it_drew_and_refuses_an_unknown_incident(drawings, capsys):
+    affected = AffectedCustomerFactory()
+    call_command("draw_portal_timelines", affected.incident.slug)
+    assert "christmas-2005: 1 timeline(s) for 1 customer(s)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="unknown incident"):
+        call_command("draw_portal_timelines", "nope")
