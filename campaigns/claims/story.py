@@ -109,6 +109,7 @@ def customer_story(*, number: str) -> CustomerStory:
             tz=time_zone,
             title=_("When this customer's accounts were down"),
             ident=f"timeline-{incident.slug}",
+            width=900,
         )
         chapter.compensation = compensations.get(incident_id)
         if chapter.compensation is not None:
