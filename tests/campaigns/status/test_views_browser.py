@@ -58,3 +58,23 @@ def test_status_page_shows_incident_windows_and_updates_in_the_chosen_language(
     page.wait_for_url("**/status/storage-2005/")
     assert page.locator("html").get_attribute("lang") == "fr-CH"
     assert page.locator(".timeline .update-text").inner_text() == "Contrôleur en panne."
+
+
+def test_on_a_320_px_phone_every_cell_of_the_status_tables_is_on_screen(
+    live_server, transactional_db, settings, browser_page
+):
+    settings.HOSTNOTIFY = {**settings.HOSTNOTIFY, "STATUS_CACHE_SECONDS": 0}
+    incident = IncidentFactory(slug="storage-2005", title="Panne de stockage Noël 2005", status="resolved")
+    server = ServerFactory(name="server07", public_name="server07")
+    OutageWindowFactory(incident=incident, server=server, start=utc(2005, 12, 31, 22, 30), end=utc(2006, 1, 2, 18))
+    page = browser_page
+    page.set_viewport_size({"width": 320, "height": 700})
+
+    for url in ("/status/?lang=fr", "/status/storage-2005/?lang=fr"):
+        page.goto(live_server.url + url)
+        cells = page.eval_on_selector_all(
+            "main td", "cells => cells.map(c => [c.innerText, c.getBoundingClientRect().right])"
+        )
+        # then: each row reads top to bottom with its labels, nothing cut off behind a sideways scroll
+        assert cells and all(right <= 320 for _, right in cells), (url, cells)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
