@@ -20,6 +20,7 @@ $(STAMP): requirements.txt
 ## load_demo on (which waits for its mailing to go out), logging to var/demo-worker.log
 demo: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(DEMO_ENV) $(PY) manage.py create_database  # PostgreSQL: the database DATABASE_URL names, if missing
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
 	@pids=; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
 	if [ -n "$$REDIS_URL" ]; then \

@@ -88,9 +88,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'hostnotify.sqlite3'}"),
-}
+# DATABASE_URL set but empty (``DATABASE_URL= make demo``) means the default, as REDIS_URL does
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'hostnotify.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Concurrent writers (several web workers, the scheduler): a write-ahead log so readers never
     # block, immediate transactions so a writer waits for the lock up front (busy timeout, in

@@ -132,3 +132,15 @@ def test_production_settings_secure_the_cookies(tmp_path):
     )
     result = run([sys.executable, "-c", code], tmp_path)
     assert result.stdout.split() == ["True", "True", "True", "True", "Lax", "True", "True"], result.stderr
+
+
+@pytest.mark.slow
+def test_an_empty_database_url_means_the_embedded_default_like_an_empty_redis_url(tmp_path):
+    # `DATABASE_URL= REDIS_URL= make demo`, as the README forces SQLite for `make test`
+    result = run(
+        [sys.executable, "manage.py", "shell", "-c", "from django.db import connection; print(connection.vendor)"],
+        tmp_path, DEBUG="1", SECURE="0", SECRET_KEY=UNSET, ANYMAIL_WEBHOOK_SECRET=UNSET,
+        SITE_URL="http://127.0.0.1:8000", DATABASE_URL="", REDIS_URL="",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "sqlite"
