@@ -27,6 +27,7 @@ app.conf.update(
         "campaigns.mailings.tasks.sweep_mailings": {"queue": "default"},
         "campaigns.mailings.tasks.*": {"queue": "send"},
         "campaigns.compensation.tasks.*": {"queue": "pdf"},
+        "campaigns.portal.tasks.*": {"queue": "pdf"},
     },
     beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
     broker_connection_retry_on_startup=True,
@@ -47,6 +48,7 @@ app.autodiscover_tasks(
         "campaigns.api",
         "campaigns.offers",
         "campaigns.claims",
+        "campaigns.portal",
     ]
 )
 
@@ -116,6 +118,9 @@ app.conf.beat_schedule = {
         "task": "campaigns.finance.tasks.send_expiry_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
+    # The portal's outage timelines of incidents whose exposure changed, drawn before the
+    # customers a mailing sends there arrive (a first visit would otherwise wait for vl-convert).
+    "draw-portal-timelines": {"task": "campaigns.portal.tasks.draw_portal_timelines", "schedule": 60.0},
     # Answers to Idempotency-Keys older than API_IDEMPOTENCY_DAYS.
     "purge-idempotency-answers": {
         "task": "campaigns.api.tasks.purge_idempotency_answers",

@@ -1,7 +1,8 @@
 """draw_portal_timelines [INCIDENT ...]: draw the portal's outage timeline of every affected customer
 ahead of their first visit (one drawing per distinct set of servers and time zone, cached). Run it
 after the windows are final and before the mailing goes out; a window changed later gives new
-drawings, drawn on the first visit or by running this again."""
+drawings, which the periodic job ``draw-portal-timelines`` (``campaigns.portal.tasks``) draws within
+a minute, or the first visit, or running this again."""
 
 import time
 

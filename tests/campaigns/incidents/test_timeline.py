@@ -95,3 +95,12 @@ def test_one_render_per_distinct_chart(monkeypatch):
     assert _svg() == first and len(renders) == 2
     titled = str(timeline_svg([VOLUME, SERVER], tz=ZURICH, title="Pannes", kinds=KINDS, now=utc(2006, 1, 4)))
     assert len(renders) == 2 and '<title id="timeline-title">Pannes</title>' in titled  # texts written per reader
+
+
+@pytest.mark.parametrize("kinds", [KINDS, {}], ids=["legend", "one colour"])
+@pytest.mark.parametrize("until", [utc(2006, 1, 4), None], ids=["ongoing", "ended"])
+def test_every_shape_of_chart_is_valid_vega_lite(kinds, until):
+    """Drawings skip the schema check for speed; every shape of specification is checked here."""
+    lanes = [VOLUME, SERVER] if until else [VOLUME, Lane("server19", VOLUME.spans, "server")]
+    spec = timeline._chart(lanes, tz=ZURICH, kinds=kinds, until=until, width=520)
+    assert spec.to_dict(validate=True) == spec.to_dict(validate=False)  # raises on a schema error

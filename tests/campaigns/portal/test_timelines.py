@@ -58,3 +58,30 @@ def test_the_command_names_what_it_drew_and_refuses_an_unknown_incident(drawings
     assert "christmas-2005: 1 timeline(s) for 1 customer(s)" in capsys.readouterr().out
     with pytest.raises(CommandError, match="unknown incident"):
         call_command("draw_portal_timelines", "nope")
+
+
+def test_the_periodic_job_draws_an_incident_again_when_its_exposure_changes(drawings):
+    from django.utils import timezone
+
+    from campaigns.incidents.models import Exposure
+    from campaigns.mailings.models import PeriodicRun
+    from campaigns.mailings.periodic import periodic_run_due
+
+    first = AffectedCustomerFactory(language="de")
+    AffectedCustomerFactory(language="fr", incident=first.incident, accounts=[CHRISTMAS, ELSEWHERE])
+
+    assert periodic_run_due()["draw-portal-timelines"] == {"incidents": 1, "drawings": 2}
+    assert len(drawings) == 2
+    PeriodicRun.objects.update(last_run_at=None)  # due again, nothing changed: one query, no drawing
+    assert periodic_run_due()["draw-portal-timelines"] == {"incidents": 0, "drawings": 0}
+
+    # the windows were corrected: exposure recomputed, server19's window a minute longer
+    longer = [["2005-12-31T22:30:00+00:00", "2006-01-02T18:01:00+00:00", "server19"]]
+    Exposure.objects.filter(incident=first.incident, servers=["server19"]).update(
+        intervals=longer, computed_at=timezone.now()
+    )
+    PeriodicRun.objects.update(last_run_at=None)
+    assert periodic_run_due()["draw-portal-timelines"] == {"incidents": 1, "drawings": 2}
+    assert len(drawings) == 4  # both timelines show the longer window
+    response = signed_in(first.contact, "de").get(reverse("portal:incident", args=["christmas-2005"]))
+    assert response.status_code == 200 and len(drawings) == 4  # the first visit draws nothing
