@@ -276,8 +276,11 @@ def cache_get_and_count(key: str, counter: str, *, timeout: int) -> tuple[Any, i
 # --- Django's session store ----------------------------------------------------------------------
 
 
-class CachedDbSessionStore(CachedDbSessionBase):
+class SessionStore(CachedDbSessionBase):
     """Django's ``cached_db`` sessions without the look-up before each new session key.
+
+    Named ``SessionStore`` as Django's own: the class name is part of the salt sessions are signed
+    with, so sessions stored by Django's store stay readable and the other way round.
 
     Django asks the cache and then the database whether a random 32-character key is taken before
     creating a session with it; the insert that follows is refused by the table's primary key if it

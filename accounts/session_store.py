@@ -2,6 +2,6 @@
 written through to the database, so a restarted cache signs nobody out — whose new keys are not
 looked up before the insert that would refuse a taken one (``accounts.private_apis``)."""
 
-from accounts.private_apis import CachedDbSessionStore as SessionStore
+from accounts.private_apis import SessionStore
 
 __all__ = ["SessionStore"]

@@ -285,3 +285,23 @@ def test_a_link_sign_in_takes_four_statements(client):
     ]
     assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT"], statements
     assert client.session[SESSION_CONTACT] == contact.pk
+
+
+def test_sessions_stored_by_djangos_own_store_are_read_and_the_other_way_round():
+    # given a session written by Django's cached_db store (before this engine was deployed)
+    from django.contrib.sessions.backends.cached_db import SessionStore as DjangoStore
+
+    from accounts.session_store import SessionStore
+
+    old = DjangoStore()
+    old[SESSION_CONTACT] = 7
+    old.create()
+    new = SessionStore()
+    new[SESSION_CONTACT] = 8
+    new.create()
+    # then each store reads the other's from the database (the class name is part of the signing salt)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert SessionStore(old.session_key).load() == {SESSION_CONTACT: 7}
+    assert DjangoStore(new.session_key).load() == {SESSION_CONTACT: 8}
