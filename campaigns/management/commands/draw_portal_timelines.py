@@ -9,6 +9,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.incidents.models import Incident
+from campaigns.mailings.liveness import cache_is_shared
 from campaigns.portal.timelines import portal_timelines_draw
 
 
@@ -27,6 +28,12 @@ class Command(BaseCommand):
         missing = sorted(set(incidents) - {incident.slug for incident in found})
         if missing:
             raise CommandError(f"unknown incident(s): {', '.join(missing)}")
+        if not cache_is_shared():
+            self.stderr.write(
+                "nothing drawn: the cache is this process's own (no REDIS_URL), so the web server would "
+                "not see the drawings; each server process draws a timeline on its first visit instead"
+            )
+            return
         for incident in found.order_by("pk"):
             started = time.process_time()
             drawn = portal_timelines_draw(incident=incident)

@@ -89,7 +89,6 @@ class Command(BaseCommand):
             "compensate", demo.INCIDENT, by="admin", approve_as="finance", stdout=self.stdout, stderr=self.stderr
         )
         call_command("render_vouchers", demo.INCIDENT, stdout=self.stdout, stderr=self.stderr)
-        call_command("draw_portal_timelines", demo.INCIDENT, stdout=self.stdout, stderr=self.stderr)
         if not Mailing.objects.filter(incident=incident, kind=Mailing.Kind.APOLOGY).exists():
             call_command("send_mailing", demo.INCIDENT, wait=True, timeout=1800, stdout=self.stdout, stderr=self.stderr)
         self._redeem_some(incident)

@@ -1,6 +1,8 @@
 """The portal's timeline: one lane per server, drawn once per distinct timeline for every customer
 of an incident ahead of their visits, so that a customer's first visit draws nothing."""
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
@@ -28,6 +30,21 @@ def drawings(monkeypatch, settings):
     cache.clear()
 
 
+@pytest.fixture
+def shared(settings, redis_url, drawings):
+    """The cache the product ships with Redis (shared by every process), under this test's own prefix."""
+    prefix = f"t-timelines-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {"BACKEND": "accounts.private_apis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": prefix}
+    }
+    yield drawings
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)  # only this test's keys: cache.clear() would empty the Redis database
+    private_cache(settings)
+
+
 def test_customers_on_the_same_servers_share_one_drawing_whatever_their_language(drawings):
     # two customers on server19 (German and French, two accounts for one of them), one also on server20
     first = AffectedCustomerFactory(language="de", accounts=[CHRISTMAS, CHRISTMAS])
@@ -52,7 +69,7 @@ def test_customers_on_the_same_servers_share_one_drawing_whatever_their_language
     assert portal_timelines_draw(incident=first.incident).drawings == 2 and len(drawings) == 2
 
 
-def test_the_command_names_what_it_drew_and_refuses_an_unknown_incident(drawings, capsys):
+def test_the_command_names_what_it_drew_and_refuses_an_unknown_incident(shared, capsys):
     affected = AffectedCustomerFactory()
     call_command("draw_portal_timelines", affected.incident.slug)
     assert "christmas-2005: 1 timeline(s) for 1 customer(s)" in capsys.readouterr().out
@@ -60,7 +77,17 @@ def test_the_command_names_what_it_drew_and_refuses_an_unknown_incident(drawings
         call_command("draw_portal_timelines", "nope")
 
 
-def test_the_periodic_job_draws_an_incident_again_when_its_exposure_changes(drawings):
+def test_with_a_cache_of_its_own_the_command_and_the_job_draw_nothing_the_server_would_not_see(drawings, capsys):
+    from campaigns.portal.tasks import portal_timelines_draw_changed
+
+    AffectedCustomerFactory()
+    call_command("draw_portal_timelines")
+    assert "nothing drawn: the cache is this process's own" in capsys.readouterr().err
+    assert portal_timelines_draw_changed() == {"incidents": 0, "drawings": 0} and drawings == []
+
+
+def test_the_periodic_job_draws_an_incident_again_when_its_exposure_changes(shared):
+    drawings = shared
     from django.utils import timezone
 
     from campaigns.incidents.models import Exposure
