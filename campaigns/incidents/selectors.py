@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count, Max, Min, Q, Sum
+from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
 from accounts.models import Placement, Server
@@ -74,7 +75,13 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
         on_volume = [s for s in servers.values() if s.storage_volume_id == volume_id]
         count = len(on_volume)
         lanes.append(
-            (name, "volume", spans, ngettext("%(count)s server", "%(count)s servers", count) % {"count": count})
+            (
+                name,
+                "volume",
+                spans,
+                ngettext("%(count)s server", "%(count)s servers", count)
+                % {"count": number_format(count, force_grouping=True)},
+            )
         )
     for server in sorted(servers.values(), key=lambda s: s.name):
         spans = [
@@ -88,7 +95,8 @@ def incident_timeline_lanes(incident: Incident) -> list[tuple]:
                 server.name,
                 "server",
                 spans,
-                ngettext("%(count)s account", "%(count)s accounts", count) % {"count": count},
+                ngettext("%(count)s account", "%(count)s accounts", count)
+                % {"count": number_format(count, force_grouping=True)},
             )
         )
     return lanes

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -185,5 +186,8 @@ def _report_window_change(request, change, text):
         messages.info(
             request,
             gettext("Exposure recomputed: %(accounts)s accounts of %(customers)s customers affected.")
-            % {"accounts": change.exposure.accounts, "customers": change.exposure.customers},
+            % {
+                "accounts": number_format(change.exposure.accounts, force_grouping=True),
+                "customers": number_format(change.exposure.customers, force_grouping=True),
+            },
         )

@@ -53,3 +53,36 @@ def test_exposure_filter_by_server_is_exact(client, support_user, incident):
     assert [e.account.name for e in page.context["page"]] == ["web-nineteen"]
     page = client.get(reverse("console:incident", args=[incident.slug]), {"min_hours": "40"})
     assert [e.account.name for e in page.context["page"]] == ["web-nineteen"]
+
+
+@pytest.mark.parametrize(("language", "customers", "lane", "matches"), [
+    ("de", "<b>1’202</b>", "1’201 Konten", "1’202 Konten gefunden."),
+    ("fr", "<b>1\u202f202</b>", "1\u202f201 comptes", "1\u202f202 comptes correspondent."),
+])  # fmt: skip
+def test_counts_on_the_incident_page_carry_the_readers_thousands_separator(
+    client, support_user, incident, language, customers, lane, matches
+):
+    # given: 1,200 more accounts of as many customers on server1
+    from accounts.models import Customer, HostingAccount, Placement
+
+    server = ServerFactory(name="server1")
+    created = Customer.objects.bulk_create(
+        Customer(number=f"B{n:05d}", name=f"Kunde {n}", language="de", currency="CHF") for n in range(1200)
+    )
+    accounts = HostingAccount.objects.bulk_create(
+        HostingAccount(name=f"bulk{n:05d}", customer=c, product="Webhosting", monthly_fee=20)
+        for n, c in enumerate(created)
+    )
+    Placement.objects.bulk_create(Placement(account=a, server=server, active_from=utc(2005, 1, 1)) for a in accounts)
+    exposure_recompute(incident=incident, now=utc(2006, 1, 3, 12))
+    client.force_login(support_user)
+    client.cookies["django_language"] = language
+
+    # when
+    html = client.get(reverse("console:incident", args=[incident.slug])).content.decode()
+
+    # then: 1’202 (de) and 1 202 (fr) beside the hours, as on every other page — not 1202
+    assert html.count(customers) == 2  # affected customers and affected accounts
+    assert lane in html  # the timeline's lane of server1
+    assert matches in html
+    assert "1202" not in html and "1201" not in html

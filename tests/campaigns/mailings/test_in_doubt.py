@@ -181,6 +181,37 @@ def test_a_stalled_mailing_says_so(sending_mailing, client, support_user):
     assert "Sending has stalled: 5 deliveries are due but nothing was recorded for 5 min." in page
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("de", "Die Versandkontrolle lief zuletzt um 24.12.2026 10:30."),
+    ("fr", "24.12.2026 10:30"),
+    ("it", "24.12.2026 10:30"),
+])  # fmt: skip
+def test_a_stalled_mailing_dates_the_heartbeat_in_the_readers_swiss_format(
+    sending_mailing, client, support_user, language, text
+):
+    # given: a stalled mailing whose heartbeat last ran at 09:30 UTC (10:30 in Zurich)
+    from django.core.cache import cache
+
+    from campaigns.mailings.recovery import SWEEP_KEY
+
+    Delivery.objects.filter(status="sending").update(
+        status="pending", updated_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    cache.set(SWEEP_KEY, dt.datetime(2026, 12, 24, 9, 30, 15, tzinfo=dt.UTC).isoformat(), timeout=None)
+    client.force_login(support_user)
+    client.cookies["django_language"] = language
+
+    # when
+    try:
+        page = client.get(reverse("console:mailing", args=[sending_mailing.pk])).content.decode()
+    finally:
+        cache.delete(SWEEP_KEY)
+
+    # then: the date as every other date of the console, not 2026-12-24 10:30:15
+    assert text in page
+    assert "2026-12-24" not in page
+
+
 def test_a_sender_whose_claim_was_taken_over_hands_nothing_more_over(db, settings):
     settings.EMAIL_BACKEND = "tests.campaigns.mailings.mailbackends.TakenOverBackend"
     incident = IncidentFactory()
