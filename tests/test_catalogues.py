@@ -93,3 +93,26 @@ def test_every_template_with_translated_text_is_in_the_catalogues():
         sources = {where for entry in catalogue if not entry.obsolete for where, _line in entry.occurrences}
         # Then each template is among them (`make messages` reads .md: sign-in mails read English otherwise)
         assert [path for path in translating if path not in sources] == [], language
+
+
+def test_french_writes_its_apostrophes_as_typographic_ones():
+    # Given the French catalogue, where most texts write l’un, n’est with a typographic apostrophe
+    po = polib.pofile(str(ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
+
+    # Then no translation mixes in a straight one between letters (quotes around a value stay)
+    import re
+
+    straight = re.compile(r"\w'\w")
+    texts = [(e.msgid, s) for e in po if not e.obsolete for s in [e.msgstr, *e.msgstr_plural.values()]]
+    assert [msgid for msgid, text in texts if straight.search(text)] == []
+
+
+def test_the_french_incident_status_agrees_with_panne():
+    # Given an incident ("Panne de stockage …"), its status badge is feminine in French
+    from django.utils import translation
+
+    from campaigns.incidents.models import Incident
+
+    with translation.override("fr"):
+        labels = {str(label) for label in Incident.Status.labels}
+    assert labels == {"en cours", "résolue", "close"}

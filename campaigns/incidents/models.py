@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGES
 from accounts.models import Customer, HostingAccount, Server, StorageVolume
@@ -16,9 +17,10 @@ INCIDENT_LANGUAGES = LANGUAGE_CODES
 
 class Incident(models.Model):  # type: ignore[django-manager-missing]  # modeltranslation patches its manager at run time
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        RESOLVED = "resolved", _("resolved")
-        CLOSED = "closed", _("closed")
+        # "incident": the French badge agrees with "Panne" (feminine), not with a masculine noun
+        OPEN = "open", pgettext_lazy("incident", "open")
+        RESOLVED = "resolved", pgettext_lazy("incident", "resolved")
+        CLOSED = "closed", pgettext_lazy("incident", "closed")
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=200)

@@ -95,6 +95,19 @@ EXPECTED = {"C1": 10 * H, "C2": 15 * H, "C3": 13 * H, "C4": 13 * H}
 ACCOUNTS = {"C1": [10 * H], "C2": [10 * H, 10 * H], "C3": [10 * H, 3 * H], "C4": [10 * H, 3 * H]}
 
 
+@pytest.mark.parametrize("language", ["de", "fr", "it", "en"])
+def test_the_portal_writes_a_downtime_over_days_as_the_letter_does(language):
+    # given: 3 days 10 hours of downtime
+    seconds = 82 * H
+
+    # when
+    with translation.override(language):
+        figure = portal_duration(seconds)
+
+    # then: 82 h 00 min as in the letter and the voucher PDF, not "3 Tage 10 Stunden"
+    assert figure == format_duration(seconds) == "82 h 00 min"
+
+
 def test_the_selector_takes_the_union_of_the_accounts_intervals(world):
     incident, customers = world
     downtimes = customer_downtimes(incident_ids=[incident.pk])
@@ -128,9 +141,9 @@ def test_every_place_shows_the_same_downtime_and_the_title_in_the_readers_langua
     client = signed_in(contact)
     home = text(client.get(reverse("portal:home")))
     page = text(client.get(reverse("portal:incident", args=[incident.slug])))
-    with translation.override(language):
-        figure = portal_duration(seconds)
-        own = [portal_duration(s) for s in ACCOUNTS[number]]
+    # … written as the letter and the PDF write it (10 h 00 min), not in other words (10 Stunden)
+    figure = format_duration(seconds)
+    own = [format_duration(s) for s in ACCOUNTS[number]]
     assert figure in home and TITLES[language] in home
     assert figure in page and TITLES[language] in page
     for duration in own:

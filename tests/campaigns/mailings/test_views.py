@@ -432,6 +432,28 @@ def test_progress_counts_carry_the_readers_thousands_separator(
     assert f"<b>{sent}</b>" in progress and f"<b>{total}</b>" in progress
     assert "<b>1200</b>" not in progress
 
+    # … and the recipient log counts its deliveries the same way (not "1203 messages")
+    log = support_client.get(reverse("console:mailing_log", args=[mailing.pk])).content.decode()
+    assert f"{total} " in log and "1203" not in log
+
+
+@pytest.mark.parametrize(("rate", "language", "sentence"), [
+    (0, "en", "Sent with no rate limit, in batches of 1’000."),
+    (0, "fr", "Envoyé sans limite de débit, par lots de 1\u202f000."),
+    (2.5, "en", "Sent at up to 2.50 messages per second, in batches of 1’000."),
+])  # fmt: skip
+def test_a_finished_mailing_says_its_pace_in_words(incident, support_client, support_user, rate, language, sentence):
+    # given: a finished mailing sent without a rate limit (0) or at 2.5 per second
+    mailing = draft(incident, support_user, status=Mailing.Status.DONE, rate_per_second=rate, batch_size=1000)
+
+    # when
+    support_client.cookies["django_language"] = language
+    page = support_client.get(reverse("console:mailing", args=[mailing.pk])).content.decode()
+
+    # then: "no limit" in words, not "at most 0 messages per second (0: no limit)"
+    assert sentence in page
+    assert "(0" not in page
+
 
 def test_audience_and_roles_are_sentences_in_the_readers_language(incident, support_client, support_user):
     mailing = draft(
