@@ -58,7 +58,7 @@ def test_a_claim_answer_is_branded_repeats_the_amount_and_keeps_the_answer_liter
     html = _html(message)
     _assert_product_headers(message, "fr", settings)
     assert message.subject.startswith("Votre réclamation")
-    assert HOSTILE in message.body and "Nous l'avons acceptée." in message.body
+    assert HOSTILE in message.body and "Nous l’avons acceptée." in message.body
     assert "<img" not in html and 'href="http://evil"' not in html
     assert "&lt;img src=x&gt; *Müller* [a](http://evil)" in html
     # the footer says the whole French sentence, a non-breaking space before the colon

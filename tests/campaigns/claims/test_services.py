@@ -206,7 +206,7 @@ def test_a_rejected_claim_changes_no_amount_and_needs_a_reason():
     [
         ("de", "Ihre Reklamation", "Wir haben sie angenommen."),
         ("it", "Il suo reclamo", "L'abbiamo accettato."),
-        ("fr", "Votre réclamation", "Nous l'avons acceptée."),
+        ("fr", "Votre réclamation", "Nous l’avons acceptée."),
         ("en", "Your claim", "We have accepted it."),
     ],
 )
