@@ -136,7 +136,7 @@ def test_exposure_and_status_updates_show_at_once(support_user, django_capture_o
     assert Exposure.objects.get(customer=world.customer).affected_seconds == 5 * 3600
     after, _ = _get(client, url)
     assert after != before
-    assert "5 hours" in after
+    assert "5 h 00 min" in after
 
     with django_capture_on_commit_callbacks(execute=True):
         update_post(incident=world.incident, phase="resolved", texts={"en": "Disks replaced."}, by=support_user)
