@@ -28,6 +28,7 @@ from campaigns.finance.reports import (
     FinanceReport,
     finance_report,
     form_label,
+    ledger_day_rows,
     ledger_totals_by_incident,
     outstanding_by_day,
     redemptions_by_day,
@@ -152,14 +153,15 @@ def report_data(*, incident: Incident | None = None) -> ReportData:
             totals = ledger_totals_by_incident()
             incidents = Incident.objects.in_bulk([pk for pk in totals if pk is not None])
             by_incident = [(incidents[pk], totals[pk]) for pk in sorted(incidents, key=lambda pk: incidents[pk].slug)]
+        day_rows = ledger_day_rows(incident=incident)  # the ledger read once for totals and both charts
         return ReportData(
-            report=finance_report(incident=incident),
+            report=finance_report(incident=incident, day_rows=day_rows),
             breakdowns=all_breakdowns(incident=incident),
-            redemptions=redemptions_by_day(incident=incident),
+            redemptions=redemptions_by_day(day_rows=day_rows),
             amounts=voucher_amount_counts(incident=incident),
             by_incident=by_incident,
             claims=claims_summary(incident=incident),
-            outstanding=outstanding_by_day(incident=incident),
+            outstanding=outstanding_by_day(day_rows=day_rows),
         )
 
 
