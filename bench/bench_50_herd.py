@@ -217,7 +217,8 @@ class _Server:
         raise RuntimeError("gunicorn did not start within 60 s")
 
     def cpu_seconds(self) -> float:
-        """CPU used so far by the gunicorn workers (all their threads)."""
+        """CPU used so far by the gunicorn workers (all their threads), live ones and those the
+        arbiter has already replaced (``max_requests``) and reaped: their CPU is in its children's."""
         workers = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
@@ -227,7 +228,13 @@ class _Server:
                     continue
                 if int(fields[1]) == self.process.pid:
                     workers.append(int(entry.name))
-        return sum(process_cpu_seconds(pid) for pid in workers)
+        reaped = 0.0
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
+        except OSError:
+            pass
+        return reaped + sum(process_cpu_seconds(pid) for pid in workers)
 
     def database_cpu_seconds(self) -> dict[int, float]:
         """CPU used so far by each PostgreSQL backend serving this database (the server is shared)."""
