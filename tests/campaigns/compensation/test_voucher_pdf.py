@@ -60,6 +60,18 @@ def test_pdf_text_in_the_customers_language(make_voucher, language, name, amount
     assert "31.12.2005 23:30 – 02.01.2006 19:00" in text  # the window in Europe/Zurich
 
 
+def test_the_printed_redeem_address_is_a_link_to_it(make_voucher):
+    import pikepdf
+
+    from campaigns.compensation.voucher_pdf import redeem_url
+
+    voucher = make_voucher("fr")
+    pdf = pikepdf.open(io.BytesIO(voucher_pdf_bytes(voucher)))
+    targets = [str(annotation.A.URI) for annotation in pdf.pages[0].get("/Annots", [])]
+    assert targets == [redeem_url(voucher.code)]  # a click opens the page the text names
+    assert redeem_url(voucher.code) in text_of(voucher_pdf_bytes(voucher))
+
+
 def test_pdf_is_rendered_once_and_stored(make_voucher, monkeypatch):
     voucher = make_voucher("de")
     first = voucher_pdf_bytes(voucher)
