@@ -159,14 +159,22 @@ def _sent(delivery: Claimed, message) -> Outcome:
     return Outcome(delivery, Delivery.Status.SENT, message_id=message_id)
 
 
+def _opened(backend, deliveries, now: dt.datetime, record: Record) -> bool:
+    """Open the connection; when that fails nobody reached the server or ESP: every one of the
+    deliveries counts as tried and is deferred (recorded here), and the hand-over ends."""
+    try:
+        backend.open()
+    except Exception as exc:
+        error = rules.classify_error(exc, now=now)
+        record([deferred(d, error, now) for d in deliveries])
+        return False
+    return True
+
+
 def _hand_over_one_by_one(mailing: Mailing, deliveries, messages, now: dt.datetime, record: Record, backend) -> None:
     """One connection, one message at a time, each recorded before the next goes."""
     throttle = Throttle(mailing.pk, mailing.rate_per_second)
-    try:
-        backend.open()
-    except Exception as exc:  # nobody reached the server: every one of them tried and deferred
-        error = rules.classify_error(exc, now=now)
-        record([deferred(d, error, now) for d in deliveries])
+    if not _opened(backend, deliveries, now, record):
         return
     deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
     data = smtp_data_watch(backend)
@@ -289,11 +297,7 @@ def _hand_over_distinct(mailing, deliveries, messages, now, record: Record, back
     own; one whose refusal concerns the connection makes the rest wait."""
     throttle = Throttle(mailing.pk, mailing.rate_per_second)
     pairs = list(zip(deliveries, messages, strict=True))
-    try:
-        backend.open()
-    except Exception as exc:  # nobody reached the ESP: every one of them tried and deferred
-        error = rules.classify_error(exc, now=now)
-        record([deferred(d, error, now) for d in deliveries])
+    if not _opened(backend, deliveries, now, record):
         return
     deadline = time.monotonic() + product_setting("MAIL_BATCH_TIME_BUDGET_SECONDS", 120)
     try:
